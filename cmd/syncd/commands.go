@@ -1,0 +1,376 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // a job, a check or the daemon failed
+	exitUsage  = 2 // bad command line or configuration
+)
+
+const usage = `syncd keeps ClickHouse in sync with the Huawei Cloud BSS (billing) API.
+
+Usage:
+  syncd run [--now]              run the daemon (cron jobs, /metrics, /healthz, /readyz)
+  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM]
+                                 sync once; exit status 0 only if everything succeeded
+  syncd migrate                  apply the ClickHouse schema migrations
+  syncd check                    validate configuration and connectivity to BSS and ClickHouse
+  syncd demo [--once]            sync an in-process BSS simulator into the embedded engine
+  syncd version                  print the version
+
+Configuration is read from the environment; see README.md.
+`
+
+// run is the whole program behind main: it returns the exit code.
+func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(ctx, args, lookup, stderr)
+	case "sync":
+		return cmdSync(ctx, args, lookup, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args, lookup, stderr)
+	case "check":
+		return cmdCheck(ctx, args, lookup, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args, lookup, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "syncd %s %s\n", version, runtime.Version())
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "syncd: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// loadFor loads the configuration and builds the logger for a command.
+// defaultFormat is used when SYNCD_LOG_FORMAT is empty.
+func loadFor(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions, defaultFormat string, stderr io.Writer) (Config, *slog.Logger, bool) {
+	cfg, err := LoadConfig(ctx, lookup, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "syncd: %v\n", err)
+		return cfg, nil, false
+	}
+	format := cfg.App.LogFormat
+	if format == "" {
+		format = defaultFormat
+	}
+	return cfg, newLogger(stderr, format, cfg.App.LogLevel), true
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("syncd "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func cmdRun(ctx context.Context, args []string, lookup envconfig.Lookuper, stderr io.Writer) int {
+	fs := newFlags("run", stderr)
+	now := fs.Bool("now", false, "run every job at start-up, not only the stale ones")
+	if fs.Parse(args) != nil {
+		return exitUsage
+	}
+	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "json", stderr)
+	if !ok {
+		return exitUsage
+	}
+	p := &Program{Config: cfg, Logger: logger, RunAtStart: *now}
+	return serve(ctx, p)
+}
+
+// serve runs p until ctx is cancelled (SIGTERM/SIGINT), then closes it.
+func serve(ctx context.Context, p *Program) int {
+	if err := p.Run(ctx); err != nil {
+		p.Logger.Error("start failed", "err", err)
+		_ = p.Close()
+		return exitFailed
+	}
+	<-ctx.Done()
+	p.Logger.Info("shutting down", "grace", p.Config.App.ShutdownGrace)
+	if err := p.Close(); err != nil {
+		p.Logger.Error("shutdown", "err", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
+	fs := newFlags("sync", stderr)
+	jobList := fs.String("job", "", "comma-separated jobs: "+strings.Join(jobs.AllJobs, ",")+" (default: all but recheck)")
+	from := fs.String("from", "", "first bill month to sync, YYYY-MM (with --to: backfill; at most 36 months back)")
+	to := fs.String("to", "", "last bill month to sync, YYYY-MM (default: --from, or the current month)")
+	if fs.Parse(args) != nil {
+		return exitUsage
+	}
+	names, err := ParseJobs(*jobList)
+	if err != nil {
+		fmt.Fprintf(stderr, "syncd sync: --job: %v\n", err)
+		return exitUsage
+	}
+	w, err := parseWindow(*from, *to, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "syncd sync: %v\n", err)
+		return exitUsage
+	}
+	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "text", stderr)
+	if !ok {
+		return exitUsage
+	}
+	p := &Program{Config: cfg, Logger: logger}
+	defer p.Close()
+	if err := p.Open(ctx); err != nil {
+		logger.Error("open", "err", err)
+		return exitFailed
+	}
+	var progress func(jobs.Progress)
+	if isTerminal(stderr) {
+		pd := newProgressDisplay(stderr, time.Now)
+		progress = pd.update
+		defer pd.finish()
+	}
+	if err := p.Sync(ctx, names, w, progress); err != nil {
+		fmt.Fprintf(stderr, "syncd sync: failed:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "sync complete: %s\n", strings.Join(names, ", "))
+	return exitOK
+}
+
+// parseWindow parses --from/--to. --from alone syncs from that month up to
+// the current one; --to alone is an error.
+func parseWindow(from, to string, now time.Time) (jobs.Window, error) {
+	var w jobs.Window
+	if from == "" && to == "" {
+		return w, nil
+	}
+	if from == "" {
+		return w, errors.New("--to needs --from")
+	}
+	var err error
+	if w.From, err = bss.ParseMonth(from); err != nil {
+		return w, fmt.Errorf("--from: %w", err)
+	}
+	if to == "" {
+		w.To = bss.MonthOf(now)
+	} else if w.To, err = bss.ParseMonth(to); err != nil {
+		return w, fmt.Errorf("--to: %w", err)
+	}
+	return w, jobs.CheckWindow(w, now)
+}
+
+func cmdMigrate(ctx context.Context, args []string, lookup envconfig.Lookuper, stderr io.Writer) int {
+	if newFlags("migrate", stderr).Parse(args) != nil {
+		return exitUsage
+	}
+	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{noCredentials: true}, "text", stderr)
+	if !ok {
+		return exitUsage
+	}
+	p := &Program{Config: cfg, Logger: logger}
+	defer p.Close()
+	if err := p.Open(ctx); err != nil { // Open pings and migrates
+		logger.Error("migrate", "err", err)
+		return exitFailed
+	}
+	logger.Info("schema is up to date", "engine", p.Sink.Engine(), "database", p.Sink.Database())
+	return exitOK
+}
+
+func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
+	if newFlags("check", stderr).Parse(args) != nil {
+		return exitUsage
+	}
+	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "text", stderr)
+	if !ok {
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, "configuration: ok")
+	p := &Program{Config: cfg, Logger: logger}
+	defer p.Close()
+	if err := p.Open(ctx); err != nil {
+		fmt.Fprintf(stdout, "clickhouse: FAILED: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "clickhouse: ok (%s, database %s)\n", p.Sink.Engine(), p.Sink.Database())
+	failed := false
+	for _, a := range p.accounts {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := a.Source.Balances(cctx)
+		cancel()
+		if err != nil {
+			failed = true
+			fmt.Fprintf(stdout, "bss account %s: FAILED: %v\n", a.Scope, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "bss account %s: ok\n", a.Scope)
+	}
+	if failed {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// cmdDemo starts the BSS simulator in-process with its demo tenant, syncs
+// every month it has into the embedded engine (under SYNCD_DATA_DIR if set,
+// else a temporary directory), prints what landed, and keeps serving
+// /metrics with the scheduler running until interrupted (unless --once).
+func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
+	fs := newFlags("demo", stderr)
+	once := fs.Bool("once", false, "exit after the first sync and summary")
+	if fs.Parse(args) != nil {
+		return exitUsage
+	}
+	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{noCredentials: true}, "text", stderr)
+	if !ok {
+		return exitUsage
+	}
+	sim := bsssim.New(bsssim.Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		logger.Error("demo: listen for the simulator", "err", err)
+		return exitFailed
+	}
+	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = simSrv.Serve(ln) }()
+	defer simSrv.Close()
+
+	cfg.BSS.Endpoint = "http://" + ln.Addr().String() + "/"
+	cfg.Sink.DSN = ""
+	if v, ok := lookup.Lookup("SYNCD_DATA_DIR"); !ok || v == "" {
+		dir, err := os.MkdirTemp("", "syncd-demo-")
+		if err != nil {
+			logger.Error("demo: data dir", "err", err)
+			return exitFailed
+		}
+		defer os.RemoveAll(dir)
+		cfg.Sink.DataDir = dir
+	}
+	cfg.Accounts = []AccountConfig{{
+		Name:           "demo",
+		Credentials:    bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID},
+		AccountOptions: AccountOptions{Members: string(jobs.MembersAll), Settlement: "standard"},
+	}}
+	fmt.Fprintf(stdout, "syncd demo: simulator at %s (demo tenant, %d months), embedded ClickHouse in %s\n",
+		cfg.BSS.Endpoint, len(sim.Months()), cfg.Sink.DataDir)
+
+	p := &Program{Config: cfg, Logger: logger}
+	defer p.Close()
+	if err := p.Open(ctx); err != nil {
+		logger.Error("demo: open", "err", err)
+		return exitFailed
+	}
+	w, err := demoWindow(sim.Months())
+	if err != nil {
+		logger.Error("demo", "err", err)
+		return exitFailed
+	}
+	var progress func(jobs.Progress)
+	if isTerminal(stderr) {
+		pd := newProgressDisplay(stderr, time.Now)
+		progress = pd.update
+		defer pd.finish()
+	}
+	start := time.Now()
+	syncErr := p.Sync(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
+	fmt.Fprintf(stdout, "\nsynced %s in %s\n\n", w, time.Since(start).Round(time.Millisecond))
+	if err := printSummary(ctx, stdout, p); err != nil {
+		logger.Error("demo: summary", "err", err)
+		return exitFailed
+	}
+	if syncErr != nil {
+		fmt.Fprintf(stderr, "syncd demo: sync failed:\n  %s\n", strings.ReplaceAll(syncErr.Error(), "\n", "\n  "))
+		return exitFailed
+	}
+	if *once {
+		return exitOK
+	}
+	// Keep serving: the daemon proper, on the opened program; its catch-up
+	// finds the jobs just run fresh.
+	fmt.Fprintf(stdout, "\nserving http://%s/metrics (and /healthz, /readyz); Ctrl-C to stop\n", listenURLHost(cfg.App.Listen))
+	return serve(ctx, p)
+}
+
+func listenURLHost(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "localhost" + addr
+	}
+	return addr
+}
+
+// demoWindow is the range of the simulator's months.
+func demoWindow(months []string) (jobs.Window, error) {
+	if len(months) == 0 {
+		return jobs.Window{}, errors.New("the simulator has no months")
+	}
+	from, err := bss.ParseMonth(months[0])
+	if err != nil {
+		return jobs.Window{}, err
+	}
+	to, err := bss.ParseMonth(months[len(months)-1])
+	if err != nil {
+		return jobs.Window{}, err
+	}
+	if to.Before(from) {
+		from, to = to, from
+	}
+	return jobs.Window{From: from, To: to}, nil
+}
+
+// summaryQueries are what the demo (and README) show of each table.
+var summaryQueries = []struct{ table, query string }{
+	{"cost_records", "SELECT toString(bill_cycle) AS month, count() AS rows, toString(sum(amount)) AS amount, any(currency) AS currency FROM %s.cost_records GROUP BY bill_cycle ORDER BY bill_cycle"},
+	{"bill_summaries", "SELECT toString(bill_cycle) AS month, count() AS rows, toString(sum(consume_amount)) AS consume_amount FROM %s.bill_summaries GROUP BY bill_cycle ORDER BY bill_cycle"},
+	{"balances", "SELECT toString(account_type) AS account_type, count() AS rows, toString(sum(amount)) AS amount, any(currency) AS currency FROM %s.balances GROUP BY account_type ORDER BY account_type"},
+	{"resource_packages", "SELECT toString(status) AS status, count() AS items, toString(sum(remaining_amount)) AS remaining FROM %s.resource_packages GROUP BY status ORDER BY status"},
+	{"org_units", "SELECT count() AS units FROM %s.org_units"},
+	{"accounts", "SELECT count() AS accounts FROM %s.accounts"},
+	{"sync_runs", "SELECT job, status, count() AS runs, toString(sum(rows)) AS rows, toString(sum(api_calls)) AS api_calls FROM %s.sync_runs GROUP BY job, status ORDER BY job, status"},
+}
+
+// printSummary prints row counts and totals of every table.
+func printSummary(ctx context.Context, w io.Writer, p *Program) error {
+	for _, q := range summaryQueries {
+		res, err := p.Sink.Query(ctx, fmt.Sprintf(q.query, p.Sink.Database()))
+		if err != nil {
+			return fmt.Errorf("%s: %w", q.table, err)
+		}
+		fmt.Fprintf(w, "%s\n", q.table)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "\t%s\t\n", strings.Join(res.Columns, "\t"))
+		for _, r := range res.Rows {
+			fmt.Fprintf(tw, "\t%s\t\n", strings.Join(r, "\t"))
+		}
+		_ = tw.Flush()
+		fmt.Fprintln(w)
+	}
+	return nil
+}

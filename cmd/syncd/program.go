@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/jobs"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// Program is the whole daemon. Open builds it (config is already loaded),
+// Run starts the scheduler and the HTTP server, Close tears it down in
+// reverse. Sync runs jobs once, for `syncd sync`, the demo and tests.
+type Program struct {
+	Config Config
+	Logger *slog.Logger
+	// HTTPClient, if set, is used by the BSS clients (tests, demo).
+	HTTPClient *http.Client
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// RunAtStart runs every job at start-up, not only stale ones.
+	RunAtStart bool
+
+	Registry *prometheus.Registry
+	Sink     *sink.Sink
+	Metrics  *jobs.Metrics
+
+	accounts []jobs.Account
+	names    *jobs.Names
+	bills    *jobs.Bills
+	runners  map[string]func(context.Context, jobs.Window) error
+	sched    *jobs.Scheduler
+	ln       net.Listener
+	srv      *http.Server
+	srvDone  chan error
+	closeMu  sync.Mutex
+	closed   bool
+}
+
+func (p *Program) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// NewRegistry returns a private registry with every syncd collector (jobs,
+// BSS client, ClickHouse sink, build info, Go and process metrics)
+// registered. Dashboard and alert tests use it to check metric names.
+func NewRegistry(jm *jobs.Metrics, bm *bss.Metrics, sm *sink.Metrics) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "syncd_build_info",
+		Help: "Build information; the value is always 1.",
+	}, []string{"version", "goversion"})
+	build.WithLabelValues(version, runtime.Version()).Set(1)
+	reg.MustRegister(build)
+	reg.MustRegister(jm.Collectors()...)
+	reg.MustRegister(bm.Collectors()...)
+	reg.MustRegister(sm.Collectors()...)
+	return reg
+}
+
+// Open builds everything but starts nothing: registry, BSS clients (one per
+// account, shared by all jobs of that account so they share its rate
+// budget), the sink (pinged and migrated) and the jobs.
+func (p *Program) Open(ctx context.Context) error {
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	p.Metrics = jobs.NewMetrics()
+	bm := bss.NewMetrics()
+	sm := sink.NewMetrics()
+	p.Registry = NewRegistry(p.Metrics, bm, sm)
+
+	for _, ac := range p.Config.Accounts {
+		opts := []bss.Option{bss.WithLogger(p.Logger.With("scope", ac.Name)), bss.WithMetrics(bm)}
+		if p.HTTPClient != nil {
+			opts = append(opts, bss.WithHTTPClient(p.HTTPClient))
+		}
+		if p.Now != nil {
+			opts = append(opts, bss.WithClock(p.Now))
+		}
+		c, err := bss.NewClient(p.Config.BSS, ac.Credentials, opts...)
+		if err != nil {
+			return fmt.Errorf("bss client for account %s: %w", ac.Name, err)
+		}
+		p.accounts = append(p.accounts, jobs.Account{
+			Scope:      ac.Name,
+			CustomerID: ac.Credentials.DomainID,
+			Source:     c,
+			Members:    jobs.MemberMode(ac.Members),
+			FinalDay:   ac.FinalDay(),
+		})
+	}
+
+	s, err := sink.Open(ctx, p.Config.Sink, p.Logger, sink.WithMetrics(sm))
+	if err != nil {
+		return fmt.Errorf("open clickhouse: %w", err)
+	}
+	p.Sink = s
+	if err := s.Ping(ctx); err != nil {
+		return fmt.Errorf("ping clickhouse: %w", err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate clickhouse: %w", err)
+	}
+	p.buildJobs()
+	return nil
+}
+
+func (p *Program) buildJobs() {
+	jc := p.Config.Jobs
+	p.names = &jobs.Names{}
+	org := &jobs.Org{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	p.bills = &jobs.Bills{
+		Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
+		Members: org.MemberIDs, Now: p.Now, Attempts: jc.BillsAttempts, FinalHour: jc.BillsFinalHour,
+		RecheckMonths: jc.BillsRecheckMonths,
+	}
+	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: p.Sink, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	p.runners = map[string]func(context.Context, jobs.Window) error{
+		jobs.JobLookups: lookups.Run,
+		jobs.JobOrg:     org.Run,
+		jobs.JobBills:   p.bills.Run,
+		jobs.JobRecheck: p.bills.Recheck,
+		jobs.JobBalance: balances.Run,
+		jobs.JobPackage: packages.Run,
+	}
+	var scopes []string
+	for _, a := range p.accounts {
+		scopes = append(scopes, a.Scope)
+	}
+	p.Metrics.Init(jobs.AllJobs, scopes)
+}
+
+// jobScopes lists the scopes a job covers, for start-up catch-up.
+func (p *Program) jobScopes(job string) []string {
+	var s []string
+	for _, a := range p.accounts {
+		switch {
+		case job == jobs.JobLookups && len(s) == 1:
+		case job == jobs.JobOrg && a.Members == jobs.MembersNone:
+		default:
+			s = append(s, a.Scope)
+		}
+	}
+	return s
+}
+
+// Run opens the program if needed, starts the scheduler (stale jobs run at
+// once) and the HTTP server, and returns. Close stops them.
+func (p *Program) Run(ctx context.Context) error {
+	if p.Sink == nil {
+		if err := p.Open(ctx); err != nil {
+			return err
+		}
+	}
+	var tasks []jobs.Task
+	for _, name := range jobs.AllJobs {
+		tasks = append(tasks, jobs.Task{
+			Name:    name,
+			Spec:    p.Config.Jobs.Schedules()[name],
+			Timeout: p.Config.Jobs.JobTimeout,
+			Scopes:  p.jobScopes(name),
+			Run:     p.runners[name],
+		})
+	}
+	sched, err := jobs.NewScheduler(p.Logger, p.Metrics, p.Now, tasks)
+	if err != nil {
+		return err
+	}
+	last := map[[2]string]time.Time{}
+	if !p.RunAtStart {
+		if last, err = p.Sink.LastSuccess(ctx); err != nil {
+			return fmt.Errorf("read last successes from sync_runs: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", p.Config.App.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on SYNCD_LISTEN=%s: %w", p.Config.App.Listen, err)
+	}
+	p.ln = ln
+	p.srv = &http.Server{Handler: p.handler(), ReadHeaderTimeout: 10 * time.Second}
+	p.srvDone = make(chan error, 1)
+	go func() { p.srvDone <- p.srv.Serve(ln) }()
+	p.sched = sched
+	// The scheduler's runs derive from a context that outlives Run's
+	// caller-scoped ctx only until Close: Close cancels them.
+	sched.Start(context.WithoutCancel(ctx), last)
+	p.Logger.Info("syncd running", "listen", ln.Addr().String(), "accounts", len(p.accounts), "engine", p.Sink.Engine(), "version", version)
+	return nil
+}
+
+// Addr returns the address the HTTP server listens on (useful with :0).
+func (p *Program) Addr() string {
+	if p.ln == nil {
+		return ""
+	}
+	return p.ln.Addr().String()
+}
+
+// CatchUpDone is closed when the start-up catch-up runs have finished.
+func (p *Program) CatchUpDone() <-chan struct{} { return p.sched.CatchUpDone() }
+
+// Close stops the scheduler (cancelling running jobs, waiting at most the
+// shutdown grace), the HTTP server and the sink, in reverse order of start.
+func (p *Program) Close() error {
+	p.closeMu.Lock()
+	defer p.closeMu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	var errs []error
+	if p.sched != nil {
+		if err := p.sched.Stop(p.Config.App.ShutdownGrace); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if p.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := p.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		cancel()
+		if err := <-p.srvDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("http server: %w", err))
+		}
+	}
+	if p.Sink != nil {
+		if err := p.Sink.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close clickhouse: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseJobs parses a --job list ("bills,balances"); empty means every job
+// except the closed-month recheck (a full one-shot sync).
+func ParseJobs(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, nil
+	}
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		n = strings.TrimSpace(n)
+		if !slices.Contains(jobs.AllJobs, n) {
+			return nil, fmt.Errorf("unknown job %q (want a comma-separated list of %s)", n, strings.Join(jobs.AllJobs, ", "))
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	// Run in dependency order: look-ups and org before bills.
+	slices.SortFunc(out, func(a, b string) int { return slices.Index(jobs.AllJobs, a) - slices.Index(jobs.AllJobs, b) })
+	return out, nil
+}
+
+// Sync runs the named jobs once, in order, with window w for bills. Look-ups
+// run first when bills are asked for, so names and units are filled. It
+// returns every job's error, joined.
+func (p *Program) Sync(ctx context.Context, names []string, w jobs.Window, progress func(jobs.Progress)) error {
+	if slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobLookups) {
+		names = append([]string{jobs.JobLookups}, names...)
+	}
+	p.bills.Progress = progress
+	defer func() { p.bills.Progress = nil }()
+	var errs []error
+	for _, name := range names {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
+		id := jobs.NewRunID()
+		logger := p.Logger.With("job", name, "run_id", id)
+		start := p.now()
+		err := p.runners[name](jobs.WithRunID(ctx, id), w)
+		d := p.now().Sub(start)
+		if err != nil {
+			p.Metrics.ObserveRun(name, jobs.ResultFailure, d)
+			logger.Error("job failed", "duration", d, "err", err)
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		p.Metrics.ObserveRun(name, jobs.ResultSuccess, d)
+		logger.Info("job succeeded", "duration", d)
+	}
+	return errors.Join(errs...)
+}
+
+// handler serves /metrics, /healthz and /readyz.
+func (p *Program) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(p.Registry, promhttp.HandlerOpts{Registry: p.Registry}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		var errs []error
+		if err := p.Sink.Ping(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("clickhouse unreachable: %w", err))
+		}
+		if err := p.sched.Fresh(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			http.Error(w, "not ready:\n"+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(`<html><head><title>syncd</title></head><body><h1>syncd</h1>` +
+			`<p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/readyz">readyz</a></p></body></html>`))
+	})
+	return mux
+}

@@ -1,0 +1,241 @@
+package dashboards
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// The fixture is a realistic, deterministic data set written through the sink's own row writers
+// (the same MonthWriter / snapshot paths the daemon uses): two CNY enterprise scopes with an org
+// tree and a USD scope, 13 billing months up to the test time range's end, balance and resource
+// package snapshots, and sync runs.
+//
+// TODO(ops): replace with data synced from the simulator by the daemon once `syncd sync` can run
+// in-process from a test; the queries and checks stay the same.
+
+type fixtureResource struct {
+	id, name, service, serviceName, resourceType, resourceTypeName, region, project, chargeMode, tags string
+	daily                                                                                            int64 // cents per day
+}
+
+type fixtureScope struct {
+	scope, currency string
+	accounts        []sink.Account
+	units           []sink.OrgUnit
+	resources       map[string][]fixtureResource // by customer_id
+	months          int
+}
+
+func fixtureScopes() []fixtureScope {
+	acme := fixtureScope{
+		scope: "acme", currency: "CNY", months: 13,
+		units: []sink.OrgUnit{
+			{OrgID: "org-root", Name: "ACME", Path: "ACME"},
+			{OrgID: "org-eng", ParentID: "org-root", Name: "Engineering", Path: "ACME/Engineering"},
+			{OrgID: "org-plat", ParentID: "org-eng", Name: "Platform", Path: "ACME/Engineering/Platform"},
+			{OrgID: "org-fin", ParentID: "org-root", Name: "Finance", Path: "ACME/Finance"},
+		},
+		accounts: []sink.Account{
+			{CustomerID: "cust-acme-master", Name: "acme-master", DisplayName: "ACME master", OrgID: "org-root", OrgName: "ACME", Status: 1},
+			{CustomerID: "cust-acme-plat", Name: "acme-platform", DisplayName: "ACME platform", OrgID: "org-plat", OrgName: "Platform", Status: 1},
+			{CustomerID: "cust-acme-fin", Name: "acme-finance", DisplayName: "ACME finance", OrgID: "org-fin", OrgName: "Finance", Status: 1},
+		},
+		resources: map[string][]fixtureResource{
+			"cust-acme-master": {
+				{"ecs-1001", "web-01", "hws.service.type.ec2", "Elastic Cloud Server", "hws.resource.type.vm", "ECS", "cn-north-4", "0", "3", "env=prod;team=web", 4250},
+				{"obs-2001", "backups", "hws.service.type.obs", "Object Storage Service", "hws.resource.type.obs", "OBS", "cn-north-4", "0", "3", "", 310},
+			},
+			"cust-acme-plat": {
+				{"ecs-1101", "k8s-node-1", "hws.service.type.ec2", "Elastic Cloud Server", "hws.resource.type.vm", "ECS", "cn-east-3", "ep-platform", "1", "env=prod;team=platform", 9800},
+				{"ecs-1102", "k8s-node-2", "hws.service.type.ec2", "Elastic Cloud Server", "hws.resource.type.vm", "ECS", "cn-east-3", "ep-platform", "1", "env=prod;team=platform", 9800},
+				{"evs-1201", "k8s-data", "hws.service.type.ebs", "Elastic Volume Service", "hws.resource.type.volume", "EVS", "cn-east-3", "ep-platform", "3", "team=platform", 720},
+				{"rds-1301", "orders-db", "hws.service.type.rds", "Relational Database Service", "hws.resource.type.rds.vm", "RDS", "cn-east-3", "ep-platform", "1", "env=prod;team=platform", 15600},
+			},
+			"cust-acme-fin": {
+				{"ecs-1401", "erp-app", "hws.service.type.ec2", "Elastic Cloud Server", "hws.resource.type.vm", "ECS", "cn-south-1", "ep-finance", "3", "env=prod;team=finance", 3100},
+			},
+		},
+	}
+	globex := fixtureScope{
+		scope: "globex", currency: "CNY", months: 13,
+		units:    []sink.OrgUnit{{OrgID: "g-root", Name: "Globex", Path: "Globex"}},
+		accounts: []sink.Account{{CustomerID: "cust-globex", Name: "globex", DisplayName: "Globex", OrgID: "g-root", OrgName: "Globex", Status: 1}},
+		resources: map[string][]fixtureResource{
+			"cust-globex": {
+				{"cdn-3001", "static", "hws.service.type.cdn", "Content Delivery Network", "hws.resource.type.cdn", "CDN", "cn-north-4", "0", "3", "env=prod", 1900},
+				{"ecs-3101", "batch", "hws.service.type.ec2", "Elastic Cloud Server", "hws.resource.type.vm", "ECS", "cn-north-4", "0", "3", "env=dev", 2600},
+			},
+		},
+	}
+	initech := fixtureScope{
+		scope: "initech", currency: "USD", months: 3,
+		units:    nil,
+		accounts: []sink.Account{{CustomerID: "cust-initech", Name: "initech", DisplayName: "Initech", Status: 1}},
+		resources: map[string][]fixtureResource{
+			"cust-initech": {
+				{"ecs-5001", "api", "hws.service.type.ec2", "Elastic Cloud Server", "hws.resource.type.vm", "ECS", "ap-southeast-1", "0", "3", "env=prod", 880},
+			},
+		},
+	}
+	return []fixtureScope{acme, globex, initech}
+}
+
+// utc8 is Huawei's billing time zone.
+var utc8 = time.FixedZone("UTC+8", 8*3600)
+
+// cents converts an integer number of cents into an exact decimal.
+func cents(c int64) decimal.Decimal { return decimal.New(c, -2) }
+
+// populate writes the fixture into s, with data up to and including the UTC+8 day of end.
+func populate(t *testing.T, s *sink.Sink, end time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	endDay := end.In(utc8)
+	lastDate := time.Date(endDay.Year(), endDay.Month(), endDay.Day(), 0, 0, 0, 0, time.UTC)
+	for _, fs := range fixtureScopes() {
+		rng := rand.New(rand.NewPCG(uint64(len(fs.scope)), 42))
+		if err := s.ReplaceOrg(ctx, fs.scope, fs.units, fs.accounts); err != nil {
+			t.Fatalf("replace org %s: %v", fs.scope, err)
+		}
+		first := time.Date(lastDate.Year(), lastDate.Month()-time.Month(fs.months-1), 1, 0, 0, 0, 0, time.UTC)
+		for cycle := first; !cycle.After(lastDate); cycle = cycle.AddDate(0, 1, 0) {
+			w, err := s.BeginMonth(ctx, fs.scope, cycle)
+			if err != nil {
+				t.Fatalf("begin month: %v", err)
+			}
+			var counts sink.MonthCounts
+			sums := map[[2]string]*sink.BillSummary{}
+			for day := cycle; day.Month() == cycle.Month() && !day.After(lastDate); day = day.AddDate(0, 0, 1) {
+				for _, acct := range fs.accounts {
+					for _, r := range fs.resources[acct.CustomerID] {
+						official := r.daily + rng.Int64N(r.daily/5+1)
+						discount := official * int64(rng.IntN(20)) / 100
+						amount := official - discount
+						usage := decimal.New(24, 0)
+						unit := "Hour"
+						if r.service == "hws.service.type.obs" || r.service == "hws.service.type.cdn" {
+							usage, unit = decimal.New(rng.Int64N(50000)+1000, -2), "GB"
+						}
+						rec := sink.CostRecord{
+							Scope: fs.scope, RecordID: fmt.Sprintf("%s-%s-%s", fs.scope, r.id, day.Format("20060102")),
+							BillCycle: cycle, BillDate: day, BillType: 1,
+							CustomerID: acct.CustomerID, AccountName: acct.Name,
+							RegionCode: r.region, RegionName: r.region,
+							ServiceTypeCode: r.service, ServiceTypeName: r.serviceName,
+							ResourceTypeCode: r.resourceType, ResourceTypeName: r.resourceTypeName,
+							ResourceID: r.id, ResourceName: r.name, ResourceTags: r.tags,
+							ProductID: "prod-" + r.id, ProductName: r.resourceTypeName + " " + r.name,
+							EnterpriseProjectID: r.project, EnterpriseProjectName: r.project,
+							ChargeMode: r.chargeMode, PeriodType: "", TradeID: "trade-" + r.id + day.Format("0102"),
+							TradeTime:     day.Add(-8 * time.Hour).Add(23 * time.Hour),
+							EffectiveTime: day.Add(-8 * time.Hour), ExpireTime: day.Add(16 * time.Hour),
+							UsageType: "duration", Usage: usage, UsageUnit: unit,
+							UnitPrice:      cents(official).Div(decimal.New(24, 0)).Round(8),
+							OfficialAmount: cents(official), DiscountAmount: cents(discount), Amount: cents(amount),
+							CashAmount: cents(amount), Currency: fs.currency,
+						}
+						if err := w.AddCostRecord(ctx, rec); err != nil {
+							t.Fatalf("add cost record: %v", err)
+						}
+						counts.CostRecords++
+						key := [2]string{acct.CustomerID, r.service}
+						if sums[key] == nil {
+							sums[key] = &sink.BillSummary{Scope: fs.scope, BillCycle: cycle, CustomerID: acct.CustomerID,
+								AccountName: acct.Name, ServiceTypeCode: r.service, ServiceTypeName: r.serviceName,
+								ResourceTypeCode: r.resourceType, ResourceTypeName: r.resourceTypeName,
+								ChargingMode: 3, BillType: 1, Currency: fs.currency}
+						}
+						bs := sums[key]
+						bs.OfficialAmount = bs.OfficialAmount.Add(cents(official))
+						bs.OfficialDiscountAmount = bs.OfficialDiscountAmount.Add(cents(discount))
+						bs.ConsumeAmount = bs.ConsumeAmount.Add(cents(amount))
+						bs.CashAmount = bs.CashAmount.Add(cents(amount))
+					}
+				}
+			}
+			for _, bs := range sums {
+				if err := w.AddBillSummary(ctx, *bs); err != nil {
+					t.Fatalf("add bill summary: %v", err)
+				}
+				counts.BillSummaries++
+			}
+			if err := w.Commit(ctx, counts); err != nil {
+				t.Fatalf("commit %s %s: %v", fs.scope, cycle.Format("2006-01"), err)
+			}
+		}
+
+		// Balances: every 6 hours for 30 days; cash falls with spending, credit and bonus stay.
+		var bals []sink.BalanceSnapshot
+		for i := 0; i <= 30*4; i++ {
+			at := end.Add(-time.Duration(30*4-i) * 6 * time.Hour).Truncate(time.Second)
+			cash := int64(2_000_000) - int64(i)*9_000
+			if fs.currency == "USD" {
+				cash = 40_000 - int64(i)*150
+			}
+			customer := fs.accounts[0].CustomerID
+			bals = append(bals,
+				sink.BalanceSnapshot{Scope: fs.scope, ObservedAt: at, CustomerID: customer, AccountID: customer + "-cash", AccountType: 1, Amount: cents(cash), Currency: fs.currency},
+				sink.BalanceSnapshot{Scope: fs.scope, ObservedAt: at, CustomerID: customer, AccountID: customer + "-credit", AccountType: 2, Amount: cents(500_000), CreditAmount: cents(1_000_000), Currency: fs.currency},
+				sink.BalanceSnapshot{Scope: fs.scope, ObservedAt: at, CustomerID: customer, AccountID: customer + "-bonus", AccountType: 5, Amount: cents(12_345), Currency: fs.currency},
+			)
+		}
+		if err := s.WriteBalances(ctx, bals); err != nil {
+			t.Fatalf("write balances: %v", err)
+		}
+
+		// Resource packages: daily snapshots for 30 days.
+		type pkg struct {
+			inst, item, product, usage, unit string
+			original, perDay                 int64
+			expires                          time.Time
+		}
+		pkgs := []pkg{
+			{fs.scope + "-pkg-obs", fs.scope + "-fr-obs", "OBS storage package 1 TB", "storage", "GB", 1024_00, 30_00, end.AddDate(0, 0, 10)},
+			{fs.scope + "-pkg-cdn", fs.scope + "-fr-cdn", "CDN traffic package 500 GB", "traffic", "GB", 500_00, 15_00, end.AddDate(0, 5, 0)},
+		}
+		var snaps []sink.ResourcePackageSnapshot
+		for d := 0; d <= 30; d++ {
+			at := end.AddDate(0, 0, d-30).Truncate(time.Second)
+			for _, p := range pkgs {
+				remaining := max(p.original-p.perDay*int64(d), 0)
+				snaps = append(snaps, sink.ResourcePackageSnapshot{
+					Scope: fs.scope, ObservedAt: at, CustomerID: fs.accounts[0].CustomerID,
+					OrderInstanceID: p.inst, OrderID: "order-" + p.inst, FreeResourceID: p.item,
+					ProductID: "prod-" + p.inst, ProductName: p.product, ServiceTypeCode: "hws.service.type.obs",
+					RegionCode: "cn-north-4", EnterpriseProjectID: "0", UsageType: p.usage, Status: 1,
+					EffectiveTime: end.AddDate(-1, 0, 0).Truncate(time.Second), ExpireTime: p.expires.Truncate(time.Second),
+					OriginalAmount: cents(p.original), RemainingAmount: cents(remaining), MeasureUnit: p.unit,
+				})
+			}
+		}
+		if err := s.WriteResourcePackages(ctx, snaps); err != nil {
+			t.Fatalf("write resource packages: %v", err)
+		}
+
+		// Sync runs: hourly bills runs over the last 2 days, one failure and one skipped.
+		for h := 48; h >= 1; h-- {
+			started := end.Add(-time.Duration(h) * time.Hour).Truncate(time.Second)
+			run := sink.SyncRun{RunID: fmt.Sprintf("%s-%d", fs.scope, h), Job: "bills", Scope: fs.scope,
+				BillCycle: time.Date(lastDate.Year(), lastDate.Month(), 1, 0, 0, 0, 0, time.UTC),
+				StartedAt: started, FinishedAt: started.Add(90 * time.Second), Status: sink.RunSuccess,
+				Rows: 420, APICalls: 3, Currency: fs.currency,
+				ItemisedAmount: cents(123_456), SummaryAmount: cents(123_456)}
+			switch h {
+			case 7:
+				run.Status, run.Error, run.Rows = sink.RunFailure, "list resource records offset=1000: bss: 500 CBC.5555 internal error", 0
+			case 3:
+				run.Status, run.Error = sink.RunSkipped, "previous run still running"
+			}
+			if err := s.RecordRun(ctx, run); err != nil {
+				t.Fatalf("record run: %v", err)
+			}
+		}
+	}
+}

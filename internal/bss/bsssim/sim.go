@@ -1,0 +1,463 @@
+// Package bsssim is a deterministic, in-process simulator of the Huawei Cloud
+// BSS (billing) API, written from the API reference independently of the
+// project's client. It verifies SDK-HMAC-SHA256 signatures, serves a seeded
+// synthetic enterprise tenant (master, org tree, members, millions of
+// itemised bill lines generated on demand), reproduces documented validation
+// errors and type quirks, and offers knobs for throttling, faults, re-issued
+// bills, total_count drift and month close. Truth reports the exact totals a
+// correct client must obtain.
+//
+// Use it in tests with NewServer (or httptest.NewServer(New(cfg))):
+//
+//	srv, err := bsssim.NewServer(bsssim.Config{Seed: 1})
+//	defer srv.Close()
+//	// point the client at srv.URL with bsssim.DemoAK / DemoSK / DemoDomainID
+package bsssim
+
+import (
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Simulator is an http.Handler serving the BSS API. Its knobs are safe for
+// concurrent use while it serves.
+type Simulator struct {
+	cfg Config
+	t   *tenant
+
+	creds  map[string]Credential // AK -> credential
+	tokens map[string]string
+
+	mu        sync.Mutex
+	months    map[month]*monthState
+	faults    Faults
+	faultOps  map[string]bool
+	quotas    map[string]float64 // nil: throttling off
+	buckets   map[string]*bucket
+	maxIndep  int
+	faultRand rng
+	failures  map[string]int
+
+	reqSeq   atomic.Uint64
+	counters map[string]*opCounters
+
+	cacheMu sync.Mutex
+	cache   map[string]any
+}
+
+type monthState struct {
+	version     int
+	closed      bool // explicitly closed
+	frozenDays  int  // days frozen by CloseMonth on the open month
+	driftSettle int  // 0 none, >0 settle after that many reads, <0 never
+	driftReads  int
+}
+
+type monthSnapshot struct {
+	version int
+	days    int
+}
+
+type opCounters struct {
+	requests  atomic.Int64
+	throttled atomic.Int64
+	faults    atomic.Int64
+	ok        atomic.Int64
+}
+
+// New builds a simulator from cfg (zero fields take defaults; see Config).
+func New(cfg Config) *Simulator {
+	cfg.applyDefaults()
+	s := &Simulator{
+		cfg:      cfg,
+		creds:    make(map[string]Credential),
+		tokens:   make(map[string]string),
+		months:   make(map[month]*monthState),
+		buckets:  make(map[string]*bucket),
+		maxIndep: cfg.MaxIndependentForAll,
+		counters: make(map[string]*opCounters),
+		cache:    make(map[string]any),
+		failures: make(map[string]int),
+	}
+	s.faultRand = rng{s: mix(uint64(cfg.Seed), 999)}
+	for _, op := range Operations() {
+		s.counters[op] = &opCounters{}
+	}
+	s.buildTenant()
+	for _, a := range s.t.accounts {
+		c := Credential{AK: a.AK, SK: a.SK, DomainID: a.ID}
+		if a.Master {
+			c.SecurityToken = cfg.SecurityToken
+		}
+		s.creds[a.AK] = c
+	}
+	for _, c := range cfg.Credentials {
+		s.creds[c.AK] = c
+	}
+	for k, v := range cfg.AuthTokens {
+		s.tokens[k] = v
+	}
+	s.SetFaults(cfg.Faults)
+	s.SetQuotas(cfg.Quotas)
+	return s
+}
+
+// Config returns the effective configuration (defaults applied).
+func (s *Simulator) Config() Config { return s.cfg }
+
+// Currency is "CNY" on the China site and "USD" on the international site.
+func (s *Simulator) Currency() string {
+	if s.cfg.Site == SiteIntl {
+		return "USD"
+	}
+	return "CNY"
+}
+
+// Accounts lists the tenant's accounts: the master first, then the members.
+func (s *Simulator) Accounts() []Account {
+	out := make([]Account, len(s.t.accounts))
+	for i, a := range s.t.accounts {
+		out[i] = a.Account
+	}
+	return out
+}
+
+// Master returns the enterprise master account.
+func (s *Simulator) Master() Account { return s.t.accounts[0].Account }
+
+// Months lists the billing months ("2006-01") that hold data, oldest first.
+func (s *Simulator) Months() []string {
+	cur := monthOf(s.cfg.Now())
+	var out []string
+	for m := cur - month(s.cfg.Scale.Months) + 1; m <= cur; m++ {
+		out = append(out, m.String())
+	}
+	return out
+}
+
+// snapshot returns the month's current layout parameters.
+func (s *Simulator) snapshot(m month) monthSnapshot {
+	now := s.cfg.Now()
+	cur := monthOf(now)
+	s.mu.Lock()
+	st := s.months[m]
+	s.mu.Unlock()
+	var snap monthSnapshot
+	if st != nil {
+		snap.version = st.version
+	}
+	switch {
+	case m > cur || m < cur-month(s.cfg.Scale.Months)+1:
+		snap.days = 0
+	case m < cur:
+		snap.days = m.daysIn()
+	default:
+		snap.days = now.In(utc8).Day()
+		if st != nil && st.closed && st.frozenDays > 0 {
+			snap.days = st.frozenDays
+		}
+	}
+	return snap
+}
+
+// driftExtra registers one read of month m and returns the number of extra
+// lines visible to it while drift is active.
+func (s *Simulator) driftExtra(m month) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.months[m]
+	if st == nil || st.driftSettle == 0 {
+		return 0
+	}
+	r := st.driftReads
+	st.driftReads++
+	if st.driftSettle > 0 && r >= st.driftSettle {
+		return 0
+	}
+	return 1 + r%3
+}
+
+func (s *Simulator) monthStateLocked(m month) *monthState {
+	st := s.months[m]
+	if st == nil {
+		st = &monthState{}
+		s.months[m] = st
+	}
+	return st
+}
+
+// cached returns the cached value for key or computes and stores it.
+func (s *Simulator) cached(key string, compute func() any) any {
+	s.cacheMu.Lock()
+	v, ok := s.cache[key]
+	s.cacheMu.Unlock()
+	if ok {
+		return v
+	}
+	v = compute()
+	s.cacheMu.Lock()
+	if len(s.cache) >= 256 {
+		clear(s.cache)
+	}
+	s.cache[key] = v
+	s.cacheMu.Unlock()
+	return v
+}
+
+// route is one served endpoint.
+type route struct {
+	op      string
+	handler func(s *Simulator, rc *reqCtx) (int, []byte)
+}
+
+var routes = map[string]route{
+	"GET /v2/bills/customer-bills/monthly-sum":                    {OpMonthlySum, (*Simulator).handleMonthlySum},
+	"GET /v2/bills/customer-bills/res-fee-records":                {OpResourceRecords, (*Simulator).handleResFeeRecords},
+	"GET /v2/accounts/customer-accounts/balances":                 {OpBalances, (*Simulator).handleBalances},
+	"POST /v3/payments/free-resources/query":                      {OpFreeResources, (*Simulator).handleFreeResources},
+	"POST /v2/payments/free-resources/usages/details/query":       {OpFreeResourceUse, (*Simulator).handleFreeResourceUsages},
+	"GET /v2/enterprises/multi-accounts/enterprise-organizations": {OpOrganizations, (*Simulator).handleOrganizations},
+	"GET /v2/enterprises/multi-accounts/sub-customers":            {OpSubCustomers, (*Simulator).handleSubCustomers},
+	"GET /v2/products/service-types":                              {OpServiceTypes, (*Simulator).handleServiceTypes},
+	"GET /v2/products/resource-types":                             {OpResourceTypes, (*Simulator).handleResourceTypes},
+	"GET /v2/products/service-resources":                          {OpServiceResources, (*Simulator).handleServiceResources},
+	"GET /v2/products/usage-types":                                {OpUsageTypes, (*Simulator).handleUsageTypes},
+	"GET /v2/bases/measurements":                                  {OpMeasureUnits, (*Simulator).handleMeasureUnits},
+	"GET /v2/bases/conversions":                                   {OpConversions, (*Simulator).handleConversions},
+}
+
+// reqCtx carries what a handler needs about one request.
+type reqCtx struct {
+	r      *http.Request
+	caller *account
+	lang   string
+	reqID  string
+	body   []byte
+}
+
+const (
+	langZH = "zh_CN"
+	langEN = "en_US"
+)
+
+// ServeHTTP implements http.Handler.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := s.requestID()
+	h := w.Header()
+	h.Set("X-Request-Id", reqID)
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	path := r.URL.Path
+	if len(path) > 1 && path[len(path)-1] == '/' {
+		path = path[:len(path)-1]
+	}
+	rt, ok := routes[r.Method+" "+path]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, gatewayError("APIG.0101", "The API does not exist or has not been published in the environment.", reqID))
+		return
+	}
+	cnt := s.counters[rt.op]
+	cnt.requests.Add(1)
+	body, err := readBody(r)
+	if err != nil {
+		writeJSON(w, http.StatusRequestEntityTooLarge, gatewayError("APIG.0201", "Request entity too large.", reqID))
+		return
+	}
+	caller, status, msg := s.authenticate(r, body)
+	if status != 0 {
+		writeJSON(w, status, gatewayError("APIG.0301", msg, reqID))
+		return
+	}
+	rc := &reqCtx{r: r, caller: caller, lang: s.language(r), reqID: reqID, body: body}
+	if limit, throttled := s.throttle(caller.ID, rt.op); throttled {
+		cnt.throttled.Add(1)
+		if s.currentFaults().RetryAfter {
+			h.Set("Retry-After", "1")
+		}
+		writeJSON(w, http.StatusTooManyRequests, throttleBody(limit, reqID))
+		return
+	}
+	if s.injectFault(w, r, rt.op, reqID, cnt) {
+		return
+	}
+	status, out := rt.handler(s, rc)
+	if status == http.StatusOK {
+		cnt.ok.Add(1)
+	}
+	if s.injectTruncate(rt.op) {
+		cnt.faults.Add(1)
+		h.Set("Content-Length", itoa(len(out)))
+		w.WriteHeader(status)
+		_, _ = w.Write(out[:len(out)/2])
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+func (s *Simulator) language(r *http.Request) string {
+	switch v := r.Header.Get("X-Language"); {
+	case equalFold(v, langZH):
+		return langZH
+	case equalFold(v, langEN):
+		return langEN
+	}
+	if s.cfg.Site == SiteIntl {
+		return langEN
+	}
+	return langZH
+}
+
+func (s *Simulator) requestID() string {
+	n := s.reqSeq.Add(1)
+	return hexID(mix(uint64(s.cfg.Seed), 800, n), 32)
+}
+
+// RequestCount returns how many requests reached operation op (after routing,
+// before authentication), including failed ones.
+func (s *Simulator) RequestCount(op string) int64 {
+	if c := s.counters[op]; c != nil {
+		return c.requests.Load()
+	}
+	return 0
+}
+
+// OpStats are per-operation counters.
+type OpStats struct {
+	Requests  int64 // requests routed to the operation
+	OK        int64 // answered 200 by the handler (faults excluded)
+	Throttled int64 // answered 429 by the quota limiter or the throttle fault
+	Faults    int64 // injected faults (5xx, resets, truncations, ...)
+}
+
+// Stats returns the counters of every operation.
+func (s *Simulator) Stats() map[string]OpStats {
+	out := make(map[string]OpStats, len(s.counters))
+	for op, c := range s.counters {
+		out[op] = OpStats{Requests: c.requests.Load(), OK: c.ok.Load(), Throttled: c.throttled.Load(), Faults: c.faults.Load()}
+	}
+	return out
+}
+
+// ResetStats zeroes all counters.
+func (s *Simulator) ResetStats() {
+	for _, c := range s.counters {
+		c.requests.Store(0)
+		c.ok.Store(0)
+		c.throttled.Store(0)
+		c.faults.Store(0)
+	}
+}
+
+// Reissue re-issues the bills of cycle ("2006-01"): 5% of lines get new
+// amounts, 2% disappear and 1% new late lines appear, all derived from the
+// new version number, which it returns. Works on closed months too.
+func (s *Simulator) Reissue(cycle string) (int, error) {
+	m, ok := parseMonth(cycle)
+	if !ok {
+		return 0, errBadCycle(cycle)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.monthStateLocked(m)
+	st.version++
+	return st.version, nil
+}
+
+// SetVersion sets the re-issue version of cycle (0 = original bills).
+func (s *Simulator) SetVersion(cycle string, version int) error {
+	m, ok := parseMonth(cycle)
+	if !ok || version < 0 {
+		return errBadCycle(cycle)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.monthStateLocked(m).version = version
+	return nil
+}
+
+// SetDrift makes total_count of cycle's resource records change between
+// reads: each read sees 1-3 extra lines (cycling) until settleAfter reads
+// have happened, after which the month is stable again. settleAfter < 0
+// never settles; 0 switches drift off. The read counter restarts.
+func (s *Simulator) SetDrift(cycle string, settleAfter int) error {
+	m, ok := parseMonth(cycle)
+	if !ok {
+		return errBadCycle(cycle)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.monthStateLocked(m)
+	st.driftSettle, st.driftReads = settleAfter, 0
+	return nil
+}
+
+// CloseMonth finalises cycle now: if it is the current month, its lines stop
+// growing with the clock. Only Reissue changes a closed month afterwards.
+func (s *Simulator) CloseMonth(cycle string) error {
+	m, ok := parseMonth(cycle)
+	if !ok {
+		return errBadCycle(cycle)
+	}
+	days := s.snapshot(m).days
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.monthStateLocked(m)
+	if !st.closed {
+		st.closed, st.frozenDays = true, days
+	}
+	return nil
+}
+
+// MonthClosed reports whether cycle is final: closed by CloseMonth, or past
+// 10:00 UTC+8 on the 3rd of the following month by the simulator clock.
+func (s *Simulator) MonthClosed(cycle string) bool {
+	m, ok := parseMonth(cycle)
+	if !ok {
+		return false
+	}
+	s.mu.Lock()
+	st := s.months[m]
+	closed := st != nil && st.closed
+	s.mu.Unlock()
+	return closed || !s.cfg.Now().Before(m.finalAt())
+}
+
+// SetMaxIndependentForAll changes the CBC.18000048 threshold.
+func (s *Simulator) SetMaxIndependentForAll(n int) {
+	s.mu.Lock()
+	s.maxIndep = n
+	s.mu.Unlock()
+}
+
+func (s *Simulator) visibleForAll(caller *account) ([]*account, bool) {
+	if !caller.Master {
+		return []*account{caller}, true
+	}
+	s.mu.Lock()
+	max := s.maxIndep
+	s.mu.Unlock()
+	indep := 0
+	out := []*account{caller}
+	for _, a := range s.t.accounts[1:] {
+		if a.Independent {
+			indep++
+		}
+		if a.Authorized {
+			out = append(out, a)
+		}
+	}
+	return out, indep <= max
+}
+
+func sortedOps(m map[string]float64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = time.Second

@@ -1,0 +1,487 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// beijing is the UTC+8 zone of billing months and bill dates.
+var beijing = time.FixedZone("UTC+8", 8*60*60)
+
+// Progress reports how far a bills run has got, for a terminal display.
+type Progress struct {
+	// Total and Done count (scope, month) pairs.
+	Total, Done int
+	// Scope and Month are the pair being synced.
+	Scope string
+	Month bss.Month
+	// Rows and APICalls are totals of the run so far.
+	Rows, APICalls int64
+}
+
+// Bills syncs itemised resource records and monthly summaries, one atomic
+// (scope, month) replacement at a time. Run syncs the open months (plus an
+// optional window); Recheck re-syncs recently closed months, where
+// corrections and refunds still happen.
+type Bills struct {
+	Accounts []Account
+	Store    MonthStore
+	Runs     RunStore
+	Names    *Names
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	// Members lists the member account IDs of a master's scope, for
+	// MembersEach (normally (*Org).MemberIDs).
+	Members func(ctx context.Context, scope string) ([]string, error)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Attempts bounds the re-reads of a month whose total_count drifts (default 3).
+	Attempts int
+	// FinalHour is the hour (UTC+8) of an account's FinalDay at which the
+	// previous month becomes final (default 10).
+	FinalHour int
+	// RecheckMonths is how many closed months Recheck re-syncs (default 3).
+	RecheckMonths int
+	// Progress, if set, is called as the run advances.
+	Progress func(Progress)
+
+	mu          sync.Mutex
+	tooMany     map[string]bool               // scopes that got CBC.18000048 for method=all
+	daily       map[string]map[string]sums    // scope -> bill date -> amount per currency
+	dailyMonths map[string]map[bss.Month]bool // scope -> months whose days are in daily
+	closed      map[bss.Month]bool            // closed months synced since start
+}
+
+func (b *Bills) now() time.Time {
+	if b.Now != nil {
+		return b.Now()
+	}
+	return time.Now()
+}
+
+// OpenMonths returns the months of an account that are still provisional at
+// now: the current month (UTC+8) and, until finalDay at finalHour UTC+8, the
+// previous one.
+func OpenMonths(now time.Time, finalDay, finalHour int) []bss.Month {
+	cur := bss.MonthOf(now)
+	final := time.Date(cur.Year, cur.Month, finalDay, finalHour, 0, 0, 0, beijing)
+	if now.Before(final) {
+		return []bss.Month{cur.Prev(), cur}
+	}
+	return []bss.Month{cur}
+}
+
+func (b *Bills) finalHour() int {
+	if b.FinalHour == 0 {
+		return 10
+	}
+	return b.FinalHour
+}
+
+func finalDay(a Account) int {
+	if a.FinalDay == 0 {
+		return 3
+	}
+	return a.FinalDay
+}
+
+// Run syncs, for every account, the open months and the months of w (any
+// range within the 36 months the API keeps).
+func (b *Bills) Run(ctx context.Context, w Window) error {
+	now := b.now()
+	if err := CheckWindow(w, now); err != nil {
+		return err
+	}
+	plan := make(map[string][]bss.Month)
+	open := 0
+	for _, a := range b.Accounts {
+		ms := OpenMonths(now, finalDay(a), b.finalHour())
+		open = max(open, len(ms))
+		ms = append(ms, w.Months()...)
+		ms = append(ms, b.burnMonthsMissing(a.Scope, now)...)
+		plan[a.Scope] = dedupMonths(ms)
+	}
+	b.Metrics.billMonths.WithLabelValues("open").Set(float64(open))
+	return b.sync(ctx, JobBills, plan, now)
+}
+
+// Recheck re-syncs, for every account, the RecheckMonths most recent closed
+// months (or the closed months of w, when given).
+func (b *Bills) Recheck(ctx context.Context, w Window) error {
+	now := b.now()
+	if err := CheckWindow(w, now); err != nil {
+		return err
+	}
+	n := b.RecheckMonths
+	if n == 0 {
+		n = 3
+	}
+	plan := make(map[string][]bss.Month)
+	for _, a := range b.Accounts {
+		open := OpenMonths(now, finalDay(a), b.finalHour())
+		var ms []bss.Month
+		if w.IsZero() {
+			m := open[0].Prev()
+			for range n {
+				ms = append(ms, m)
+				m = m.Prev()
+			}
+			slices.Reverse(ms)
+		} else {
+			for _, m := range w.Months() {
+				if m.Before(open[0]) {
+					ms = append(ms, m)
+				}
+			}
+		}
+		plan[a.Scope] = ms
+	}
+	return b.sync(ctx, JobRecheck, plan, now)
+}
+
+func dedupMonths(ms []bss.Month) []bss.Month {
+	slices.SortFunc(ms, func(a, b bss.Month) int {
+		if a.Before(b) {
+			return -1
+		}
+		if b.Before(a) {
+			return 1
+		}
+		return 0
+	})
+	return slices.Compact(ms)
+}
+
+// sync syncs the planned months of every account and records the per-scope
+// metrics. Months are independent: one failing month does not stop the
+// others, and the errors are joined.
+func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Month, now time.Time) error {
+	total := 0
+	for _, ms := range plan {
+		total += len(ms)
+	}
+	var (
+		errs           []error
+		done           int
+		rows, apiCalls int64
+	)
+	report := func(scope string, m bss.Month, extraRows, extraCalls int64) {
+		if b.Progress != nil {
+			b.Progress(Progress{Total: total, Done: done, Scope: scope, Month: m, Rows: rows + extraRows, APICalls: apiCalls + extraCalls})
+		}
+	}
+	for _, a := range b.Accounts {
+		var scopeErrs []error
+		unstable := 0
+		for _, m := range plan[a.Scope] {
+			if ctx.Err() != nil {
+				scopeErrs = append(scopeErrs, ctx.Err())
+				break
+			}
+			res, err := b.syncMonth(ctx, job, a, m, func(r, c int64) { report(a.Scope, m, r, c) })
+			done++
+			rows += res.rows
+			apiCalls += res.calls
+			report(a.Scope, m, 0, 0)
+			if res.unstable {
+				unstable++
+			}
+			if err != nil {
+				scopeErrs = append(scopeErrs, err)
+			}
+		}
+		b.Metrics.unstable.WithLabelValues(a.Scope).Set(float64(unstable))
+		scopeErr := errors.Join(scopeErrs...)
+		b.Metrics.scopeResult(job, a.Scope, b.now(), scopeErr)
+		if scopeErr != nil {
+			errs = append(errs, fmt.Errorf("%s scope %s: %w", job, a.Scope, scopeErr))
+		}
+		b.updateBurn(a.Scope, now)
+	}
+	b.mu.Lock()
+	b.Metrics.billMonths.WithLabelValues("closed").Set(float64(len(b.closed)))
+	b.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+type monthResult struct {
+	rows, calls int64
+	unstable    bool
+}
+
+// syncMonth replaces one (scope, month), re-reading it up to Attempts times
+// while total_count drifts. If it never settles, the stored month is kept
+// and the month counts as unstable.
+func (b *Bills) syncMonth(ctx context.Context, job string, a Account, m bss.Month, progress func(rows, calls int64)) (monthResult, error) {
+	run, rctx := newScopeRun(ctx, job, a.Scope, m, b.now())
+	logger := b.Logger.With("job", job, "scope", a.Scope, "run_id", run.runID, "bill_cycle", m.String())
+	attempts := b.Attempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	var (
+		st  monthStats
+		err error
+		res monthResult
+	)
+	for attempt := 1; attempt <= attempts; attempt++ {
+		st, err = b.attemptMonth(rctx, a, m, func(rows int64) { progress(rows, run.calls.Load()) })
+		if a.Members == MembersAll && bss.HasCode(err, bss.CodeTooManyMembers) && !b.iterateMembers(a.Scope) {
+			// More than 1000 independent members: method=all is refused,
+			// read the members one by one from now on (not an attempt).
+			logger.Warn("method=all refused for too many members; reading members one by one", "err", err)
+			b.mu.Lock()
+			if b.tooMany == nil {
+				b.tooMany = make(map[string]bool)
+			}
+			b.tooMany[a.Scope] = true
+			b.mu.Unlock()
+			attempt--
+			continue
+		}
+		var de *bss.DriftError
+		if err == nil || !errors.As(err, &de) || ctx.Err() != nil {
+			break
+		}
+		logger.Warn("total_count drifted while reading the month; re-reading it", "attempt", attempt, "err", err)
+		if attempt == attempts {
+			res.unstable = true
+			err = fmt.Errorf("total_count kept drifting in %d attempts, stored month kept: %w", attempts, err)
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("month %s: %w", m, err)
+	}
+	res.calls = run.calls.Load()
+	if err == nil {
+		res.rows = int64(st.records + st.summaries)
+		run.rows = uint64(res.rows)
+		run.itemised = st.itemised.total()
+		run.summary = st.summary.total()
+		run.driftV, run.currency = drift(st.itemised, st.summary)
+		b.recordMonth(a, m, st)
+	}
+	err = run.finish(ctx, b.Runs, b.Metrics, logger, b.now(), err)
+	if err == nil {
+		logger.Info("month synced", "records", st.records, "summaries", st.summaries, "api_calls", res.calls,
+			"drift", run.driftV.String(), "duration", b.now().Sub(run.start))
+	}
+	return res, err
+}
+
+type monthStats struct {
+	records, summaries int
+	itemised, summary  sums
+	daily              map[string]sums
+}
+
+// queries returns the (method, sub_customer_id) pairs a month is read with.
+func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
+	mode := a.Members
+	if mode == MembersAll && b.iterateMembers(a.Scope) {
+		mode = MembersEach
+	}
+	switch mode {
+	case MembersNone:
+		return [][2]string{{string(bss.MethodOneself), ""}}, nil
+	case MembersEach:
+		if b.Members == nil {
+			return nil, errors.New("member fan-out configured but no member list available")
+		}
+		ids, err := b.Members(ctx, a.Scope)
+		if err != nil {
+			return nil, fmt.Errorf("list members: %w", err)
+		}
+		q := [][2]string{{string(bss.MethodOneself), ""}}
+		for _, id := range ids {
+			q = append(q, [2]string{string(bss.MethodSubCustomer), id})
+		}
+		return q, nil
+	default:
+		return [][2]string{{string(bss.MethodAll), ""}}, nil
+	}
+}
+
+// attemptMonth streams one month into a fresh staging area and commits it
+// with the expected counts. On any error the staging area is dropped and the
+// stored month stays as it was.
+func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, err error) {
+	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[string]sums{}}
+	queries, err := b.queries(ctx, a)
+	if err != nil {
+		return st, err
+	}
+	w, err := b.Store.BeginMonth(ctx, a.Scope, m.Date())
+	if err != nil {
+		return st, fmt.Errorf("begin month: %w", err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		actx, cancel := detached(ctx)
+		defer cancel()
+		if aerr := w.Abort(actx); aerr != nil {
+			err = errors.Join(err, fmt.Errorf("abort month: %w", aerr))
+		}
+	}()
+	for _, q := range queries {
+		opts := bss.ResourceRecordOptions{Cycle: m, StatisticType: 3, Method: bss.Method(q[0]), SubCustomerID: q[1], IncludeZero: true}
+		for rec, err := range a.Source.ResourceRecords(ctx, opts) {
+			if err != nil {
+				return st, fmt.Errorf("resource records %s: %w", describe(q), err)
+			}
+			if err := w.AddCostRecord(ctx, CostRecord(a.Scope, m, rec, b.Names)); err != nil {
+				return st, fmt.Errorf("add cost record: %w", err)
+			}
+			st.records++
+			st.itemised.add(rec.Currency, rec.Amount)
+			d := st.daily[rec.BillDate]
+			if d == nil {
+				d = sums{}
+				st.daily[rec.BillDate] = d
+			}
+			d.add(rec.Currency, rec.Amount)
+			if st.records%1000 == 0 {
+				progress(int64(st.records))
+			}
+		}
+		sopts := bss.MonthlySumOptions{Cycle: m, Method: bss.Method(q[0]), SubCustomerID: q[1]}
+		for s, err := range a.Source.MonthlySums(ctx, sopts) {
+			if err != nil {
+				return st, fmt.Errorf("monthly sums %s: %w", describe(q), err)
+			}
+			if err := w.AddBillSummary(ctx, BillSummary(a.Scope, m, s, b.Names)); err != nil {
+				return st, fmt.Errorf("add bill summary: %w", err)
+			}
+			st.summaries++
+			st.summary.add(s.Currency, s.ConsumeAmount)
+		}
+	}
+	if err := w.Commit(ctx, sink.MonthCounts{CostRecords: st.records, BillSummaries: st.summaries}); err != nil {
+		return st, fmt.Errorf("commit month: %w", err)
+	}
+	committed = true
+	return st, nil
+}
+
+func (b *Bills) iterateMembers(scope string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tooMany[scope]
+}
+
+func describe(q [2]string) string {
+	if q[1] == "" {
+		return "method=" + q[0]
+	}
+	return "method=" + q[0] + " sub_customer_id=" + q[1]
+}
+
+// recordMonth updates the month-to-date, drift and daily caches after a
+// committed month.
+func (b *Bills) recordMonth(a Account, m bss.Month, st monthStats) {
+	now := b.now()
+	if m == bss.MonthOf(now) {
+		for cur, v := range st.itemised {
+			b.Metrics.monthToDate.WithLabelValues(a.Scope, cur).Set(float(v))
+		}
+		for cur := range unionKeys(st.itemised, st.summary) {
+			b.Metrics.drift.WithLabelValues(a.Scope, cur).Set(float(st.itemised[cur].Sub(st.summary[cur]).Abs()))
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.daily == nil {
+		b.daily = make(map[string]map[string]sums)
+		b.dailyMonths = make(map[string]map[bss.Month]bool)
+		b.closed = make(map[bss.Month]bool)
+	}
+	days := b.daily[a.Scope]
+	if days == nil {
+		days = make(map[string]sums)
+		b.daily[a.Scope] = days
+		b.dailyMonths[a.Scope] = make(map[bss.Month]bool)
+	}
+	prefix := m.String() + "-"
+	for d := range days {
+		if strings.HasPrefix(d, prefix) {
+			delete(days, d)
+		}
+	}
+	for d, s := range st.daily {
+		days[d] = s
+	}
+	b.dailyMonths[a.Scope][m] = true
+	if open := OpenMonths(now, finalDay(a), b.finalHour()); m.Before(open[0]) {
+		b.closed[m] = true
+	}
+}
+
+func unionKeys(a, b sums) map[string]bool {
+	k := make(map[string]bool)
+	for c := range a {
+		k[c] = true
+	}
+	for c := range b {
+		k[c] = true
+	}
+	return k
+}
+
+// burnDays returns the last 7 complete days (UTC+8) before now.
+func burnDays(now time.Time) []time.Time {
+	l := now.In(beijing)
+	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+	days := make([]time.Time, 7)
+	for i := range days {
+		days[i] = today.AddDate(0, 0, i-7)
+	}
+	return days
+}
+
+// burnMonthsMissing lists the months the daily-burn window needs that have
+// not been synced since start, so that the next run reads them too.
+func (b *Bills) burnMonthsMissing(scope string, now time.Time) []bss.Month {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var ms []bss.Month
+	for _, d := range burnDays(now) {
+		m := bss.Month{Year: d.Year(), Month: d.Month()}
+		if !b.dailyMonths[scope][m] && !slices.Contains(ms, m) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// updateBurn sets syncd_cost_daily_burn for a scope when every day of the
+// window is known.
+func (b *Bills) updateBurn(scope string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	total := sums{}
+	for _, d := range burnDays(now) {
+		if !b.dailyMonths[scope][bss.Month{Year: d.Year(), Month: d.Month()}] {
+			return
+		}
+		for cur, v := range b.daily[scope][d.Format(time.DateOnly)] {
+			total.add(cur, v)
+		}
+	}
+	for cur, v := range total {
+		b.Metrics.dailyBurn.WithLabelValues(scope, cur).Set(float(v.Div(decimal.NewFromInt(7))))
+	}
+}

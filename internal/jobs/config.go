@@ -1,0 +1,81 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config is the jobs' configuration. cmd/syncd composes it with the prefix
+// SYNCD_, so ScheduleBills is read from SYNCD_SCHEDULE_BILLS.
+type Config struct {
+	// ScheduleBills re-syncs the open months (current, and previous until final).
+	ScheduleBills string `env:"SCHEDULE_BILLS, default=CRON_TZ=Asia/Shanghai 7 * * * *"`
+	// ScheduleRecheck re-syncs recently closed months (corrections, refunds).
+	ScheduleRecheck string `env:"SCHEDULE_RECHECK, default=CRON_TZ=Asia/Shanghai 37 4 * * *"`
+	// ScheduleBalances snapshots account balances.
+	ScheduleBalances string `env:"SCHEDULE_BALANCES, default=CRON_TZ=Asia/Shanghai */10 * * * *"`
+	// SchedulePackages snapshots resource packages and their usage.
+	SchedulePackages string `env:"SCHEDULE_PACKAGES, default=CRON_TZ=Asia/Shanghai 17 * * * *"`
+	// ScheduleOrg replaces the enterprise org tree and member accounts.
+	ScheduleOrg string `env:"SCHEDULE_ORG, default=CRON_TZ=Asia/Shanghai 27 3 * * *"`
+	// ScheduleLookups refreshes service/resource type names and measure units.
+	ScheduleLookups string `env:"SCHEDULE_LOOKUPS, default=CRON_TZ=Asia/Shanghai 47 2 * * *"`
+	// JobTimeout bounds one run of any job; 0 means the job's interval.
+	JobTimeout time.Duration `env:"JOB_TIMEOUT, default=0"`
+	// BillsAttempts bounds the re-reads of a month whose total_count drifts.
+	BillsAttempts int `env:"BILLS_ATTEMPTS, default=3"`
+	// BillsFinalHour is the hour (UTC+8) at which the previous month becomes final.
+	BillsFinalHour int `env:"BILLS_FINAL_HOUR, default=10"`
+	// BillsRecheckMonths is how many closed months the recheck job re-syncs.
+	BillsRecheckMonths int `env:"BILLS_RECHECK_MONTHS, default=3"`
+}
+
+// Schedules returns the cron spec of every job by name.
+func (c Config) Schedules() map[string]string {
+	return map[string]string{
+		JobBills:   c.ScheduleBills,
+		JobRecheck: c.ScheduleRecheck,
+		JobBalance: c.ScheduleBalances,
+		JobPackage: c.SchedulePackages,
+		JobOrg:     c.ScheduleOrg,
+		JobLookups: c.ScheduleLookups,
+	}
+}
+
+// Validate checks what the tags cannot: every schedule parses (with its
+// CRON_TZ zone) and the numbers are in range. Messages name the variable
+// (with the SYNCD_ prefix cmd/syncd composes).
+func (c Config) Validate() error {
+	var errs []error
+	for _, job := range AllJobs {
+		spec := c.Schedules()[job]
+		if _, _, err := ParseSchedule(spec, time.Now()); err != nil {
+			errs = append(errs, fmt.Errorf("SYNCD_SCHEDULE_%s: %q is not a cron schedule (want e.g. \"CRON_TZ=Asia/Shanghai 7 * * * *\" or \"@every 10m\"): %w",
+				upper(job), spec, err))
+		}
+	}
+	if c.JobTimeout < 0 {
+		errs = append(errs, fmt.Errorf("SYNCD_JOB_TIMEOUT: %s is negative (want a duration such as 30m, or 0 for the job's interval)", c.JobTimeout))
+	}
+	if c.BillsAttempts < 1 || c.BillsAttempts > 10 {
+		errs = append(errs, fmt.Errorf("SYNCD_BILLS_ATTEMPTS: %d is out of range (want 1 to 10)", c.BillsAttempts))
+	}
+	if c.BillsFinalHour < 0 || c.BillsFinalHour > 23 {
+		errs = append(errs, fmt.Errorf("SYNCD_BILLS_FINAL_HOUR: %d is out of range (want 0 to 23)", c.BillsFinalHour))
+	}
+	if c.BillsRecheckMonths < 0 || c.BillsRecheckMonths > HistoryMonths {
+		errs = append(errs, fmt.Errorf("SYNCD_BILLS_RECHECK_MONTHS: %d is out of range (want 0 to %d)", c.BillsRecheckMonths, HistoryMonths))
+	}
+	return errors.Join(errs...)
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,203 @@
+// Package jobs holds syncd's jobs: they read the Huawei Cloud BSS API
+// through the small source interfaces declared here, map its records to the
+// stored model, and write them through the store interfaces declared here.
+// *bss.Client satisfies the sources and *sink.Sink the stores; this is the
+// only package that sees both, and the one place where API quirks become the
+// stored model (names, units, bill_cycle, scope).
+//
+// Every job is a value with a Run(ctx, Window) error method, used both by
+// the cron Scheduler and by one-shot syncs.
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// BillSource reads itemised resource records and monthly summaries.
+type BillSource interface {
+	ResourceRecords(ctx context.Context, opts bss.ResourceRecordOptions) iter.Seq2[bss.ResourceRecord, error]
+	MonthlySums(ctx context.Context, opts bss.MonthlySumOptions) iter.Seq2[bss.MonthlySum, error]
+}
+
+// BalanceSource reads the caller's account balances.
+type BalanceSource interface {
+	Balances(ctx context.Context) (*bss.Balances, error)
+}
+
+// PackageSource reads resource packages and their current usage.
+type PackageSource interface {
+	ResourcePackages(ctx context.Context, opts bss.ResourcePackageOptions) iter.Seq2[bss.ResourcePackage, error]
+	ResourceUsages(ctx context.Context, freeResourceIDs []string) ([]bss.ResourceUsage, error)
+}
+
+// OrgSource reads an enterprise master's org tree and member accounts.
+type OrgSource interface {
+	Organizations(ctx context.Context) (*bss.OrgTree, error)
+	SubCustomers(ctx context.Context, opts bss.SubCustomerOptions) iter.Seq2[bss.SubCustomer, error]
+}
+
+// LookupSource reads the dictionaries that decode codes and unit IDs.
+type LookupSource interface {
+	ServiceTypes(ctx context.Context) iter.Seq2[bss.ServiceType, error]
+	ResourceTypes(ctx context.Context) iter.Seq2[bss.ResourceType, error]
+	MeasureUnits(ctx context.Context) ([]bss.MeasureUnit, error)
+}
+
+// Source is everything the jobs read from one account; *bss.Client has it all.
+type Source interface {
+	BillSource
+	BalanceSource
+	PackageSource
+	OrgSource
+	LookupSource
+}
+
+// MonthStore replaces one (scope, month) of bills atomically.
+type MonthStore interface {
+	BeginMonth(ctx context.Context, scope string, cycle time.Time) (*sink.MonthWriter, error)
+}
+
+// SnapshotStore appends point-in-time snapshots and replaces the org tree.
+type SnapshotStore interface {
+	WriteBalances(ctx context.Context, rows []sink.BalanceSnapshot) error
+	WriteResourcePackages(ctx context.Context, rows []sink.ResourcePackageSnapshot) error
+	ReplaceOrg(ctx context.Context, scope string, units []sink.OrgUnit, accounts []sink.Account) error
+}
+
+// RunStore records job runs in sync_runs and reads back the last successes.
+type RunStore interface {
+	RecordRun(ctx context.Context, run sink.SyncRun) error
+	LastSuccess(ctx context.Context) (map[[2]string]time.Time, error)
+}
+
+// Store is everything the jobs write; *sink.Sink has it all.
+type Store interface {
+	MonthStore
+	SnapshotStore
+	RunStore
+}
+
+// MemberMode says how bills of an enterprise master's member accounts are read.
+type MemberMode string
+
+// Member modes.
+const (
+	// MembersAll reads with method=all: the caller and every member that is
+	// visible to it, in one stream (the API default).
+	MembersAll MemberMode = "all"
+	// MembersEach reads the caller (method=oneself) and then every member from
+	// the org job's member list (method=sub_customer), for masters with more
+	// than 1000 independent members (CBC.18000048).
+	MembersEach MemberMode = "each"
+	// MembersNone reads only the caller's own bills (method=oneself).
+	MembersNone MemberMode = "none"
+)
+
+// Account is one configured account (credential scope) and its client.
+type Account struct {
+	// Scope is the configured account name, stored in every row.
+	Scope string
+	// CustomerID is the account's domain ID.
+	CustomerID string
+	// Source is the account's BSS client; clients are per account, so jobs
+	// for the same account share its per-operation rate budget.
+	Source Source
+	// Members selects member fan-out for bills.
+	Members MemberMode
+	// FinalDay is the day of the following month on which a month becomes
+	// final at FinalHour UTC+8: 3, or 4 for monthly-settlement customers.
+	FinalDay int
+}
+
+// Window is an optional inclusive range of billing months; the zero Window
+// means "only what the schedule needs" (the open months).
+type Window struct {
+	From, To bss.Month
+}
+
+// IsZero reports whether w selects no explicit months.
+func (w Window) IsZero() bool { return w.From.IsZero() && w.To.IsZero() }
+
+// Months lists the months of w in order.
+func (w Window) Months() []bss.Month {
+	if w.IsZero() || w.To.Before(w.From) {
+		return nil
+	}
+	var ms []bss.Month
+	for m := w.From; !w.To.Before(m); m = m.Next() {
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// String formats w as "2024-01..2024-03", or "" when it is zero.
+func (w Window) String() string {
+	if w.IsZero() {
+		return ""
+	}
+	return w.From.String() + ".." + w.To.String()
+}
+
+// HistoryMonths is how far back the BSS API keeps bills: 3 years.
+const HistoryMonths = 36
+
+// CheckWindow reports whether w lies within the API's history, which ends
+// at the current month now (UTC+8).
+func CheckWindow(w Window, now time.Time) error {
+	if w.IsZero() {
+		return nil
+	}
+	cur := bss.MonthOf(now)
+	oldest := cur
+	for range HistoryMonths - 1 {
+		oldest = oldest.Prev()
+	}
+	switch {
+	case !w.From.Valid() || !w.To.Valid():
+		return errors.New("window: both months must be set (YYYY-MM)")
+	case w.To.Before(w.From):
+		return fmt.Errorf("window: %s is after %s", w.From, w.To)
+	case cur.Before(w.To):
+		return fmt.Errorf("window: %s is in the future (current month is %s)", w.To, cur)
+	case w.From.Before(oldest):
+		return fmt.Errorf("window: %s is older than the %d months the API keeps (oldest is %s)", w.From, HistoryMonths, oldest)
+	}
+	return nil
+}
+
+type runIDKey struct{}
+
+// WithRunID returns a context carrying a run ID, stored in sync_runs and logs.
+func WithRunID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, runIDKey{}, id)
+}
+
+// RunID returns the context's run ID, or a fresh one.
+func RunID(ctx context.Context) string {
+	if id, ok := ctx.Value(runIDKey{}).(string); ok && id != "" {
+		return id
+	}
+	return NewRunID()
+}
+
+// NewRunID returns a random 16-hex-digit run ID.
+func NewRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// detached returns a context for cleanup that outlives a cancelled run
+// (abort a staging table, record the failed run) but is still bounded.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+}

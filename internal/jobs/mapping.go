@@ -1,0 +1,317 @@
+package jobs
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// unassignedProject is the one value stored for resources outside any
+// enterprise project; the API says "-1" in requests and null in responses.
+const unassignedProject = "-1"
+
+// Names holds the look-up dictionaries: service and resource type names by
+// code and measure units by ID. The zero value is empty and usable; the
+// lookups job fills it. It is safe for concurrent use.
+type Names struct {
+	mu        sync.RWMutex
+	services  map[string]string
+	resources map[string]string
+	units     map[int]bss.MeasureUnit
+}
+
+// Set replaces the dictionaries.
+func (n *Names) Set(services, resources map[string]string, units map[int]bss.MeasureUnit) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.services, n.resources, n.units = services, resources, units
+}
+
+// Loaded reports whether the dictionaries have been filled.
+func (n *Names) Loaded() bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.units != nil
+}
+
+// ServiceType returns name if set, else the look-up name of code.
+func (n *Names) ServiceType(code, name string) string {
+	if name != "" || n == nil {
+		return name
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.services[code]
+}
+
+// ResourceType returns name if set, else the look-up name of code.
+func (n *Names) ResourceType(code, name string) string {
+	if name != "" || n == nil {
+		return name
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.resources[code]
+}
+
+// Unit returns the abbreviation of a measure unit ID (its name when it has
+// none, the number when it is unknown, "" for 0 = not given).
+func (n *Names) Unit(id int) string {
+	if id == 0 {
+		return ""
+	}
+	if n != nil {
+		n.mu.RLock()
+		u, ok := n.units[id]
+		n.mu.RUnlock()
+		if ok {
+			if u.Abbreviation != "" {
+				return u.Abbreviation
+			}
+			if u.Name != "" {
+				return u.Name
+			}
+		}
+	}
+	return strconv.Itoa(id)
+}
+
+// parseBillDate turns the API's "YYYY-MM-DD" (a UTC+8 civil date) into the
+// stored form: midnight UTC of that civil date, never shifted.
+func parseBillDate(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// normProject normalises the enterprise project ID: null, "" and "-1" all
+// mean "unassigned".
+func normProject(id string) string {
+	if id == "" || id == "null" {
+		return unassignedProject
+	}
+	return id
+}
+
+// CostRecord maps one itemised resource record of month cycle, read with the
+// credentials of scope, to its cost_records row. bill_cycle is the month that
+// was asked for (UTC+8), stored as its civil first day, never derived from a
+// converted timestamp.
+func CostRecord(scope string, cycle bss.Month, r bss.ResourceRecord, names *Names) sink.CostRecord {
+	return sink.CostRecord{
+		Scope:                     scope,
+		RecordID:                  r.ID,
+		BillCycle:                 cycle.Date(),
+		BillDate:                  parseBillDate(r.BillDate),
+		BillType:                  int32(r.BillType),
+		CustomerID:                r.CustomerID,
+		AccountName:               r.AccountName,
+		RegionCode:                r.Region,
+		RegionName:                r.RegionName,
+		ServiceTypeCode:           r.ServiceTypeCode,
+		ServiceTypeName:           names.ServiceType(r.ServiceTypeCode, r.ServiceTypeName),
+		ResourceTypeCode:          r.ResourceTypeCode,
+		ResourceTypeName:          names.ResourceType(r.ResourceTypeCode, r.ResourceTypeName),
+		ResourceID:                r.ResourceID,
+		ResourceName:              r.ResourceName,
+		ResourceTags:              r.ResourceTag,
+		ProductID:                 r.ProductID,
+		ProductName:               r.ProductName,
+		ProductSpecDesc:           r.ProductSpecDesc,
+		SkuCode:                   r.SkuCode,
+		EnterpriseProjectID:       normProject(r.EnterpriseProjectID),
+		EnterpriseProjectName:     r.EnterpriseProjectName,
+		ChargeMode:                r.ChargeMode,
+		PeriodType:                r.PeriodType,
+		TradeID:                   r.TradeID,
+		OrderID:                   r.OrderID,
+		TradeTime:                 r.TradeTime.UTC(),
+		EffectiveTime:             r.EffectiveTime.UTC(),
+		ExpireTime:                r.ExpireTime.UTC(),
+		UsageType:                 r.UsageType,
+		Usage:                     r.Usage,
+		UsageUnit:                 names.Unit(r.UsageMeasureID),
+		UnitPrice:                 r.UnitPrice,
+		OfficialAmount:            r.OfficialAmount,
+		DiscountAmount:            r.DiscountAmount,
+		Amount:                    r.Amount,
+		CashAmount:                r.CashAmount,
+		CreditAmount:              r.CreditAmount,
+		CouponAmount:              r.CouponAmount,
+		FlexipurchaseCouponAmount: r.FlexipurchaseCouponAmount,
+		StoredCardAmount:          r.StoredCardAmount,
+		BonusAmount:               r.BonusAmount,
+		DebtAmount:                r.DebtAmount,
+		AdjustmentAmount:          r.AdjustmentAmount,
+		Currency:                  r.Currency,
+	}
+}
+
+// BillSummary maps one monthly summary row of month cycle to its
+// bill_summaries row. A null resource type is stored as "".
+func BillSummary(scope string, cycle bss.Month, s bss.MonthlySum, names *Names) sink.BillSummary {
+	return sink.BillSummary{
+		Scope:                     scope,
+		BillCycle:                 cycle.Date(),
+		CustomerID:                s.CustomerID,
+		AccountName:               s.AccountName,
+		ServiceTypeCode:           s.ServiceTypeCode,
+		ServiceTypeName:           names.ServiceType(s.ServiceTypeCode, s.ServiceTypeName),
+		ResourceTypeCode:          s.ResourceTypeCode,
+		ResourceTypeName:          names.ResourceType(s.ResourceTypeCode, s.ResourceTypeName),
+		ChargingMode:              int32(s.ChargingMode),
+		BillType:                  int32(s.BillType),
+		OfficialAmount:            s.OfficialAmount,
+		OfficialDiscountAmount:    s.OfficialDiscountAmount,
+		TruncatedAmount:           s.TruncatedAmount,
+		ConsumeAmount:             s.ConsumeAmount,
+		CashAmount:                s.CashAmount,
+		CreditAmount:              s.CreditAmount,
+		CouponAmount:              s.CouponAmount,
+		FlexipurchaseCouponAmount: s.FlexipurchaseCouponAmount,
+		StoredCardAmount:          s.StoredValueCardAmount,
+		DebtAmount:                s.DebtAmount,
+		WriteoffAmount:            s.WriteoffAmount,
+		Currency:                  s.Currency,
+	}
+}
+
+// BalanceRows maps a balance response to one snapshot row per account. The
+// debt amount belongs to the customer, so it is repeated on every row.
+func BalanceRows(scope, customerID string, observedAt time.Time, b *bss.Balances) []sink.BalanceSnapshot {
+	rows := make([]sink.BalanceSnapshot, 0, len(b.Accounts))
+	for _, a := range b.Accounts {
+		cur := a.Currency
+		if cur == "" {
+			cur = b.Currency
+		}
+		rows = append(rows, sink.BalanceSnapshot{
+			Scope:            scope,
+			ObservedAt:       observedAt.UTC(),
+			CustomerID:       customerID,
+			AccountID:        a.AccountID,
+			AccountType:      int32(a.AccountType),
+			Amount:           a.Amount,
+			CreditAmount:     a.CreditAmount,
+			DesignatedAmount: a.DesignatedAmount,
+			DebtAmount:       b.DebtAmount,
+			Currency:         cur,
+		})
+	}
+	return rows
+}
+
+// PackageRows maps resource packages to one snapshot row per package item.
+// When usages holds the item's current-window usage (ListFreeResourceUsages)
+// its remaining and original amounts win over the package list's.
+func PackageRows(scope, customerID string, observedAt time.Time, pkgs []bss.ResourcePackage, usages map[string]bss.ResourceUsage, names *Names) []sink.ResourcePackageSnapshot {
+	var rows []sink.ResourcePackageSnapshot
+	for _, p := range pkgs {
+		for _, it := range p.Items {
+			remaining, original, unit := it.Amount, it.OriginalAmount, it.MeasureID
+			if u, ok := usages[it.FreeResourceID]; ok {
+				remaining, original = u.Amount, u.OriginalAmount
+				if u.MeasureID != 0 {
+					unit = u.MeasureID
+				}
+			}
+			rows = append(rows, sink.ResourcePackageSnapshot{
+				Scope:               scope,
+				ObservedAt:          observedAt.UTC(),
+				CustomerID:          customerID,
+				OrderInstanceID:     p.OrderInstanceID,
+				OrderID:             p.OrderID,
+				FreeResourceID:      it.FreeResourceID,
+				ProductID:           p.ProductID,
+				ProductName:         p.ProductName,
+				ServiceTypeCode:     p.ServiceTypeCode,
+				RegionCode:          p.RegionCode,
+				EnterpriseProjectID: normProject(p.EnterpriseProjectID),
+				UsageType:           it.UsageTypeName,
+				Status:              int32(p.Status),
+				EffectiveTime:       p.EffectiveTime.UTC(),
+				ExpireTime:          p.ExpireTime.UTC(),
+				OriginalAmount:      original,
+				RemainingAmount:     remaining,
+				MeasureUnit:         names.Unit(unit),
+			})
+		}
+	}
+	return rows
+}
+
+// OrgRows flattens the org tree into org_units rows (the root first, each
+// with its parent and its path of names from the root) and maps the member
+// accounts to accounts rows.
+func OrgRows(scope string, tree *bss.OrgTree, members []bss.SubCustomer) ([]sink.OrgUnit, []sink.Account) {
+	var units []sink.OrgUnit
+	if tree != nil && tree.RootID != "" {
+		rootPath := tree.RootName
+		units = append(units, sink.OrgUnit{Scope: scope, OrgID: tree.RootID, Name: tree.RootName, Path: rootPath})
+		var walk func(parentID, parentPath string, nodes []bss.OrgNode)
+		walk = func(parentID, parentPath string, nodes []bss.OrgNode) {
+			for _, n := range nodes {
+				p := parentPath + "/" + n.Name
+				units = append(units, sink.OrgUnit{Scope: scope, OrgID: n.ID, ParentID: parentID, RelationID: n.RelationID, Name: n.Name, Path: p})
+				walk(n.ID, p, n.Children)
+			}
+		}
+		walk(tree.RootID, rootPath, tree.Nodes)
+	}
+	accounts := make([]sink.Account, 0, len(members))
+	for _, m := range members {
+		accounts = append(accounts, sink.Account{
+			Scope:       scope,
+			CustomerID:  m.ID,
+			Name:        m.Name,
+			DisplayName: m.DisplayName,
+			OrgID:       m.OrgID,
+			OrgName:     m.OrgName,
+			Status:      int32(m.Status),
+		})
+	}
+	return units, accounts
+}
+
+// sums accumulates exact amounts per currency.
+type sums map[string]decimal.Decimal
+
+func (s sums) add(currency string, d decimal.Decimal) { s[currency] = s[currency].Add(d) }
+
+// drift returns |a - b| summed over the currencies of either side, and the
+// currency when there is only one.
+func drift(itemised, summary sums) (decimal.Decimal, string) {
+	seen := make(map[string]bool)
+	total := decimal.Zero
+	for c := range itemised {
+		seen[c] = true
+	}
+	for c := range summary {
+		seen[c] = true
+	}
+	cur := ""
+	for c := range seen {
+		total = total.Add(itemised[c].Sub(summary[c]).Abs())
+		cur = c
+	}
+	if len(seen) > 1 {
+		cur = "mixed"
+	}
+	return total, cur
+}
+
+func (s sums) total() decimal.Decimal {
+	t := decimal.Zero
+	for _, v := range s {
+		t = t.Add(v)
+	}
+	return t
+}

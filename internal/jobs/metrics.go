@@ -1,0 +1,197 @@
+package jobs
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
+)
+
+// Job results, the bounded values of the result label of syncd_job_runs_total.
+const (
+	ResultSuccess = "success"
+	ResultFailure = "failure"
+	ResultPanic   = "panic"
+	ResultSkipped = "skipped"
+)
+
+// Job names, the bounded values of the job label and the keys of schedules.
+const (
+	JobBills   = "bills"
+	JobRecheck = "recheck"
+	JobBalance = "balances"
+	JobPackage = "packages"
+	JobOrg     = "org"
+	JobLookups = "lookups"
+)
+
+// AllJobs lists every job name in the order a full one-shot sync runs them:
+// look-ups and the org tree first, because bills use them for names and for
+// member fan-out.
+var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage}
+
+// balanceTypes maps the BSS account_type code to the account_type label.
+var balanceTypes = map[int]string{1: "cash", 2: "credit", 5: "bonus", 7: "deposit"}
+
+// Metrics holds the job and business collectors (syncd_rows_written_total
+// belongs to the sink, which knows when rows become visible). Register them with
+// Collectors on a private registry.
+type Metrics struct {
+	runs             *prometheus.CounterVec
+	duration         *prometheus.HistogramVec
+	lastSuccess      *prometheus.GaugeVec
+	lastFailure      *prometheus.GaugeVec
+	consecutiveFails *prometheus.GaugeVec
+	interval         *prometheus.GaugeVec
+	billMonths       *prometheus.GaugeVec
+	drift            *prometheus.GaugeVec
+	unstable         *prometheus.GaugeVec
+	balance          *prometheus.GaugeVec
+	debt             *prometheus.GaugeVec
+	monthToDate      *prometheus.GaugeVec
+	dailyBurn        *prometheus.GaugeVec
+	pkgRemaining     *prometheus.GaugeVec
+	pkgOriginal      *prometheus.GaugeVec
+	pkgExpiry        *prometheus.GaugeVec
+}
+
+// NewMetrics creates the job and business collectors. Label combinations
+// that are known up front (every job and result, every table) are
+// pre-created so that rate() and absent() work from the first scrape; the
+// per-scope ones are created by Init.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "syncd_job_runs_total",
+			Help: "Job runs by job and result (success, failure, panic, skipped).",
+		}, []string{"job", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "syncd_job_duration_seconds",
+			Help:    "Duration of job runs in seconds.",
+			Buckets: []float64{0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600},
+		}, []string{"job"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_job_last_success_timestamp_seconds",
+			Help: "Unix time of the last successful run of a job for a scope.",
+		}, []string{"job", "scope"}),
+		lastFailure: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_job_last_failure_timestamp_seconds",
+			Help: "Unix time of the last failed run of a job for a scope.",
+		}, []string{"job", "scope"}),
+		consecutiveFails: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_job_consecutive_failures",
+			Help: "Failed runs of a job for a scope since its last success.",
+		}, []string{"job", "scope"}),
+		interval: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_job_interval_seconds",
+			Help: "Configured interval between runs of a job, from its cron schedule.",
+		}, []string{"job"}),
+		billMonths: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_bill_months",
+			Help: "Billing months synced per state: open (provisional, re-synced every run) or closed (final).",
+		}, []string{"state"}),
+		drift: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_reconciliation_drift",
+			Help: "Absolute difference between the itemised records' amount and the monthly summary's consume amount for the current month.",
+		}, []string{"scope", "currency"}),
+		unstable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_bills_unstable_months",
+			Help: "Months whose total_count kept drifting in the last bills run, so the stored month was kept.",
+		}, []string{"scope"}),
+		balance: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_balance_amount",
+			Help: "Account balance by scope, account type and currency.",
+		}, []string{"scope", "account_type", "currency"}),
+		debt: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_balance_debt_amount",
+			Help: "Total arrears by scope and currency.",
+		}, []string{"scope", "currency"}),
+		monthToDate: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_cost_month_to_date",
+			Help: "Amount due of the current billing month (UTC+8) so far, from itemised records.",
+		}, []string{"scope", "currency"}),
+		dailyBurn: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_cost_daily_burn",
+			Help: "Average amount due per day over the last 7 complete days (UTC+8).",
+		}, []string{"scope", "currency"}),
+		pkgRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_resource_package_remaining",
+			Help: "Remaining quota of a resource package item.",
+		}, []string{"scope", "package", "item", "unit"}),
+		pkgOriginal: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_resource_package_original",
+			Help: "Original quota of a resource package item.",
+		}, []string{"scope", "package", "item", "unit"}),
+		pkgExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_resource_package_expiry_timestamp_seconds",
+			Help: "Unix time at which a resource package item expires.",
+		}, []string{"scope", "package", "item"}),
+	}
+	for _, j := range AllJobs {
+		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped} {
+			m.runs.WithLabelValues(j, r)
+		}
+		m.duration.WithLabelValues(j)
+	}
+	m.billMonths.WithLabelValues("open")
+	m.billMonths.WithLabelValues("closed")
+	return m
+}
+
+// Collectors returns every collector, for registration.
+func (m *Metrics) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
+		m.billMonths, m.drift, m.unstable, m.balance, m.debt, m.monthToDate,
+		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry,
+	}
+}
+
+// Init pre-creates the per-scope series of the given jobs and scopes.
+func (m *Metrics) Init(jobs, scopes []string) {
+	for _, s := range scopes {
+		for _, j := range jobs {
+			m.lastSuccess.WithLabelValues(j, s)
+			m.lastFailure.WithLabelValues(j, s)
+			m.consecutiveFails.WithLabelValues(j, s)
+		}
+		m.unstable.WithLabelValues(s)
+	}
+}
+
+// SetInterval records the configured interval of a job.
+func (m *Metrics) SetInterval(job string, d time.Duration) {
+	m.interval.WithLabelValues(job).Set(d.Seconds())
+}
+
+// ObserveRun counts one run of a job with its result and duration.
+func (m *Metrics) ObserveRun(job, result string, d time.Duration) {
+	m.runs.WithLabelValues(job, result).Inc()
+	if result == ResultSuccess || result == ResultFailure {
+		m.duration.WithLabelValues(job).Observe(d.Seconds())
+	}
+}
+
+// scopeResult records the outcome of a job for one scope.
+func (m *Metrics) scopeResult(job, scope string, at time.Time, err error) {
+	if err == nil {
+		m.lastSuccess.WithLabelValues(job, scope).Set(unixSeconds(at))
+		m.consecutiveFails.WithLabelValues(job, scope).Set(0)
+		return
+	}
+	m.lastFailure.WithLabelValues(job, scope).Set(unixSeconds(at))
+	m.consecutiveFails.WithLabelValues(job, scope).Inc()
+}
+
+// SetLastSuccess seeds the last-success gauge, e.g. from sync_runs at start-up.
+func (m *Metrics) SetLastSuccess(job, scope string, at time.Time) {
+	m.lastSuccess.WithLabelValues(job, scope).Set(unixSeconds(at))
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// float converts an exact amount to a float64 at the very edge, for a gauge.
+func float(d decimal.Decimal) float64 {
+	f, _ := d.Float64()
+	return f
+}

@@ -1,0 +1,283 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// Balances snapshots every account balance of every scope, keyed by the
+// observation time, and exports the balance gauges.
+type Balances struct {
+	Accounts []Account
+	Store    SnapshotStore
+	Runs     RunStore
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Run takes one snapshot per scope; the window is ignored.
+func (j *Balances) Run(ctx context.Context, _ Window) error {
+	now := clock(j.Now)
+	return forEachScope(ctx, JobBalance, j.Accounts, j.Runs, j.Metrics, j.Logger, now, func(ctx context.Context, a Account, _ *slog.Logger) (int, error) {
+		b, err := a.Source.Balances(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("balances: %w", err)
+		}
+		rows := BalanceRows(a.Scope, a.CustomerID, now().Truncate(time.Second), b)
+		if err := j.Store.WriteBalances(ctx, rows); err != nil {
+			return 0, fmt.Errorf("write balances: %w", err)
+		}
+		j.Metrics.balance.DeletePartialMatch(prometheus.Labels{"scope": a.Scope})
+		for _, r := range rows {
+			j.Metrics.balance.WithLabelValues(a.Scope, accountType(int(r.AccountType)), r.Currency).Add(float(r.Amount))
+		}
+		j.Metrics.debt.DeletePartialMatch(prometheus.Labels{"scope": a.Scope})
+		cur := b.Currency
+		if cur == "" && len(rows) > 0 {
+			cur = rows[0].Currency
+		}
+		j.Metrics.debt.WithLabelValues(a.Scope, cur).Set(float(b.DebtAmount))
+		return len(rows), nil
+	})
+}
+
+// accountType names a balance account type code for the metric label.
+func accountType(code int) string {
+	if s, ok := balanceTypes[code]; ok {
+		return s
+	}
+	return strconv.Itoa(code)
+}
+
+// Packages snapshots every resource package item with its current usage and
+// exports the package gauges.
+type Packages struct {
+	Accounts []Account
+	Store    SnapshotStore
+	Runs     RunStore
+	Names    *Names
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Run takes one snapshot per scope; the window is ignored.
+func (j *Packages) Run(ctx context.Context, _ Window) error {
+	now := clock(j.Now)
+	return forEachScope(ctx, JobPackage, j.Accounts, j.Runs, j.Metrics, j.Logger, now, func(ctx context.Context, a Account, _ *slog.Logger) (int, error) {
+		var (
+			pkgs []bss.ResourcePackage
+			ids  []string
+		)
+		for p, err := range a.Source.ResourcePackages(ctx, bss.ResourcePackageOptions{}) {
+			if err != nil {
+				return 0, fmt.Errorf("resource packages: %w", err)
+			}
+			pkgs = append(pkgs, p)
+			if p.Status == 0 || p.Status == 1 {
+				for _, it := range p.Items {
+					ids = append(ids, it.FreeResourceID)
+				}
+			}
+		}
+		usages := make(map[string]bss.ResourceUsage)
+		if len(ids) > 0 {
+			us, err := a.Source.ResourceUsages(ctx, ids)
+			if err != nil {
+				return 0, fmt.Errorf("resource usages: %w", err)
+			}
+			for _, u := range us {
+				usages[u.FreeResourceID] = u
+			}
+		}
+		rows := PackageRows(a.Scope, a.CustomerID, now().Truncate(time.Second), pkgs, usages, j.Names)
+		if err := j.Store.WriteResourcePackages(ctx, rows); err != nil {
+			return 0, fmt.Errorf("write resource packages: %w", err)
+		}
+		j.setGauges(a.Scope, rows)
+		return len(rows), nil
+	})
+}
+
+// setGauges exports the items of packages that are in effect or not yet
+// effective; used-up, expired and unsubscribed packages drop out.
+func (j *Packages) setGauges(scope string, rows []sink.ResourcePackageSnapshot) {
+	l := prometheus.Labels{"scope": scope}
+	j.Metrics.pkgRemaining.DeletePartialMatch(l)
+	j.Metrics.pkgOriginal.DeletePartialMatch(l)
+	j.Metrics.pkgExpiry.DeletePartialMatch(l)
+	for _, r := range rows {
+		if r.Status != 0 && r.Status != 1 {
+			continue
+		}
+		j.Metrics.pkgRemaining.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID, r.MeasureUnit).Set(float(r.RemainingAmount))
+		j.Metrics.pkgOriginal.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID, r.MeasureUnit).Set(float(r.OriginalAmount))
+		if !r.ExpireTime.IsZero() {
+			j.Metrics.pkgExpiry.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID).Set(unixSeconds(r.ExpireTime))
+		}
+	}
+}
+
+// Org replaces the enterprise org tree and member accounts of every master
+// scope, and keeps the member list for bills fan-out. Scopes configured
+// with MembersNone are not masters and are skipped.
+type Org struct {
+	Accounts []Account
+	Store    SnapshotStore
+	Runs     RunStore
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
+
+	mu      sync.Mutex
+	members map[string][]string
+}
+
+// Run replaces the tree of every master scope; the window is ignored.
+func (j *Org) Run(ctx context.Context, _ Window) error {
+	var masters []Account
+	for _, a := range j.Accounts {
+		if a.Members != MembersNone {
+			masters = append(masters, a)
+		}
+	}
+	return forEachScope(ctx, JobOrg, masters, j.Runs, j.Metrics, j.Logger, clock(j.Now), func(ctx context.Context, a Account, _ *slog.Logger) (int, error) {
+		tree, members, err := readOrg(ctx, a.Source)
+		if err != nil {
+			return 0, err
+		}
+		units, accounts := OrgRows(a.Scope, tree, members)
+		if err := j.Store.ReplaceOrg(ctx, a.Scope, units, accounts); err != nil {
+			return 0, fmt.Errorf("replace org: %w", err)
+		}
+		j.setMembers(a.Scope, members)
+		return len(units) + len(accounts), nil
+	})
+}
+
+func readOrg(ctx context.Context, src OrgSource) (*bss.OrgTree, []bss.SubCustomer, error) {
+	tree, err := src.Organizations(ctx)
+	if bss.HasCode(err, bss.CodeAccessDenied) {
+		// Not an enterprise master (or no permission to the org tree):
+		// there is no tree to store, but members may still be listed.
+		tree, err = &bss.OrgTree{}, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("organizations: %w", err)
+	}
+	members, err := readMembers(ctx, src)
+	return tree, members, err
+}
+
+func readMembers(ctx context.Context, src OrgSource) ([]bss.SubCustomer, error) {
+	var members []bss.SubCustomer
+	for m, err := range src.SubCustomers(ctx, bss.SubCustomerOptions{}) {
+		if bss.HasCode(err, bss.CodeAccessDenied) {
+			return nil, nil // not an enterprise master: no members
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sub-customers: %w", err)
+		}
+		members = append(members, m)
+	}
+	return members, nil
+}
+
+func (j *Org) setMembers(scope string, members []bss.SubCustomer) {
+	ids := make([]string, 0, len(members))
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.members == nil {
+		j.members = make(map[string][]string)
+	}
+	j.members[scope] = ids
+}
+
+// MemberIDs returns the member account IDs of a master scope, from the last
+// org run or, before the first one, read directly.
+func (j *Org) MemberIDs(ctx context.Context, scope string) ([]string, error) {
+	j.mu.Lock()
+	ids, ok := j.members[scope]
+	j.mu.Unlock()
+	if ok {
+		return ids, nil
+	}
+	for _, a := range j.Accounts {
+		if a.Scope != scope {
+			continue
+		}
+		members, err := readMembers(ctx, a.Source)
+		if err != nil {
+			return nil, err
+		}
+		j.setMembers(scope, members)
+		return j.MemberIDs(ctx, scope)
+	}
+	return nil, fmt.Errorf("unknown scope %q", scope)
+}
+
+// Lookups refreshes the dictionaries (service and resource type names,
+// measure units) that fill names and units. They are global, so the first
+// account reads them.
+type Lookups struct {
+	Accounts []Account
+	Names    *Names
+	Runs     RunStore
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Run refreshes the dictionaries; the window is ignored.
+func (j *Lookups) Run(ctx context.Context, _ Window) error {
+	if len(j.Accounts) == 0 {
+		return errors.New("lookups: no account configured")
+	}
+	return forEachScope(ctx, JobLookups, j.Accounts[:1], j.Runs, j.Metrics, j.Logger, clock(j.Now), func(ctx context.Context, a Account, _ *slog.Logger) (int, error) {
+		services := make(map[string]string)
+		for s, err := range a.Source.ServiceTypes(ctx) {
+			if err != nil {
+				return 0, fmt.Errorf("service types: %w", err)
+			}
+			services[s.Code] = s.Name
+		}
+		resources := make(map[string]string)
+		for r, err := range a.Source.ResourceTypes(ctx) {
+			if err != nil {
+				return 0, fmt.Errorf("resource types: %w", err)
+			}
+			resources[r.Code] = r.Name
+		}
+		us, err := a.Source.MeasureUnits(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("measure units: %w", err)
+		}
+		units := make(map[int]bss.MeasureUnit, len(us))
+		for _, u := range us {
+			units[u.ID] = u
+		}
+		j.Names.Set(services, resources, units)
+		return len(services) + len(resources) + len(units), nil
+	})
+}
+
+func clock(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}

@@ -1,0 +1,265 @@
+package sink
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// moneyScale is the scale of every Decimal(38, 8) column. Values with more
+// fractional digits are truncated the same way on both engines.
+const moneyScale = 8
+
+// epoch replaces zero times, which DateTime cannot hold.
+var epoch = time.Unix(0, 0).UTC()
+
+// colBuf is one column of a block being buffered for insert. Its values are
+// handed to clickhouse-go as one typed slice (columnar append) or encoded as
+// TabSeparated text for the embedded engine.
+type colBuf interface {
+	reset()
+	values() any
+	appendTSV(dst []byte, i int) []byte
+}
+
+type strCol struct{ v []string }
+
+func (c *strCol) reset()      { clear(c.v); c.v = c.v[:0] }
+func (c *strCol) values() any { return c.v }
+func (c *strCol) appendTSV(dst []byte, i int) []byte {
+	return appendEscaped(dst, c.v[i])
+}
+
+type decCol struct{ v []decimal.Decimal }
+
+func (c *decCol) reset()      { clear(c.v); c.v = c.v[:0] }
+func (c *decCol) values() any { return c.v }
+func (c *decCol) appendTSV(dst []byte, i int) []byte {
+	return append(dst, c.v[i].String()...)
+}
+
+type int32Col struct{ v []int32 }
+
+func (c *int32Col) reset()      { c.v = c.v[:0] }
+func (c *int32Col) values() any { return c.v }
+func (c *int32Col) appendTSV(dst []byte, i int) []byte {
+	return strconv.AppendInt(dst, int64(c.v[i]), 10)
+}
+
+type uint64Col struct{ v []uint64 }
+
+func (c *uint64Col) reset()      { c.v = c.v[:0] }
+func (c *uint64Col) values() any { return c.v }
+func (c *uint64Col) appendTSV(dst []byte, i int) []byte {
+	return strconv.AppendUint(dst, c.v[i], 10)
+}
+
+// dateCol holds civil dates (Date): the year, month and day of each time as
+// given, never converted between zones.
+type dateCol struct{ v []time.Time }
+
+func (c *dateCol) reset()      { c.v = c.v[:0] }
+func (c *dateCol) values() any { return c.v }
+func (c *dateCol) appendTSV(dst []byte, i int) []byte {
+	return c.v[i].AppendFormat(dst, time.DateOnly)
+}
+
+// nullDateCol holds Nullable(Date); nil is NULL.
+type nullDateCol struct{ v []*time.Time }
+
+func (c *nullDateCol) reset()      { clear(c.v); c.v = c.v[:0] }
+func (c *nullDateCol) values() any { return c.v }
+func (c *nullDateCol) appendTSV(dst []byte, i int) []byte {
+	if c.v[i] == nil {
+		return append(dst, `\N`...)
+	}
+	return c.v[i].AppendFormat(dst, time.DateOnly)
+}
+
+// timeCol holds DateTime('UTC') instants, already converted to UTC.
+type timeCol struct{ v []time.Time }
+
+func (c *timeCol) reset()      { c.v = c.v[:0] }
+func (c *timeCol) values() any { return c.v }
+func (c *timeCol) appendTSV(dst []byte, i int) []byte {
+	return c.v[i].AppendFormat(dst, time.DateTime)
+}
+
+// field maps one column of a table to a field of its row type R.
+type field[R any] struct {
+	name   string
+	newCol func() colBuf
+	add    func(c colBuf, r *R)
+}
+
+func strField[R any](name string, get func(*R) string) field[R] {
+	return field[R]{name, func() colBuf { return &strCol{} }, func(c colBuf, r *R) {
+		s := c.(*strCol)
+		s.v = append(s.v, get(r))
+	}}
+}
+
+func decField[R any](name string, get func(*R) decimal.Decimal) field[R] {
+	return field[R]{name, func() colBuf { return &decCol{} }, func(c colBuf, r *R) {
+		s := c.(*decCol)
+		s.v = append(s.v, get(r).Truncate(moneyScale))
+	}}
+}
+
+func int32Field[R any](name string, get func(*R) int32) field[R] {
+	return field[R]{name, func() colBuf { return &int32Col{} }, func(c colBuf, r *R) {
+		s := c.(*int32Col)
+		s.v = append(s.v, get(r))
+	}}
+}
+
+func uint64Field[R any](name string, get func(*R) uint64) field[R] {
+	return field[R]{name, func() colBuf { return &uint64Col{} }, func(c colBuf, r *R) {
+		s := c.(*uint64Col)
+		s.v = append(s.v, get(r))
+	}}
+}
+
+// civil returns the civil date of t (its own year, month and day) as
+// midnight UTC, so no zone conversion can shift it.
+func civil(t time.Time) time.Time {
+	if t.IsZero() {
+		return epoch
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func dateField[R any](name string, get func(*R) time.Time) field[R] {
+	return field[R]{name, func() colBuf { return &dateCol{} }, func(c colBuf, r *R) {
+		s := c.(*dateCol)
+		s.v = append(s.v, civil(get(r)))
+	}}
+}
+
+func nullDateField[R any](name string, get func(*R) time.Time) field[R] {
+	return field[R]{name, func() colBuf { return &nullDateCol{} }, func(c colBuf, r *R) {
+		s := c.(*nullDateCol)
+		t := get(r)
+		if t.IsZero() {
+			s.v = append(s.v, nil)
+			return
+		}
+		d := civil(t)
+		s.v = append(s.v, &d)
+	}}
+}
+
+// utc converts t to a whole-second UTC instant; the zero time becomes the
+// epoch.
+func utc(t time.Time) time.Time {
+	if t.IsZero() || t.Before(epoch) {
+		return epoch
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+func timeField[R any](name string, get func(*R) time.Time) field[R] {
+	return field[R]{name, func() colBuf { return &timeCol{} }, func(c colBuf, r *R) {
+		s := c.(*timeCol)
+		s.v = append(s.v, utc(get(r)))
+	}}
+}
+
+// tableSpec describes one table: its name and the columns syncd writes.
+type tableSpec[R any] struct {
+	table  string
+	fields []field[R]
+}
+
+func (t *tableSpec[R]) columns() []string {
+	out := make([]string, len(t.fields))
+	for i, f := range t.fields {
+		out[i] = f.name
+	}
+	return out
+}
+
+// block is a columnar buffer of up to cap rows for one table.
+type block struct {
+	table   string
+	columns []string
+	cols    []colBuf
+	rows    int
+}
+
+func (b *block) reset() {
+	for _, c := range b.cols {
+		c.reset()
+	}
+	b.rows = 0
+}
+
+// rowBlock appends rows of type R to a block.
+type rowBlock[R any] struct {
+	spec *tableSpec[R]
+	block
+}
+
+func newRowBlock[R any](spec *tableSpec[R]) *rowBlock[R] {
+	b := &rowBlock[R]{spec: spec}
+	b.table = spec.table
+	b.columns = spec.columns()
+	b.cols = make([]colBuf, len(spec.fields))
+	for i, f := range spec.fields {
+		b.cols[i] = f.newCol()
+	}
+	return b
+}
+
+func (b *rowBlock[R]) add(r *R) {
+	for i, f := range b.spec.fields {
+		f.add(b.cols[i], r)
+	}
+	b.rows++
+}
+
+// appendEscaped appends s escaped for the TabSeparated format.
+func appendEscaped(dst []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		var esc byte
+		switch s[i] {
+		case '\\':
+			esc = '\\'
+		case '\t':
+			esc = 't'
+		case '\n':
+			esc = 'n'
+		case '\r':
+			esc = 'r'
+		case 0:
+			esc = '0'
+		case '\b':
+			esc = 'b'
+		case '\f':
+			esc = 'f'
+		default:
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		dst = append(dst, '\\', esc)
+		start = i + 1
+	}
+	return append(dst, s[start:]...)
+}
+
+// appendTSV encodes the block as TabSeparated rows.
+func (b *block) appendTSV(dst []byte) []byte {
+	for i := 0; i < b.rows; i++ {
+		for j, c := range b.cols {
+			if j > 0 {
+				dst = append(dst, '\t')
+			}
+			dst = c.appendTSV(dst, i)
+		}
+		dst = append(dst, '\n')
+	}
+	return dst
+}

@@ -1,0 +1,286 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+	"github.com/shopspring/decimal"
+)
+
+// The embedded engine talks to libchdb through the same stable C API that
+// github.com/chdb-io/chdb-go v1.11.0 binds (chdb_connect, chdb_query, …),
+// but loads the library lazily, in Open. chdb-go's chdb-purego package
+// dlopens libchdb in an init function and panics when it is missing, which
+// would make every syncd binary (including server-only deployments and the
+// scratch image) crash at start-up without the 150 MB library.
+//
+// chDB runs one engine per process: connecting again closes the previous
+// connection. The package therefore keeps one process-wide connection,
+// shared by every Sink opened on the same data directory and closed with the
+// last of them. Queries are serialised.
+
+// chdbLib holds the resolved C functions.
+type chdbLib struct {
+	connect       func(argc int, argv []*byte) *chdbConnection
+	closeConn     func(conn *chdbConnection)
+	query         func(conn unsafe.Pointer, query string, format string) unsafe.Pointer
+	destroyResult func(res unsafe.Pointer)
+	resultBuffer  func(res unsafe.Pointer) *byte
+	resultLength  func(res unsafe.Pointer) uint
+	resultError   func(res unsafe.Pointer) string
+}
+
+type chdbConnection struct {
+	internal unsafe.Pointer
+}
+
+var (
+	chdbOnce    sync.Once
+	chdbLoaded  *chdbLib
+	chdbLoadErr error
+
+	embeddedMu    sync.Mutex
+	embeddedConn  *embeddedShared
+	embeddedClose = errors.New("embedded engine closed")
+)
+
+// LibraryPath returns the libchdb path the embedded engine loads:
+// CHDB_LIB_PATH, or libchdb.so from the default search path.
+func LibraryPath() string {
+	if p := os.Getenv("CHDB_LIB_PATH"); p != "" {
+		return p
+	}
+	return "libchdb.so"
+}
+
+func loadCHDB() (*chdbLib, error) {
+	chdbOnce.Do(func() {
+		path := LibraryPath()
+		h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+		if err != nil {
+			chdbLoadErr = fmt.Errorf("load chDB library %s (set CHDB_LIB_PATH; scripts/test-deps.sh installs it): %w", path, err)
+			return
+		}
+		lib := &chdbLib{}
+		for _, f := range []struct {
+			name string
+			fn   any
+		}{
+			{"chdb_connect", &lib.connect},
+			{"chdb_close_conn", &lib.closeConn},
+			{"chdb_query", &lib.query},
+			{"chdb_destroy_query_result", &lib.destroyResult},
+			{"chdb_result_buffer", &lib.resultBuffer},
+			{"chdb_result_length", &lib.resultLength},
+			{"chdb_result_error", &lib.resultError},
+		} {
+			sym, err := purego.Dlsym(h, f.name)
+			if err != nil {
+				chdbLoadErr = fmt.Errorf("chDB library %s lacks %s (need chDB >= 3.x): %w", path, f.name, err)
+				return
+			}
+			purego.RegisterFunc(f.fn, sym)
+		}
+		chdbLoaded = lib
+	})
+	return chdbLoaded, chdbLoadErr
+}
+
+// embeddedShared is the process-wide chDB connection.
+type embeddedShared struct {
+	mu   sync.Mutex // serialises queries
+	lib  *chdbLib
+	conn *chdbConnection
+	path string
+	refs int
+}
+
+// embedded is one Sink's handle on the shared connection.
+type embedded struct {
+	shared *embeddedShared
+	once   sync.Once
+}
+
+func openEmbedded(dataDir string) (*embedded, error) {
+	path, err := filepath.Abs(filepath.Join(dataDir, "clickhouse"))
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	embeddedMu.Lock()
+	defer embeddedMu.Unlock()
+	if sh := embeddedConn; sh != nil {
+		if sh.path != path {
+			return nil, fmt.Errorf("chDB runs one engine per process and it is open on %s, not %s", sh.path, path)
+		}
+		sh.refs++
+		return &embedded{shared: sh}, nil
+	}
+	lib, err := loadCHDB()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(path, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	args := []string{"clickhouse", "--path=" + path}
+	argv := make([]*byte, len(args))
+	for i, a := range args {
+		b := append([]byte(a), 0)
+		argv[i] = &b[0]
+	}
+	conn := lib.connect(len(argv), argv)
+	if conn == nil || conn.internal == nil {
+		return nil, fmt.Errorf("chDB connect to %s failed", path)
+	}
+	sh := &embeddedShared{lib: lib, conn: conn, path: path, refs: 1}
+	embeddedConn = sh
+	return &embedded{shared: sh}, nil
+}
+
+func (e *embedded) close() error {
+	e.once.Do(func() {
+		embeddedMu.Lock()
+		defer embeddedMu.Unlock()
+		sh := e.shared
+		sh.refs--
+		if sh.refs == 0 {
+			sh.mu.Lock()
+			sh.lib.closeConn(sh.conn)
+			sh.conn = nil
+			sh.mu.Unlock()
+			embeddedConn = nil
+		}
+	})
+	return nil
+}
+
+// run executes one query and returns its output in format.
+func (e *embedded) run(ctx context.Context, query, format string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sh := e.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.conn == nil {
+		return nil, embeddedClose
+	}
+	res := sh.lib.query(sh.conn.internal, query, format)
+	if res == nil {
+		return nil, nil
+	}
+	defer sh.lib.destroyResult(res)
+	if msg := sh.lib.resultError(res); msg != "" {
+		if len(msg) > 2000 {
+			msg = msg[:2000] + "…"
+		}
+		return nil, errors.New(strings.TrimSpace(msg))
+	}
+	n := int(sh.lib.resultLength(res))
+	buf := sh.lib.resultBuffer(res)
+	if n == 0 || buf == nil {
+		return nil, nil
+	}
+	return bytes.Clone(unsafe.Slice(buf, n)), nil
+}
+
+func (e *embedded) ping(ctx context.Context) error {
+	_, err := e.run(ctx, "SELECT 1", "TabSeparated")
+	return err
+}
+
+func (e *embedded) exec(ctx context.Context, query string) error {
+	_, err := e.run(ctx, query, "TabSeparated")
+	return err
+}
+
+// insert sends the block as one INSERT … FORMAT TabSeparated statement with
+// the rows inline.
+func (e *embedded) insert(ctx context.Context, db string, b *block) error {
+	buf := make([]byte, 0, 64+b.rows*64*len(b.cols))
+	buf = append(buf, "INSERT INTO "+db+"."+b.table+" ("+strings.Join(b.columns, ", ")+") FORMAT TabSeparated\n"...)
+	buf = b.appendTSV(buf)
+	return e.exec(ctx, unsafe.String(unsafe.SliceData(buf), len(buf)))
+}
+
+func (e *embedded) query(ctx context.Context, query string) (*Result, error) {
+	out, err := e.run(ctx, query, "TabSeparatedWithNamesAndTypes")
+	if err != nil {
+		return nil, err
+	}
+	return parseTSVResult(out)
+}
+
+// parseTSVResult parses TabSeparatedWithNamesAndTypes output.
+func parseTSVResult(out []byte) (*Result, error) {
+	res := &Result{}
+	if len(out) == 0 {
+		return res, nil
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) < 2 {
+		return nil, fmt.Errorf("short TSV result: %d lines", len(lines))
+	}
+	res.Columns = splitTSV(lines[0])
+	res.Types = splitTSV(lines[1])
+	for _, l := range lines[2:] {
+		row := splitTSV(l)
+		if len(row) != len(res.Columns) {
+			return nil, fmt.Errorf("TSV row has %d fields, want %d", len(row), len(res.Columns))
+		}
+		for i, v := range row {
+			if strings.HasPrefix(strings.TrimPrefix(res.Types[i], "Nullable("), "Decimal") && v != `\N` {
+				if d, err := decimal.NewFromString(v); err == nil {
+					row[i] = d.String()
+				}
+			}
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	return res, nil
+}
+
+// splitTSV splits one TabSeparated line into unescaped fields. \N stays \N.
+func splitTSV(line string) []string {
+	fields := strings.Split(line, "\t")
+	for i, f := range fields {
+		if f == `\N` || !strings.Contains(f, `\`) {
+			continue
+		}
+		var b strings.Builder
+		for j := 0; j < len(f); j++ {
+			c := f[j]
+			if c != '\\' || j+1 == len(f) {
+				b.WriteByte(c)
+				continue
+			}
+			j++
+			switch f[j] {
+			case 't':
+				b.WriteByte('\t')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case '0':
+				b.WriteByte(0)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			default:
+				b.WriteByte(f[j])
+			}
+		}
+		fields[i] = b.String()
+	}
+	return fields
+}

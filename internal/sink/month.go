@@ -1,0 +1,345 @@
+package sink
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// stagingPrefix starts the name of every staging table:
+// staging_<table>_<yyyymmddhhmmss>_<random>.
+const stagingPrefix = "staging_"
+
+// ValidationError reports a month or tree that failed validation before the
+// swap; the previously stored data is untouched.
+type ValidationError struct {
+	Table      string
+	Want, Got  int
+	Duplicates []string // up to 5 duplicated natural keys
+	Reason     string
+}
+
+func (e *ValidationError) Error() string {
+	switch {
+	case len(e.Duplicates) > 0:
+		return fmt.Sprintf("validate %s: duplicate natural keys %s", e.Table, strings.Join(e.Duplicates, ", "))
+	case e.Reason != "":
+		return fmt.Sprintf("validate %s: %s", e.Table, e.Reason)
+	default:
+		return fmt.Sprintf("validate %s: %d rows staged, want %d", e.Table, e.Got, e.Want)
+	}
+}
+
+// ErrWriterDone is returned by a MonthWriter used after Commit or Abort.
+var ErrWriterDone = errors.New("month writer already committed or aborted")
+
+// MonthWriter replaces one (scope, bill_cycle) month of cost_records and
+// bill_summaries. Rows are buffered in blocks of Config.BatchRows and each
+// block is inserted into a staging table as one insert; Commit validates and
+// swaps the staging partitions in. Until Commit succeeds, readers see the
+// previous month. A MonthWriter is not safe for concurrent use. Always call
+// Abort (e.g. deferred): after Commit it does nothing.
+type MonthWriter struct {
+	s       *Sink
+	scope   string
+	cycle   time.Time
+	logger  *slog.Logger
+	cost    *rowBlock[CostRecord]
+	sums    *rowBlock[BillSummary]
+	staged  MonthCounts
+	created []string // staging tables created, full names
+	done    bool
+}
+
+// BeginMonth starts replacing the month cycle of scope. cycle must be the
+// civil first day of the month at 00:00 UTC (bill_cycle, never shifted). It
+// creates fresh staging tables and drops staging tables left by crashed runs
+// older than the staging TTL.
+func (s *Sink) BeginMonth(ctx context.Context, scope string, cycle time.Time) (*MonthWriter, error) {
+	if err := checkCycle(cycle); err != nil {
+		return nil, fmt.Errorf("begin month: %w", err)
+	}
+	if scope == "" {
+		return nil, errors.New("begin month: empty scope")
+	}
+	if err := s.CleanupStaging(ctx, s.cfg.StagingTTL); err != nil {
+		s.logger.Warn("staging cleanup failed", slog.Any("err", err))
+	}
+	w := &MonthWriter{
+		s:      s,
+		scope:  scope,
+		cycle:  cycle,
+		logger: s.logger.With(slog.String("scope", scope), slog.String("bill_cycle", cycle.Format("2006-01"))),
+		cost:   newRowBlock(costRecordSpec),
+		sums:   newRowBlock(billSummarySpec),
+	}
+	suffix := s.stagingSuffix()
+	for _, b := range []*block{&w.cost.block, &w.sums.block} {
+		name, err := s.createStaging(ctx, b.table, suffix)
+		if err != nil {
+			w.dropStaging()
+			return nil, fmt.Errorf("begin month %s %s: %w", scope, cycle.Format("2006-01"), err)
+		}
+		w.created = append(w.created, name)
+		b.table = name
+	}
+	return w, nil
+}
+
+func checkCycle(cycle time.Time) error {
+	_, off := cycle.Zone()
+	if cycle.Day() != 1 || cycle.Hour() != 0 || cycle.Minute() != 0 || cycle.Second() != 0 || cycle.Nanosecond() != 0 || off != 0 {
+		return fmt.Errorf("bill cycle %s is not the first day of a month at 00:00 UTC", cycle.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (s *Sink) stagingSuffix() string {
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return s.now().UTC().Format("20060102150405") + "_" + hex.EncodeToString(r[:])
+}
+
+// createStaging creates db.staging_<table>_<suffix> with the structure,
+// engine and partition key of db.table, and returns its unqualified name.
+func (s *Sink) createStaging(ctx context.Context, table, suffix string) (string, error) {
+	if s.cfg.Cluster != "" {
+		return "", errors.New("staging tables in cluster mode are not implemented yet")
+	}
+	name := stagingPrefix + table + "_" + suffix
+	if err := s.eng.exec(ctx, fmt.Sprintf("CREATE TABLE %s.%s AS %s.%s", s.cfg.Database, name, s.cfg.Database, table)); err != nil {
+		return "", fmt.Errorf("create staging table for %s: %w", table, err)
+	}
+	return name, nil
+}
+
+func (s *Sink) dropTable(ctx context.Context, name string) error {
+	return s.eng.exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", s.cfg.Database, name))
+}
+
+// CleanupStaging drops staging tables created more than olderThan ago (left
+// behind by crashed or killed runs). olderThan 0 drops them all, including
+// those of writers still running.
+func (s *Sink) CleanupStaging(ctx context.Context, olderThan time.Duration) error {
+	res, err := s.eng.query(ctx, fmt.Sprintf("SELECT name FROM system.tables WHERE database = %s", quote(s.cfg.Database)))
+	if err != nil {
+		return fmt.Errorf("list staging tables: %w", err)
+	}
+	cutoff := s.now().UTC().Add(-olderThan)
+	var errs []error
+	for _, r := range res.Rows {
+		name := r[0]
+		if !strings.HasPrefix(name, stagingPrefix) {
+			continue
+		}
+		created, ok := stagingTime(name)
+		if ok && olderThan > 0 && created.After(cutoff) {
+			continue
+		}
+		if err := s.dropTable(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("drop staging table %s: %w", name, err))
+			continue
+		}
+		s.logger.Info("dropped leftover staging table", slog.String("table", name))
+	}
+	return errors.Join(errs...)
+}
+
+// stagingTime parses the creation time out of a staging table name.
+func stagingTime(name string) (time.Time, bool) {
+	parts := strings.Split(name, "_")
+	if len(parts) < 3 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102150405", parts[len(parts)-2])
+	return t, err == nil
+}
+
+// AddCostRecord buffers r and inserts a block into staging when BatchRows
+// rows are buffered. An empty Scope or BillCycle is filled with the
+// writer's; a different one is an error.
+func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
+	if w.done {
+		return ErrWriterDone
+	}
+	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
+		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
+	}
+	w.cost.add(&r)
+	w.staged.CostRecords++
+	if w.cost.rows >= w.s.cfg.BatchRows {
+		return w.s.insertBlock(ctx, TableCostRecords, &w.cost.block)
+	}
+	return nil
+}
+
+// AddBillSummary buffers r like AddCostRecord.
+func (w *MonthWriter) AddBillSummary(ctx context.Context, r BillSummary) error {
+	if w.done {
+		return ErrWriterDone
+	}
+	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
+		return fmt.Errorf("add bill summary %s/%s: %w", r.CustomerID, r.ServiceTypeCode, err)
+	}
+	w.sums.add(&r)
+	w.staged.BillSummaries++
+	if w.sums.rows >= w.s.cfg.BatchRows {
+		return w.s.insertBlock(ctx, TableBillSummaries, &w.sums.block)
+	}
+	return nil
+}
+
+func (w *MonthWriter) check(scope *string, cycle *time.Time) error {
+	if *scope == "" {
+		*scope = w.scope
+	} else if *scope != w.scope {
+		return fmt.Errorf("scope %q in a month of scope %q", *scope, w.scope)
+	}
+	if cycle.IsZero() {
+		*cycle = w.cycle
+	} else if !cycle.Equal(w.cycle) {
+		return fmt.Errorf("bill cycle %s in month %s", cycle.Format(time.DateOnly), w.cycle.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// Staged returns the rows added so far.
+func (w *MonthWriter) Staged() MonthCounts { return w.staged }
+
+// Commit inserts the remaining buffered rows, validates the staged month
+// (row counts equal want, no duplicate natural keys: record_id for
+// cost_records, (customer_id, service_type_code, resource_type_code,
+// charging_mode, bill_type) for bill_summaries) and swaps each table's
+// partition with ALTER TABLE … REPLACE PARTITION … FROM staging, which also
+// removes rows that vanished upstream. A validation failure returns a
+// *ValidationError and leaves the stored month untouched. The staging
+// tables are dropped in every case.
+func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) {
+	if w.done {
+		return ErrWriterDone
+	}
+	w.done = true
+	defer w.dropStaging()
+	month := w.scope + " " + w.cycle.Format("2006-01")
+	for _, b := range []struct {
+		metric string
+		blk    *block
+	}{{TableCostRecords, &w.cost.block}, {TableBillSummaries, &w.sums.block}} {
+		if b.blk.rows > 0 {
+			if err := w.s.insertBlock(ctx, b.metric, b.blk); err != nil {
+				return fmt.Errorf("commit month %s: %w", month, err)
+			}
+		}
+	}
+	if err := w.s.validate(ctx, w.cost.table, TableCostRecords, want.CostRecords, "record_id", "record_id = ''"); err != nil {
+		return fmt.Errorf("commit month %s: %w", month, err)
+	}
+	if err := w.s.validate(ctx, w.sums.table, TableBillSummaries, want.BillSummaries,
+		"customer_id, service_type_code, resource_type_code, charging_mode, bill_type", ""); err != nil {
+		return fmt.Errorf("commit month %s: %w", month, err)
+	}
+	part := fmt.Sprintf("(%s, %s)", quote(w.scope), w.cycle.Format("200601"))
+	for _, sw := range []struct {
+		table, staging string
+		rows           int
+	}{{TableCostRecords, w.cost.table, want.CostRecords}, {TableBillSummaries, w.sums.table, want.BillSummaries}} {
+		if err := w.s.replacePartition(ctx, sw.table, sw.staging, part); err != nil {
+			return fmt.Errorf("commit month %s: %w", month, err)
+		}
+		w.s.metrics.rowsWritten.WithLabelValues(sw.table).Add(float64(sw.rows))
+	}
+	w.logger.Info("month committed", slog.Int("cost_records", want.CostRecords), slog.Int("bill_summaries", want.BillSummaries))
+	return nil
+}
+
+// Abort drops the staging tables; the stored month stays as it was. It is a
+// no-op after Commit or a previous Abort.
+func (w *MonthWriter) Abort(ctx context.Context) error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	return w.dropStagingCtx(ctx)
+}
+
+func (w *MonthWriter) dropStaging() {
+	// The caller's context may be cancelled (that may be why we are here);
+	// dropping staging must still happen.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.dropStagingCtx(ctx); err != nil {
+		w.logger.Warn("drop staging tables failed; they are dropped after the staging TTL", slog.Any("err", err))
+	}
+}
+
+func (w *MonthWriter) dropStagingCtx(ctx context.Context) error {
+	var errs []error
+	for _, name := range w.created {
+		if err := w.s.dropTable(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("drop staging table %s: %w", name, err))
+		}
+	}
+	w.created = nil
+	w.cost.reset()
+	w.sums.reset()
+	return errors.Join(errs...)
+}
+
+// validate checks that staging holds want rows with unique natural keys.
+// badCond, when set, is a condition no row may satisfy.
+func (s *Sink) validate(ctx context.Context, staging, table string, want int, key, badCond string) error {
+	full := s.cfg.Database + "." + staging
+	q := fmt.Sprintf("SELECT count(), uniqExact(%s) FROM %s", key, full)
+	if badCond != "" {
+		q = fmt.Sprintf("SELECT count(), uniqExact(%s), countIf(%s) FROM %s", key, badCond, full)
+	}
+	res, err := s.eng.query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("validate %s: %w", table, err)
+	}
+	if len(res.Rows) != 1 {
+		return fmt.Errorf("validate %s: %d result rows", table, len(res.Rows))
+	}
+	got, err1 := strconv.Atoi(res.Rows[0][0])
+	uniq, err2 := strconv.Atoi(res.Rows[0][1])
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("validate %s: %w", table, err)
+	}
+	if got != want {
+		return &ValidationError{Table: table, Want: want, Got: got}
+	}
+	if badCond != "" && res.Rows[0][2] != "0" {
+		return &ValidationError{Table: table, Want: want, Got: got, Reason: res.Rows[0][2] + " rows with " + badCond}
+	}
+	if uniq != got {
+		dups, err := s.eng.query(ctx, fmt.Sprintf(
+			"SELECT toString(tuple(%s)) AS k, count() AS n FROM %s GROUP BY k HAVING n > 1 ORDER BY k LIMIT 5", key, full))
+		ve := &ValidationError{Table: table, Want: want, Got: got}
+		if err == nil {
+			for _, r := range dups.Rows {
+				ve.Duplicates = append(ve.Duplicates, r[0])
+			}
+		}
+		if len(ve.Duplicates) == 0 {
+			ve.Reason = fmt.Sprintf("%d duplicate natural keys", got-uniq)
+		}
+		return ve
+	}
+	return nil
+}
+
+// replacePartition atomically replaces partition part of db.table with the
+// same partition of db.staging (empty in staging => emptied in table).
+func (s *Sink) replacePartition(ctx context.Context, table, staging, part string) error {
+	q := fmt.Sprintf("ALTER TABLE %s.%s REPLACE PARTITION %s FROM %s.%s", s.cfg.Database, table, part, s.cfg.Database, staging)
+	if err := s.eng.exec(ctx, q); err != nil {
+		return fmt.Errorf("replace partition %s of %s: %w", part, table, err)
+	}
+	return nil
+}

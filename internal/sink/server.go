@@ -1,0 +1,188 @@
+package sink
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
+)
+
+// server is the ClickHouse server engine (native protocol).
+type server struct {
+	conn driver.Conn
+}
+
+// parseDSN turns a DSN into clickhouse-go options. Besides clickhouse-go's
+// parameters it understands ca_file (PEM CA bundle, requires secure=true).
+// Errors never contain the DSN.
+func parseDSN(dsn string) (*clickhouse.Options, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("invalid DSN: %v", err)
+	}
+	if u.Scheme != "clickhouse" && u.Scheme != "tcp" {
+		return nil, fmt.Errorf("invalid DSN: scheme %q, want clickhouse:// (native protocol)", u.Scheme)
+	}
+	q := u.Query()
+	caFile := q.Get("ca_file")
+	q.Del("ca_file")
+	u.RawQuery = q.Encode()
+	opts, err := clickhouse.ParseDSN(u.String())
+	if err != nil {
+		// clickhouse-go redacts credentials from its parse errors.
+		return nil, fmt.Errorf("invalid DSN for host %s: %w", u.Host, err)
+	}
+	if caFile != "" {
+		if opts.TLS == nil {
+			return nil, errors.New("invalid DSN: ca_file requires secure=true")
+		}
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificates", caFile)
+		}
+		opts.TLS.RootCAs = pool
+		if opts.TLS.MinVersion == 0 {
+			opts.TLS.MinVersion = tls.VersionTLS12
+		}
+	}
+	return opts, nil
+}
+
+// redactDSN returns the DSN with its password replaced, for logs.
+func redactDSN(dsn string) string {
+	if dsn == "" {
+		return ""
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "[unparsable]"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}
+
+func openServer(ctx context.Context, dsn string) (*server, error) {
+	opts, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)
+	}
+	s := &server{conn: conn}
+	if err := s.ping(ctx); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)
+	}
+	return s, nil
+}
+
+func (s *server) ping(ctx context.Context) error { return s.conn.Ping(ctx) }
+func (s *server) close() error                   { return s.conn.Close() }
+
+func (s *server) exec(ctx context.Context, query string) error {
+	return s.conn.Exec(ctx, query)
+}
+
+func (s *server) insert(ctx context.Context, db string, b *block) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+db+"."+b.table+" ("+strings.Join(b.columns, ", ")+")")
+	if err != nil {
+		return err
+	}
+	defer batch.Close()
+	for i, c := range b.cols {
+		if err := batch.Column(i).Append(c.values()); err != nil {
+			return fmt.Errorf("column %s: %w", b.columns[i], err)
+		}
+	}
+	return batch.Send()
+}
+
+func (s *server) query(ctx context.Context, query string) (*Result, error) {
+	rows, err := s.conn.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cts := rows.ColumnTypes()
+	res := &Result{Columns: rows.Columns(), Types: make([]string, len(cts))}
+	dest := make([]any, len(cts))
+	for i, ct := range cts {
+		res.Types[i] = ct.DatabaseTypeName()
+		dest[i] = reflect.New(ct.ScanType()).Interface()
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		row := make([]string, len(dest))
+		for i, d := range dest {
+			row[i] = formatValue(reflect.ValueOf(d).Elem(), res.Types[i])
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// formatValue renders a scanned value like ClickHouse's text formats, with
+// decimals normalised (see Result).
+func formatValue(v reflect.Value, typ string) string {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return `\N`
+		}
+		v = v.Elem()
+	}
+	switch x := v.Interface().(type) {
+	case decimal.Decimal:
+		return x.String()
+	case time.Time:
+		base := strings.TrimPrefix(typ, "Nullable(")
+		if strings.HasPrefix(base, "Date") && !strings.HasPrefix(base, "DateTime") {
+			return x.Format(time.DateOnly)
+		}
+		return x.Format(time.DateTime)
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}

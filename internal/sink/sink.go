@@ -1,0 +1,299 @@
+// Package sink stores syncd's data in ClickHouse.
+//
+// Two engines sit behind one Sink: a ClickHouse server over the native
+// protocol (clickhouse-go v2) when a DSN is configured, and the embedded
+// chDB engine under a data directory otherwise. Both run the same schema
+// (package schema) and the same queries.
+//
+// Bill months are replaced atomically per (scope, bill_cycle): a MonthWriter
+// streams rows into fresh staging tables in bounded blocks, Commit validates
+// them and swaps them in with ALTER TABLE … REPLACE PARTITION … FROM. The
+// org tree is replaced per scope the same way. Balances and resource
+// packages are snapshots keyed by observed_at.
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/syncd-io/syncd/schema"
+)
+
+// Engine names returned by (*Sink).Engine.
+const (
+	EngineServer   = "clickhouse"
+	EngineEmbedded = "embedded"
+)
+
+// Config configures the sink. cmd/syncd composes it with go-envconfig.
+type Config struct {
+	// DSN selects the ClickHouse server, e.g.
+	// clickhouse://user:pass@host:9000/default?secure=true&ca_file=/etc/ca.pem.
+	// Empty selects the embedded chDB engine under DataDir. Besides
+	// clickhouse-go's DSN parameters, ca_file names a PEM file of CA
+	// certificates to trust (with secure=true). The DSN is a secret: it never
+	// appears in errors or logs.
+	DSN string `env:"SYNCD_CLICKHOUSE_DSN"`
+	// Database holds every table.
+	Database string `env:"SYNCD_CLICKHOUSE_DATABASE, default=billing"`
+	// DataDir is where the embedded engine stores its data (in DataDir/clickhouse).
+	DataDir string `env:"SYNCD_DATA_DIR, default=./data"`
+	// Cluster, when set, creates the schema ON CLUSTER with Replicated engines.
+	Cluster string `env:"SYNCD_CLICKHOUSE_CLUSTER"`
+	// BatchRows is the number of rows per inserted block (10k–100k).
+	BatchRows int `env:"SYNCD_CLICKHOUSE_BATCH_ROWS, default=50000"`
+	// StagingTTL is the age after which a staging table left behind by a
+	// crashed run is dropped (by Migrate and BeginMonth).
+	StagingTTL time.Duration `env:"SYNCD_CLICKHOUSE_STAGING_TTL, default=1h"`
+}
+
+// Batch size bounds.
+const (
+	MinBatchRows = 10_000
+	MaxBatchRows = 100_000
+)
+
+// Validate checks what the tags cannot and joins every problem.
+func (c Config) Validate() error {
+	var errs []error
+	if err := (schema.Params{Database: c.Database, Cluster: c.Cluster}).Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.BatchRows < MinBatchRows || c.BatchRows > MaxBatchRows {
+		errs = append(errs, fmt.Errorf("batch rows %d out of range [%d, %d]", c.BatchRows, MinBatchRows, MaxBatchRows))
+	}
+	if c.DSN == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("either a ClickHouse DSN or a data dir for the embedded engine is required"))
+	}
+	if c.DSN == "" && c.Cluster != "" {
+		errs = append(errs, errors.New("cluster mode needs a ClickHouse server DSN"))
+	}
+	if c.StagingTTL < 0 {
+		errs = append(errs, fmt.Errorf("negative staging TTL %s", c.StagingTTL))
+	}
+	return errors.Join(errs...)
+}
+
+// LogValue logs the config with the DSN reduced to its host.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("dsn", redactDSN(c.DSN)),
+		slog.String("database", c.Database),
+		slog.String("data_dir", c.DataDir),
+		slog.String("cluster", c.Cluster),
+		slog.Int("batch_rows", c.BatchRows),
+	)
+}
+
+// engine is one ClickHouse implementation.
+type engine interface {
+	exec(ctx context.Context, query string) error
+	query(ctx context.Context, query string) (*Result, error)
+	insert(ctx context.Context, db string, b *block) error
+	ping(ctx context.Context) error
+	close() error
+}
+
+// Sink writes syncd's tables. It is safe for concurrent use; a MonthWriter
+// is not.
+type Sink struct {
+	cfg     Config
+	eng     engine
+	kind    string
+	logger  *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+}
+
+// Option customises Open.
+type Option func(*Sink)
+
+// WithMetrics makes the sink record into m (shared, registered by the
+// caller). Without it the sink records into private collectors.
+func WithMetrics(m *Metrics) Option { return func(s *Sink) { s.metrics = m } }
+
+// WithClock sets the clock used for staging table names and migration
+// records.
+func WithClock(now func() time.Time) Option { return func(s *Sink) { s.now = now } }
+
+// Open connects to the engine cfg selects: the ClickHouse server at cfg.DSN,
+// or the embedded chDB engine under cfg.DataDir when the DSN is empty (the
+// library is loaded from CHDB_LIB_PATH). Only one embedded data directory can
+// be open per process; opening it again shares the engine. Open does not
+// create the schema: call Migrate.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (*Sink, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("sink config: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Sink{cfg: cfg, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	var err error
+	if cfg.DSN != "" {
+		s.kind = EngineServer
+		s.eng, err = openServer(ctx, cfg.DSN)
+	} else {
+		s.kind = EngineEmbedded
+		s.eng, err = openEmbedded(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s sink: %w", s.kind, err)
+	}
+	s.logger = logger.With(slog.String("component", "sink"), slog.String("engine", s.kind), slog.String("database", cfg.Database))
+	return s, nil
+}
+
+// Engine returns EngineServer or EngineEmbedded.
+func (s *Sink) Engine() string { return s.kind }
+
+// Database returns the database holding the tables.
+func (s *Sink) Database() string { return s.cfg.Database }
+
+// Ping checks that the engine answers.
+func (s *Sink) Ping(ctx context.Context) error {
+	if err := s.eng.ping(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.kind, err)
+	}
+	return nil
+}
+
+// Close releases the engine.
+func (s *Sink) Close() error {
+	if err := s.eng.close(); err != nil {
+		return fmt.Errorf("close %s: %w", s.kind, err)
+	}
+	return nil
+}
+
+// Migrate applies the schema migrations not applied yet, then drops staging
+// tables older than the staging TTL. It is safe to run at every start.
+func (s *Sink) Migrate(ctx context.Context) error {
+	p := schema.Params{Database: s.cfg.Database, Cluster: s.cfg.Cluster}
+	applied, err := schema.Apply(ctx, migrationTarget{s}, p)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) > 0 {
+		s.logger.Info("applied migrations", slog.Any("versions", applied))
+	}
+	if err := s.CleanupStaging(ctx, s.cfg.StagingTTL); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+type migrationTarget struct{ s *Sink }
+
+func (t migrationTarget) Exec(ctx context.Context, stmt string) error { return t.s.eng.exec(ctx, stmt) }
+
+func (t migrationTarget) Applied(ctx context.Context) (map[string]bool, error) {
+	res, err := t.s.eng.query(ctx, "SELECT DISTINCT version FROM "+t.s.cfg.Database+".schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(res.Rows))
+	for _, r := range res.Rows {
+		out[r[0]] = true
+	}
+	return out, nil
+}
+
+func (t migrationTarget) Record(ctx context.Context, version string) error {
+	return t.s.eng.exec(ctx, fmt.Sprintf("INSERT INTO %s.schema_migrations (version, applied_at) VALUES (%s, %s)",
+		t.s.cfg.Database, quote(version), quote(utc(t.s.now()).Format(time.DateTime))))
+}
+
+// Result is a query result with every value rendered as text the same way on
+// both engines: decimals without trailing zeros, dates as 2006-01-02,
+// DateTime as 2006-01-02 15:04:05, NULL as \N.
+type Result struct {
+	Columns []string
+	Types   []string
+	Rows    [][]string
+}
+
+// Col returns the index of the named column, or -1.
+func (r *Result) Col(name string) int {
+	for i, c := range r.Columns {
+		if c == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Value returns the value of column name in row i, or "" when absent.
+func (r *Result) Value(i int, name string) string {
+	c := r.Col(name)
+	if c < 0 || i >= len(r.Rows) {
+		return ""
+	}
+	return r.Rows[i][c]
+}
+
+// Query runs a read-only query and returns its rows as text; for tests,
+// dashboard query checks and small look-ups, not for bulk reads.
+func (s *Sink) Query(ctx context.Context, query string) (*Result, error) {
+	res, err := s.eng.query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	return res, nil
+}
+
+// Exec runs one statement that returns no rows (DDL, INSERT … SELECT).
+func (s *Sink) Exec(ctx context.Context, stmt string) error {
+	if err := s.eng.exec(ctx, stmt); err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	return nil
+}
+
+// insertRows writes rows into db.table in blocks of BatchRows, one insert
+// per block, and records metrics under metricTable.
+func insertRows[R any](ctx context.Context, s *Sink, spec *tableSpec[R], table string, rows []R) error {
+	b := newRowBlock(spec)
+	b.table = table
+	for i := range rows {
+		b.add(&rows[i])
+		if b.rows >= s.cfg.BatchRows {
+			if err := s.insertBlock(ctx, spec.table, &b.block); err != nil {
+				return err
+			}
+		}
+	}
+	if b.rows > 0 {
+		return s.insertBlock(ctx, spec.table, &b.block)
+	}
+	return nil
+}
+
+// insertBlock sends one block and resets it.
+func (s *Sink) insertBlock(ctx context.Context, metricTable string, b *block) error {
+	start := time.Now()
+	err := s.eng.insert(ctx, s.cfg.Database, b)
+	s.metrics.insertDuration.WithLabelValues(metricTable).Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.metrics.insertErrors.WithLabelValues(metricTable).Inc()
+		return fmt.Errorf("insert %d rows into %s: %w", b.rows, b.table, err)
+	}
+	b.reset()
+	return nil
+}
+
+// quote renders s as a ClickHouse string literal.
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+	return "'" + r.Replace(s) + "'"
+}

@@ -22,7 +22,7 @@ import (
 
 type fixtureResource struct {
 	id, name, service, serviceName, resourceType, resourceTypeName, region, project, chargeMode, tags string
-	daily                                                                                            int64 // cents per day
+	daily                                                                                             int64 // cents per day
 }
 
 type fixtureScope struct {

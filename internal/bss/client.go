@@ -93,7 +93,8 @@ type Config struct {
 	Language string `env:"SYNCD_BSS_LANGUAGE, default=en_US"`
 	// Timeout bounds one HTTP attempt, body included.
 	Timeout time.Duration `env:"SYNCD_BSS_TIMEOUT, default=60s"`
-	// MaxRetries is the number of retries after the first attempt.
+	// MaxRetries is the number of retries after the first attempt; -1
+	// disables retries (0 means the default).
 	MaxRetries int `env:"SYNCD_BSS_MAX_RETRIES, default=8"`
 	// RetryBaseDelay and RetryMaxDelay shape the capped exponential backoff.
 	RetryBaseDelay time.Duration `env:"SYNCD_BSS_RETRY_BASE_DELAY, default=500ms"`
@@ -122,8 +123,11 @@ func (c Config) withDefaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = defaultTimeout
 	}
-	if c.MaxRetries == 0 {
+	switch {
+	case c.MaxRetries == 0:
 		c.MaxRetries = defaultMaxRetries
+	case c.MaxRetries < 0 && c.MaxRetries >= -1:
+		c.MaxRetries = 0
 	}
 	if c.RetryBaseDelay == 0 {
 		c.RetryBaseDelay = defaultRetryBase
@@ -161,8 +165,8 @@ func (c Config) Validate() error {
 	if c.Timeout < 0 {
 		errs = append(errs, errors.New("SYNCD_BSS_TIMEOUT: must be positive"))
 	}
-	if c.MaxRetries < 0 {
-		errs = append(errs, errors.New("SYNCD_BSS_MAX_RETRIES: must be >= 0"))
+	if c.MaxRetries < -1 {
+		errs = append(errs, errors.New("SYNCD_BSS_MAX_RETRIES: must be >= -1"))
 	}
 	if c.RetryBaseDelay < 0 || c.RetryMaxDelay < c.RetryBaseDelay {
 		errs = append(errs, errors.New("SYNCD_BSS_RETRY_BASE_DELAY/SYNCD_BSS_RETRY_MAX_DELAY: need 0 <= base <= max"))

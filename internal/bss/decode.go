@@ -266,7 +266,7 @@ func (s *wStatus) apiError() error {
 	if s.ErrorCode == "" || s.ErrorCode == "CBC.0000" {
 		return nil
 	}
-	return &Error{Code: s.ErrorCode, Message: s.ErrorMsg, RequestID: s.RequestID}
+	return &Error{StatusCode: 200, Code: s.ErrorCode, Message: s.ErrorMsg, RequestID: s.RequestID}
 }
 
 // decodeBody unmarshals body into v (a pointer to a wire struct that embeds

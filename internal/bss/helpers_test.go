@@ -162,3 +162,5 @@ func collect[T any](seq func(func(T, error) bool)) ([]T, error) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }

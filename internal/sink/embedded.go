@@ -1,3 +1,5 @@
+//go:build !nochdb
+
 package sink
 
 import (
@@ -47,19 +49,14 @@ var (
 	chdbLoaded  *chdbLib
 	chdbLoadErr error
 
-	embeddedMu    sync.Mutex
-	embeddedConn  *embeddedShared
-	embeddedClose = errors.New("embedded engine closed")
+	embeddedMu        sync.Mutex
+	embeddedConn      *embeddedShared
+	errEmbeddedClosed = errors.New("embedded engine closed")
 )
 
-// LibraryPath returns the libchdb path the embedded engine loads:
-// CHDB_LIB_PATH, or libchdb.so from the default search path.
-func LibraryPath() string {
-	if p := os.Getenv("CHDB_LIB_PATH"); p != "" {
-		return p
-	}
-	return "libchdb.so"
-}
+// EmbeddedAvailable reports whether this binary includes the embedded
+// engine (it does unless built with -tags nochdb).
+const EmbeddedAvailable = true
 
 func loadCHDB() (*chdbLib, error) {
 	chdbOnce.Do(func() {
@@ -171,7 +168,7 @@ func (e *embedded) run(ctx context.Context, query, format string) ([]byte, error
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.conn == nil {
-		return nil, embeddedClose
+		return nil, errEmbeddedClosed
 	}
 	res := sh.lib.query(sh.conn.internal, query, format)
 	if res == nil {

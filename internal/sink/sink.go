@@ -210,9 +210,21 @@ func (t migrationTarget) Applied(ctx context.Context) (map[string]bool, error) {
 }
 
 func (t migrationTarget) Record(ctx context.Context, version string) error {
-	return t.s.eng.exec(ctx, fmt.Sprintf("INSERT INTO %s.schema_migrations (version, applied_at) VALUES (%s, %s)",
-		t.s.cfg.Database, quote(version), quote(utc(t.s.now()).Format(time.DateTime))))
+	// Inserts go through the block path on both engines: ClickHouse 18.16
+	// does not finish an INSERT … VALUES sent as a plain native query.
+	return insertRows(ctx, t.s, migrationSpec, "schema_migrations",
+		[]appliedMigration{{Version: version, AppliedAt: t.s.now()}})
 }
+
+type appliedMigration struct {
+	Version   string
+	AppliedAt time.Time
+}
+
+var migrationSpec = &tableSpec[appliedMigration]{table: "schema_migrations", fields: []field[appliedMigration]{
+	strField("version", func(r *appliedMigration) string { return r.Version }),
+	timeField("applied_at", func(r *appliedMigration) time.Time { return r.AppliedAt }),
+}}
 
 // Result is a query result with every value rendered as text the same way on
 // both engines: decimals without trailing zeros, dates as 2006-01-02,

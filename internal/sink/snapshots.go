@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -48,6 +49,7 @@ func (s *Sink) ReplaceOrg(ctx context.Context, scope string, units []OrgUnit, ac
 	if scope == "" {
 		return errors.New("replace org: empty scope")
 	}
+	units, accounts = slices.Clone(units), slices.Clone(accounts) // do not touch the caller's rows
 	for i := range units {
 		if units[i].Scope == "" {
 			units[i].Scope = scope

@@ -45,6 +45,20 @@ func (s *Simulator) authenticate(r *http.Request, body []byte) (*account, int, s
 	if !ok {
 		return nil, http.StatusUnauthorized, "Incorrect IAM authentication information: Get secretKey failed"
 	}
+	if s.authLocked(ak) {
+		return nil, http.StatusUnauthorized, "Incorrect IAM authentication information: the access key is locked after repeated authentication failures"
+	}
+	a, status, msg := s.verify(r, body, cred, signed, sig)
+	if status != 0 {
+		s.authFailed(ak)
+		return nil, status, msg
+	}
+	s.authSucceeded(ak)
+	return a, 0, ""
+}
+
+// verify checks date, signature, token and domain of an AK/SK request.
+func (s *Simulator) verify(r *http.Request, body []byte, cred Credential, signed []string, sig string) (*account, int, string) {
 	if !contains(signed, "x-sdk-date") {
 		return nil, http.StatusUnauthorized, "Incorrect IAM authentication information: x-sdk-date not signed"
 	}

@@ -243,7 +243,7 @@ func (s *Simulator) handleResFeeRecords(rc *reqCtx) (int, []byte) {
 	for i, a := range accts {
 		views[i] = s.makeView(a, m, snap, extra)
 	}
-	buf := make([]byte, 0, 256+limit*1600)
+	buf := getBuf(512 + limit*1900)
 	buf = append(buf, `{"total_count":`...)
 	enc := recordEncoder{s: s, lang: rc.lang, currency: s.Currency()}
 	if stat == 1 {

@@ -42,6 +42,9 @@ const (
 	OpUsageTypes       = "ListUsageTypes"
 	OpMeasureUnits     = "ListMeasureUnits"
 	OpConversions      = "ListConversions"
+	// OpPartner counts calls to partner-only endpoints (reference §12),
+	// which every tenant account is denied with CBC.0151.
+	OpPartner = "PartnerOnly"
 )
 
 // Operations lists every operation the simulator serves.
@@ -150,6 +153,9 @@ type Config struct {
 	AuthTokens map[string]string
 	// DisableAuth skips signature checks entirely (requests act as the master).
 	DisableAuth bool
+	// AuthLockout locks an access key for 5 minutes (simulator clock) after
+	// 5 consecutive authentication failures, as the gateway does.
+	AuthLockout bool
 }
 
 func (c *Config) applyDefaults() {

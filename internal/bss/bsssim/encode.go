@@ -54,10 +54,24 @@ func kCents(buf []byte, key string, v int64) []byte {
 	return appendCents(kRaw(buf, key), v)
 }
 
+// appendTime writes t as "yyyy-MM-ddTHH:mm:ssZ" in UTC, quoted.
 func appendTime(buf []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
 	buf = append(buf, '"')
-	buf = t.UTC().AppendFormat(buf, "2006-01-02T15:04:05Z")
-	return append(buf, '"')
+	buf = appendPadded(buf, int64(y), 4)
+	buf = append(buf, '-')
+	buf = appendInt2(buf, int(mo))
+	buf = append(buf, '-')
+	buf = appendInt2(buf, d)
+	buf = append(buf, 'T')
+	buf = appendInt2(buf, h)
+	buf = append(buf, ':')
+	buf = appendInt2(buf, mi)
+	buf = append(buf, ':')
+	buf = appendInt2(buf, s)
+	return append(buf, 'Z', '"')
 }
 
 func (e *recordEncoder) unit(rt *resourceType, prepaid bool) string {
@@ -96,7 +110,10 @@ func (e *recordEncoder) appendCommon(buf []byte, a *account, res *resource, bill
 	buf = kStrOrNull(buf, "resource_tag", res.tag, res.tag == "")
 	buf = kStr(buf, "product_id", rt.productID)
 	buf = kStr(buf, "product_name", res.productName)
-	buf = kStr(buf, "product_spec_desc", e.name(rt.nameEN, rt.nameZH)+" | "+res.sku)
+	buf = appendJSONString(kRaw(buf, "product_spec_desc"), e.name(rt.nameEN, rt.nameZH))
+	buf = append(buf[:len(buf)-1], " | "...)
+	buf = append(buf, res.sku...)
+	buf = append(buf, '"')
 	buf = kStr(buf, "sku_code", res.sku)
 	if rt.specSize {
 		buf = kInt(buf, "spec_size", res.specSize)
@@ -112,7 +129,9 @@ func (e *recordEncoder) appendCommon(buf []byte, a *account, res *resource, bill
 		buf = kStr(buf, "enterprise_project_id", res.ep.id)
 		buf = kStr(buf, "enterprise_project_name", res.ep.name)
 	}
-	buf = kStr(buf, "charge_mode", strconv.Itoa(res.chargeMode))
+	buf = append(kRaw(buf, "charge_mode"), '"')
+	buf = strconv.AppendInt(buf, int64(res.chargeMode), 10)
+	buf = append(buf, '"')
 	buf = kNull(buf, "relative_order_id")
 	return buf
 }
@@ -165,7 +184,7 @@ func (e *recordEncoder) appendRecord(buf []byte, rec *record) []byte {
 	buf = append(buf, `{"id":"`...)
 	buf = rec.id(buf)
 	buf = append(buf, `","bill_date":"`...)
-	buf = append(buf, rec.m.date(rec.day)...)
+	buf = rec.m.appendDate(buf, rec.day)
 	buf = append(buf, '"')
 	buf = e.appendCommon(buf, rec.a, res, rec.billType)
 	ct := rec.consumeTime()

@@ -1,17 +1,41 @@
 // Package bsssim is a deterministic, in-process simulator of the Huawei Cloud
-// BSS (billing) API, written from the API reference independently of the
-// project's client. It verifies SDK-HMAC-SHA256 signatures, serves a seeded
-// synthetic enterprise tenant (master, org tree, members, millions of
-// itemised bill lines generated on demand), reproduces documented validation
-// errors and type quirks, and offers knobs for throttling, faults, re-issued
-// bills, total_count drift and month close. Truth reports the exact totals a
-// correct client must obtain.
+// BSS (billing) API, written from the API reference (shared/reference/bss-api.md)
+// independently of the project's client: it has its own wire encoding and
+// never imports internal/bss, so the official SDK can referee between them.
 //
-// Use it in tests with NewServer (or httptest.NewServer(New(cfg))):
+// It serves monthly sums, itemised and per-cycle resource records, balances,
+// resource packages and their usage, the enterprise org tree and member
+// accounts, and the service-type, resource-type, usage-type, measure-unit and
+// conversion look-ups, with the documented parameters, validation errors
+// (CBC.0100, CBC.0151, CBC.18000048), error bodies, X-Request-Id, type quirks
+// and amount identities. It verifies SDK-HMAC-SHA256 signatures (±15 minutes
+// against Config.Now, temporary credentials with X-Security-Token, X-Auth-Token
+// from a table) and answers failures with the gateway's APIG.0301 body.
+//
+// The tenant is generated from Config.Seed: an enterprise master, an org tree,
+// members with unified or independent accounting, and itemised bill lines that
+// are computed on demand from (seed, account, month, index, re-issue version),
+// so a page deep into a month of millions of lines costs O(limit). Truth
+// reports exactly what a correct client must read. Given the same seed and
+// clock, every response is byte-for-byte the same (request IDs aside).
+//
+// Knobs, safe while serving: SetQuotas/SetQuota (token buckets per account and
+// operation on the wall clock; 429 APIG.0308), SetFaults (5xx, gateway errors,
+// 429s, latency, connection resets, truncated bodies, 200 with an error
+// body), Reissue/SetVersion (bills that change between runs), SetDrift
+// (total_count changing between pages), CloseMonth, SetMaxIndependentForAll;
+// Stats/RequestCount/ResetStats expose per-operation counters.
+//
+// In tests:
 //
 //	srv, err := bsssim.NewServer(bsssim.Config{Seed: 1})
+//	if err != nil { ... }
 //	defer srv.Close()
-//	// point the client at srv.URL with bsssim.DemoAK / DemoSK / DemoDomainID
+//	// client: base URL srv.URL, AK bsssim.DemoAK, SK bsssim.DemoSK, domain bsssim.DemoDomainID
+//	want := srv.Truth("", "2024-05")
+//
+// or httptest.NewServer(bsssim.New(cfg)). A client signing with the real
+// clock needs a simulator clock within 15 minutes of it.
 package bsssim
 
 import (
@@ -40,13 +64,19 @@ type Simulator struct {
 	maxIndep  int
 	faultRand rng
 	failures  map[string]int
+	lockedTil map[string]time.Time
 
 	reqSeq   atomic.Uint64
 	counters map[string]*opCounters
 
-	cacheMu sync.Mutex
-	cache   map[string]any
+	cacheMu    sync.Mutex
+	cache      map[string]any
+	cacheBytes int
 }
+
+// cacheBudget bounds the memory of cached scans (filtered match lists,
+// roll-ups, aggregates); past it the cache is dropped wholesale.
+const cacheBudget = 256 << 20
 
 type monthState struct {
 	version     int
@@ -72,18 +102,19 @@ type opCounters struct {
 func New(cfg Config) *Simulator {
 	cfg.applyDefaults()
 	s := &Simulator{
-		cfg:      cfg,
-		creds:    make(map[string]Credential),
-		tokens:   make(map[string]string),
-		months:   make(map[month]*monthState),
-		buckets:  make(map[string]*bucket),
-		maxIndep: cfg.MaxIndependentForAll,
-		counters: make(map[string]*opCounters),
-		cache:    make(map[string]any),
-		failures: make(map[string]int),
+		cfg:       cfg,
+		creds:     make(map[string]Credential),
+		tokens:    make(map[string]string),
+		months:    make(map[month]*monthState),
+		buckets:   make(map[string]*bucket),
+		maxIndep:  cfg.MaxIndependentForAll,
+		counters:  make(map[string]*opCounters),
+		cache:     make(map[string]any),
+		failures:  make(map[string]int),
+		lockedTil: make(map[string]time.Time),
 	}
 	s.faultRand = rng{s: mix(uint64(cfg.Seed), 999)}
-	for _, op := range Operations() {
+	for _, op := range append(Operations(), OpPartner) {
 		s.counters[op] = &opCounters{}
 	}
 	s.buildTenant()
@@ -198,11 +229,22 @@ func (s *Simulator) cached(key string, compute func() any) any {
 		return v
 	}
 	v = compute()
+	size := len(key) + 64
+	switch x := v.(type) {
+	case []match:
+		size += 8 * len(x)
+	case []rollupRow:
+		size += 192 * len(x)
+	case *monthAgg:
+		size += 160 * len(x.rows)
+	}
 	s.cacheMu.Lock()
-	if len(s.cache) >= 256 {
+	if len(s.cache) >= 1024 || s.cacheBytes+size > cacheBudget {
 		clear(s.cache)
+		s.cacheBytes = 0
 	}
 	s.cache[key] = v
+	s.cacheBytes += size
 	s.cacheMu.Unlock()
 	return v
 }
@@ -227,6 +269,12 @@ var routes = map[string]route{
 	"GET /v2/products/usage-types":                                {OpUsageTypes, (*Simulator).handleUsageTypes},
 	"GET /v2/bases/measurements":                                  {OpMeasureUnits, (*Simulator).handleMeasureUnits},
 	"GET /v2/bases/conversions":                                   {OpConversions, (*Simulator).handleConversions},
+	// Partner-only operations (reference §12): a customer is denied.
+	"POST /v2/partners/sub-customers/query":                                {OpPartner, (*Simulator).handlePartner},
+	"GET /v2/bills/partner-bills/subcustomer-bills/monthly-sum":            {OpPartner, (*Simulator).handlePartner},
+	"GET /v2/bills/subcustomer-bills/res-fee-records":                      {OpPartner, (*Simulator).handlePartner},
+	"POST /v2/bills/subcustomer-bills/res-fee-records/sub-customers/query": {OpPartner, (*Simulator).handlePartner},
+	"POST /v2/accounts/customer-accounts/balances/batch-query":             {OpPartner, (*Simulator).handlePartner},
 }
 
 // reqCtx carries what a handler needs about one request.
@@ -283,17 +331,19 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, out := rt.handler(s, rc)
-	if status == http.StatusOK {
-		cnt.ok.Add(1)
-	}
 	if s.injectTruncate(rt.op) {
 		cnt.faults.Add(1)
 		h.Set("Content-Length", itoa(len(out)))
 		w.WriteHeader(status)
 		_, _ = w.Write(out[:len(out)/2])
+		putBuf(out)
 		return
 	}
+	if status == http.StatusOK {
+		cnt.ok.Add(1)
+	}
 	writeJSON(w, status, out)
+	putBuf(out)
 }
 
 func (s *Simulator) language(r *http.Request) string {
@@ -460,4 +510,38 @@ func sortedOps(m map[string]float64) []string {
 	return out
 }
 
-var _ = time.Second
+// handlePartner denies partner-only operations to the tenant's customers.
+func (s *Simulator) handlePartner(*reqCtx) (int, []byte) { return accessDenied() }
+
+// authFailed records an authentication failure of ak for the lockout.
+func (s *Simulator) authFailed(ak string) {
+	if !s.cfg.AuthLockout {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[ak]++
+	if s.failures[ak] >= 5 {
+		s.failures[ak] = 0
+		s.lockedTil[ak] = s.cfg.Now().Add(5 * time.Minute)
+	}
+}
+
+// authLocked reports whether ak is locked; a success clears the failures.
+func (s *Simulator) authLocked(ak string) bool {
+	if !s.cfg.AuthLockout {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Now().Before(s.lockedTil[ak])
+}
+
+func (s *Simulator) authSucceeded(ak string) {
+	if !s.cfg.AuthLockout {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.failures, ak)
+}

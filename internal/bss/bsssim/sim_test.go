@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -162,10 +163,7 @@ func (c *client) pageAll(q url.Values, limit int) ([]json.RawMessage, int) {
 func TestResFeeRecordsTruthAndIdentities(t *testing.T) {
 	srv, c := newTestServer(t, testConfig())
 	for _, cycle := range []string{"2024-05", "2024-06"} {
-		truth, err := srv.Truth("", cycle)
-		if err != nil {
-			t.Fatal(err)
-		}
+		truth := srv.Truth("", cycle)
 		q := url.Values{"cycle": {cycle}, "include_zero_record": {"true"}, "method": {"all"}}
 		recs, total := c.pageAll(q, 1000)
 		if total != truth.Records || len(recs) != total {
@@ -275,7 +273,7 @@ func TestValidation(t *testing.T) {
 		{resFee, "cycle=2024-05&method=sub_customer&sub_customer_id=" + member.ID, 200, "", -1, true},
 		{resFee, "cycle=2024-05&bill_date_begin=2024-05-01&bill_date_end=2024-06-01", 400, "CBC.0100", -1, false},
 		{resFee, "cycle=2024-05&bill_date_begin=2024-05-01", 200, "", -1, true}, // one bound alone is ignored
-		{resFee, "cycle=2024-05&cloud_service_type", 200, "", 0, false},        // bare key: empty filter matches nothing
+		{resFee, "cycle=2024-05&cloud_service_type", 200, "", 0, false},         // bare key: empty filter matches nothing
 		{resFee, "cycle=2024-05&cloud_service_type=", 200, "", 0, false},
 		{resFee, "cycle=2024-05&include_zero_record=yes", 400, "CBC.0100", -1, false},
 		{"/v2/bills/customer-bills/monthly-sum", "bill_cycle=2024-05&enterprise_project_id=", 400, "CBC.0100", -1, false},
@@ -324,7 +322,7 @@ func TestValidation(t *testing.T) {
 	// A member's all = its own data.
 	var p feePage
 	mc.get(resFee, "cycle=2024-05&limit=1").decode(t, &p)
-	tr, _ := srv.Truth(member.ID, "2024-05")
+	tr := srv.Truth(member.ID, "2024-05")
 	if p.TotalCount != tr.Records {
 		t.Fatalf("member total %d, truth %d", p.TotalCount, tr.Records)
 	}
@@ -435,5 +433,52 @@ func TestSignatureVector(t *testing.T) {
 	}
 	if got := canonicalQuery("b&a=1&c="); got != "a=1&b=&c=" {
 		t.Fatalf("bare key: %s", got)
+	}
+}
+
+func TestAuthTokenLockoutAndPartner(t *testing.T) {
+	var now atomic.Int64
+	now.Store(fixedNow.Unix())
+	cfg := testConfig()
+	cfg.Now = func() time.Time { return time.Unix(now.Load(), 0).UTC() }
+	cfg.AuthLockout = true
+	cfg.AuthTokens = map[string]string{"tok-master": DemoDomainID}
+	srv, c := newTestServer(t, cfg)
+
+	// X-Auth-Token alone.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v2/accounts/customer-accounts/balances", nil)
+	req.Header.Set("X-Auth-Token", "tok-master")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("token: %d", res.StatusCode)
+	}
+	req.Header.Set("X-Auth-Token", "tok-unknown")
+	res, _ = http.DefaultClient.Do(req)
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Fatalf("unknown token: %d", res.StatusCode)
+	}
+
+	// Partner-only endpoint.
+	if r := c.do(http.MethodPost, "/v2/partners/sub-customers/query", "", []byte(`{}`)); r.status != 403 || r.code(t) != "CBC.0151" {
+		t.Fatalf("partner endpoint: %d %s", r.status, r.body)
+	}
+
+	// Five bad signatures lock the AK for 5 minutes, good ones included.
+	bad := *c
+	bad.sk = "wrong"
+	for i := 0; i < 5; i++ {
+		bad.get("/v2/accounts/customer-accounts/balances", "")
+	}
+	if r := c.get("/v2/accounts/customer-accounts/balances", ""); r.status != 401 || !strings.Contains(string(r.body), "locked") {
+		t.Fatalf("after 5 failures: %d %s", r.status, r.body)
+	}
+	now.Add(301)
+	if r := c.get("/v2/accounts/customer-accounts/balances", ""); r.status != 200 {
+		t.Fatalf("after the lock: %d %s", r.status, r.body)
 	}
 }

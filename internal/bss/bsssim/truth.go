@@ -153,10 +153,11 @@ func cents(v int64) decimal.Decimal { return decimal.New(v, -2) }
 // and authorised independent members); an account ID means that account
 // alone. Drift (SetDrift) is not included: Truth is the settled state. The
 // result reflects the simulator clock and re-issue version at call time.
-func (s *Simulator) Truth(scope, cycle string) (Truth, error) {
+// It panics on a malformed cycle or an unknown account ID (test bugs).
+func (s *Simulator) Truth(scope, cycle string) Truth {
 	m, ok := parseMonth(cycle)
 	if !ok {
-		return Truth{}, errBadCycle(cycle)
+		panic(errBadCycle(cycle))
 	}
 	var accts []*account
 	switch scope {
@@ -166,7 +167,7 @@ func (s *Simulator) Truth(scope, cycle string) (Truth, error) {
 	default:
 		a := s.t.byID[scope]
 		if a == nil {
-			return Truth{}, fmt.Errorf("bsssim: unknown account %q", scope)
+			panic(fmt.Errorf("bsssim: unknown account %q", scope))
 		}
 		accts = []*account{a}
 	}
@@ -188,7 +189,7 @@ func (s *Simulator) Truth(scope, cycle string) (Truth, error) {
 		}
 	}
 	fillTruth(&t, &total, t.ZeroRecords, t.RollupRecords)
-	return t, nil
+	return t
 }
 
 func fillTruth(t *Truth, a *sums, zero, rollups int) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -31,6 +32,24 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// bufPool recycles the large page buffers of res-fee-records.
+var bufPool sync.Pool
+
+func getBuf(n int) []byte {
+	if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, n)
+}
+
+// putBuf returns a buffer once its bytes have been written out.
+func putBuf(b []byte) {
+	if cap(b) >= 64<<10 {
+		b = b[:0]
+		bufPool.Put(&b)
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -133,6 +152,17 @@ func fixedString(v int64, dec int) string { return string(appendFixed(nil, v, de
 // appendJSONString writes s as a JSON string literal.
 func appendJSONString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		buf = append(buf, s...)
+		return append(buf, '"')
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {

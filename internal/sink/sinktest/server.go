@@ -51,7 +51,7 @@ type Server struct {
 	// DSN is the native-protocol DSN of the server.
 	DSN string
 	// Dir is the server's config and data directory.
-	Dir string
+	Dir  string
 	cmd  *exec.Cmd
 	done chan error
 }

@@ -1,0 +1,313 @@
+package dashboards
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syncd-io/syncd/internal/sink"
+	"github.com/syncd-io/syncd/internal/sink/sinktest"
+)
+
+// TestMain starts the real engines (a private ClickHouse 18.16 server and the embedded chDB
+// engine) through the storage package's harness; a missing engine fails the run.
+func TestMain(m *testing.M) {
+	if os.Getenv("CHDB_LIB_PATH") == "" {
+		// The harness script installs the library here; spare developers the export.
+		if home, err := os.UserHomeDir(); err == nil {
+			lib := filepath.Join(home, ".cache", "syncd", "chdb-26.5.3", "package", "libchdb.so")
+			if _, err := os.Stat(lib); err == nil {
+				os.Setenv("CHDB_LIB_PATH", lib)
+			}
+		}
+	}
+	sinktest.Main(m)
+}
+
+// wantColumns lists, per dashboard uid and panel title, the columns the panel's query must
+// return, in order. Every ClickHouse panel needs an entry.
+var wantColumns = map[string]map[string][]string{
+	"syncd-cost-overview": {
+		"Month to date":                          {"month_to_date"},
+		"Last month, same days":                  {"last_month_same_days"},
+		"Last month":                             {"last_month"},
+		"Forecast to month end":                  {"forecast"},
+		"Daily cost by service":                  {"time", "service", "cost"},
+		"Last 12 billing months":                 {"month", "cost"},
+		"Top services this month":                {"service", "cost"},
+		"Top regions this month":                 {"region", "cost"},
+		"Top accounts this month":                {"account", "cost"},
+		"Month to date vs last month by service": {"service", "month_to_date", "last_month_same_days", "last_month"},
+	},
+	"syncd-cost-explorer": {
+		"Cost in range":         {"cost"},
+		"List price in range":   {"list_cost"},
+		"Discounts in range":    {"discount"},
+		"Resources":             {"resources"},
+		"Daily cost by service": {"time", "service", "cost"},
+		"Top resources": {"resource_id", "resource_name", "service", "resource_type", "region", "account",
+			"enterprise_project", "charge_mode", "list_cost", "cost"},
+		"By account":            {"account", "cost"},
+		"By region":             {"region", "cost"},
+		"By enterprise project": {"enterprise_project", "cost"},
+		"By charge mode":        {"charge_mode", "cost"},
+		"Line items": {"bill_date", "record_id", "resource_id", "resource_name", "service", "region", "charge_mode",
+			"usage", "usage_unit", "list_cost", "discount", "cost", "resource_tags"},
+	},
+	"syncd-balances-runway": {
+		"Available balance":               {"available"},
+		"Debt":                            {"debt"},
+		"Daily burn (last 7 days)":        {"daily_burn"},
+		"Runway (days)":                   {"runway_days"},
+		"Balance history by account type": {"time", "account", "balance"},
+		"Runway per account scope":        {"scope", "available", "daily_burn", "runway_days"},
+		"Latest balances": {"scope", "customer_id", "account_id", "account_type", "amount", "credit_amount",
+			"designated_amount", "debt_amount", "currency", "observed_at"},
+		"Daily cost (burn)": {"time", "cost"},
+	},
+	"syncd-resource-packages": {
+		"Package items":             {"items"},
+		"Expiring within 30 days":   {"expiring"},
+		"Below 10% remaining":       {"nearly_exhausted"},
+		"Last observed":             {"last_observed"},
+		"Remaining quota":           {"scope", "product_name", "usage_type", "order_instance_id", "free_resource_id", "remaining_amount", "original_amount", "remaining_ratio", "measure_unit", "expire_time", "days_to_expiry"},
+		"Remaining quota over time": {"time", "item", "remaining"},
+		"Expiring soon (30 days)":   {"scope", "product_name", "usage_type", "remaining_amount", "measure_unit", "expire_time", "days_to_expiry"},
+		"Exhausting soon (at the usage rate of the time range)": {"scope", "product_name", "usage_type", "order_instance_id",
+			"free_resource_id", "last_remaining", "measure_unit", "used_per_day", "days_to_exhaustion"},
+	},
+	"syncd-sync-health": {
+		"Recent failed runs (ClickHouse sync_runs)": {"started_at", "job", "scope", "bill_cycle", "status", "rows", "api_calls", "reconciliation_drift", "error"},
+		"Runs per job (ClickHouse sync_runs)":       {"job", "scope", "succeeded", "failed_or_skipped", "last_finished", "rows", "api_calls"},
+	},
+}
+
+// engineSinks opens a migrated sink with a fresh database on each engine and writes the fixture.
+func engineSinks(t *testing.T) map[string]*sink.Sink {
+	t.Helper()
+	out := map[string]*sink.Sink{}
+	for _, engine := range sinktest.Engines {
+		s := sinktest.Open(t, engine)
+		start := time.Now()
+		populate(t, s, testTo)
+		t.Logf("%s: fixture written in %s", engine, time.Since(start).Round(time.Millisecond))
+		out[engine] = s
+	}
+	return out
+}
+
+// TestPanelQueriesOnEngines runs every ClickHouse query of every dashboard, expanded as Grafana
+// would send it, on ClickHouse 18.16 and chDB 26, first with every variable at All (or its first
+// value) and then with each multi-value variable narrowed to its first value. Each query must
+// succeed, return the expected columns and at least one row, and return the same rows on both
+// engines.
+func TestPanelQueriesOnEngines(t *testing.T) {
+	sinks := engineSinks(t)
+	ctx := context.Background()
+	for _, d := range loadDashboards(t) {
+		t.Run(d.UID, func(t *testing.T) {
+			for _, scenario := range []string{"all", "first"} {
+				results := map[string]map[string]*sink.Result{} // engine -> query -> result
+				for _, engine := range sinktest.Engines {
+					s := sinks[engine]
+					vars := resolveVariables(t, ctx, s, d, scenario == "all")
+					results[engine] = map[string]*sink.Result{}
+					for _, q := range clickHouseQueries(d) {
+						if q.panel == nil {
+							continue // variable queries ran in resolveVariables
+						}
+						sql, err := Expand(Query{SQL: q.sql, From: testFrom, To: testTo, Interval: time.Hour, Variables: vars})
+						if err != nil {
+							t.Fatalf("%s: expand: %v", q.where, err)
+						}
+						res, err := s.Query(ctx, sql)
+						if err != nil {
+							t.Errorf("%s %s [%s]: %v\n%s", engine, q.where, scenario, err, sql)
+							continue
+						}
+						results[engine][q.where] = res
+						want, ok := wantColumns[d.UID][q.panel.Title]
+						if !ok {
+							t.Errorf("%s: no expected columns listed in wantColumns", q.where)
+						} else if !slices.Equal(res.Columns, want) {
+							t.Errorf("%s %s: columns %v, want %v", engine, q.where, res.Columns, want)
+						}
+						if len(res.Rows) == 0 {
+							t.Errorf("%s %s [%s]: no rows\n%s", engine, q.where, scenario, sql)
+						}
+						if q.format == 0 && len(res.Columns) > 0 && res.Columns[0] != "time" {
+							t.Errorf("%s: time series query must return time first", q.where)
+						}
+					}
+				}
+				server, embedded := results[sink.EngineServer], results[sink.EngineEmbedded]
+				for where, a := range server {
+					b, ok := embedded[where]
+					if !ok {
+						continue
+					}
+					if !slices.EqualFunc(a.Rows, b.Rows, slices.Equal) {
+						t.Errorf("%s [%s]: engines disagree\nclickhouse 18.16: %.600v\nchdb:             %.600v", where, scenario, a.Rows, b.Rows)
+					}
+				}
+			}
+		})
+	}
+}
+
+// resolveVariables computes every variable's value for d as Grafana would: datasource variables
+// are not needed by the SQL, textboxes keep their default, db is the test database, and query
+// variables run their (expanded) query on s. With all set, variables that include All select it
+// (single-value ones without All take their first option); otherwise every query variable takes
+// its first option. Each query variable must return options.
+func resolveVariables(t *testing.T, ctx context.Context, s *sink.Sink, d dashboard, all bool) map[string]Variable {
+	t.Helper()
+	vars := map[string]Variable{}
+	for _, v := range d.Templating.List {
+		switch v.Type {
+		case "textbox", "constant":
+			val := v.queryString()
+			if v.Name == "db" {
+				val = s.Database()
+			}
+			vars[v.Name] = Variable{Values: []string{val}}
+		case "query":
+			if v.Datasource == nil || v.Datasource.Type != clickHousePlugin {
+				continue
+			}
+			sql, err := Expand(Query{SQL: v.queryString(), From: testFrom, To: testTo, Interval: time.Hour, Variables: vars})
+			if err != nil {
+				t.Fatalf("variable %s: expand: %v", v.Name, err)
+			}
+			res, err := s.Query(ctx, sql)
+			if err != nil {
+				t.Fatalf("%s: variable %s: %v\n%s", s.Engine(), v.Name, err, sql)
+			}
+			if len(res.Rows) == 0 {
+				t.Fatalf("%s: variable %s has no options\n%s", s.Engine(), v.Name, sql)
+			}
+			// The first column is the value, a second one the display text.
+			options := make([]string, len(res.Rows))
+			for i, r := range res.Rows {
+				options[i] = r[0]
+			}
+			val := Variable{Multi: v.Multi}
+			if all && v.IncludeAll {
+				val.All, val.AllValue, val.Values = true, v.AllValue, options
+			} else {
+				val.Values = options[:1]
+			}
+			vars[v.Name] = val
+		}
+	}
+	return vars
+}
+
+// TestVariableQueriesReturnOptions is covered by resolveVariables; this test checks the
+// org-unit subtree filter narrows the explorer to the accounts below the unit.
+func TestOrgSubtreeFilter(t *testing.T) {
+	ctx := context.Background()
+	var explorer dashboard
+	for _, d := range loadDashboards(t) {
+		if d.UID == "syncd-cost-explorer" {
+			explorer = d
+		}
+	}
+	var sqlText string
+	for _, q := range clickHouseQueries(explorer) {
+		if q.panel != nil && q.panel.Title == "By account" {
+			sqlText = q.sql
+		}
+	}
+	if sqlText == "" {
+		t.Fatal("no By account panel")
+	}
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			s := sinktest.Open(t, engine)
+			populate(t, s, testTo)
+			vars := resolveVariables(t, ctx, s, explorer, true)
+			for _, tc := range []struct {
+				unit string
+				want []string
+			}{
+				{"*", []string{"acme-finance", "acme-master", "acme-platform", "globex"}},
+				{"ACME", []string{"acme-finance", "acme-master", "acme-platform"}},
+				{"ACME/Engineering", []string{"acme-platform"}},
+				{"ACME/Engineering/Platform", []string{"acme-platform"}},
+				{"ACME/Finance", []string{"acme-finance"}},
+			} {
+				vars["org_unit"] = Variable{Values: []string{tc.unit}, All: tc.unit == "*", AllValue: "*"}
+				sql, err := Expand(Query{SQL: sqlText, From: testFrom, To: testTo, Variables: vars})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := s.Query(ctx, sql)
+				if err != nil {
+					t.Fatalf("%v\n%s", err, sql)
+				}
+				var got []string
+				for i := range res.Rows {
+					got = append(got, res.Value(i, "account"))
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("org unit %q: accounts %v, want %v", tc.unit, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestBillingMonthBuckets checks the 12-month trend buckets by the UTC+8 billing month: a record
+// billed on the first day of a month (bill_date 1st, i.e. 16:00 UTC the day before) lands in that
+// month, and the month sums equal the stored per-month totals exactly.
+func TestBillingMonthBuckets(t *testing.T) {
+	ctx := context.Background()
+	var overview dashboard
+	for _, d := range loadDashboards(t) {
+		if d.UID == "syncd-cost-overview" {
+			overview = d
+		}
+	}
+	var trend string
+	for _, q := range clickHouseQueries(overview) {
+		if q.panel != nil && q.panel.Title == "Last 12 billing months" {
+			trend = q.sql
+		}
+	}
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			s := sinktest.Open(t, engine)
+			populate(t, s, testTo)
+			vars := resolveVariables(t, ctx, s, overview, true)
+			vars["currency"] = Variable{Values: []string{"CNY"}}
+			sql, err := Expand(Query{SQL: trend, From: testFrom, To: testTo, Variables: vars})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Query(ctx, sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.Query(ctx, "SELECT substring(toString(bill_cycle), 1, 7) AS month, sum(amount) AS cost FROM "+s.Database()+
+				".cost_records WHERE currency = 'CNY' AND bill_cycle >= toDate('2025-12-01') GROUP BY month ORDER BY month")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Rows) != 12 || got.Rows[0][0] != "2025-12" || got.Rows[11][0] != "2026-11" {
+				t.Errorf("months %v, want 2025-12 .. 2026-11", got.Rows)
+			}
+			if !slices.EqualFunc(got.Rows, want.Rows, slices.Equal) {
+				t.Errorf("trend %v\nwant  %v", got.Rows, want.Rows)
+			}
+			if strings.Contains(sql, "toStartOfMonth(bill_date") {
+				t.Error("trend re-derives months from bill_date instead of using bill_cycle")
+			}
+		})
+	}
+}

@@ -1,0 +1,95 @@
+package bss
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// benchPage returns a res-fee-records body of n records shaped like the
+// reference fixture's first record (about 2 KB each).
+func benchPage(tb testing.TB, offset, n, total int) []byte {
+	var fx struct {
+		FeeRecords []map[string]any `json:"fee_records"`
+	}
+	if err := json.Unmarshal(fixture(tb, "res_fee_records.json"), &fx); err != nil {
+		tb.Fatal(err)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"total_count":%d,"currency":"CNY","fee_records":[`, total)
+	for i := 0; i < n; i++ {
+		r := fx.FeeRecords[i%3]
+		r["id"] = fmt.Sprintf("fr-2405-%024d", offset+i)
+		r["amount"] = json.Number(fmt.Sprintf("%d.%02d", i, i%100))
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		rb, _ := json.Marshal(r)
+		b.Write(rb)
+	}
+	b.WriteString("]}")
+	return b.Bytes()
+}
+
+// BenchmarkDecodeResourceRecordsPage decodes one 1000-record page.
+func BenchmarkDecodeResourceRecordsPage(b *testing.B) {
+	body := benchPage(b, 0, 1000, 1000)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		recs, _, _, err := decodeResourceRecordsPage(body, Month{2024, 5}, "CNY")
+		if err != nil || len(recs) != 1000 {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	el := b.Elapsed().Seconds()
+	b.ReportMetric(float64(b.N)*1000/el, "records/s")
+	// allocs/op over 1000 records per op
+	res := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _, _, _ = decodeResourceRecordsPage(body, Month{2024, 5}, "CNY")
+		}
+	})
+	b.ReportMetric(float64(res.AllocsPerOp())/1000, "allocs/record")
+}
+
+// BenchmarkPagingHTTP pages 10,000 records through the full client stack
+// (signing, limiter disabled, retries, decoding) against a local server.
+func BenchmarkPagingHTTP(b *testing.B) {
+	const total = 10000
+	pages := map[int][]byte{}
+	for off := 0; off < total; off += 1000 {
+		pages[off] = benchPage(b, off, 1000, total)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(pages[off])
+	}))
+	defer srv.Close()
+	c, err := NewClient(Config{Endpoint: srv.URL + "/p/", RateLimit: -1, RecordsRateLimit: -1}, testCreds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	start := time.Now()
+	n := 0
+	for b.Loop() {
+		for _, err := range c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: Month{2024, 5}}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "records/s")
+}

@@ -1,0 +1,674 @@
+package bss
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// recordsHandler serves n synthetic itemised records with offset/limit
+// paging; totalAt lets a test change total_count per request.
+func recordsHandler(t *testing.T, n int, totalAt func(call int) int) (http.HandlerFunc, *[]string) {
+	var mu sync.Mutex
+	var seen []string
+	call := 0
+	return func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		call++
+		c := call
+		seen = append(seen, r.URL.Query().Get("offset")+"/"+r.URL.Query().Get("limit"))
+		mu.Unlock()
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		lim, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		total := n
+		if totalAt != nil {
+			total = totalAt(c)
+		}
+		var b bytes.Buffer
+		fmt.Fprintf(&b, `{"total_count":%d,"currency":"CNY","fee_records":[`, total)
+		for i := off; i < min(off+lim, n); i++ {
+			if i > off {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"rec-%06d","bill_date":"2024-05-%02d","bill_type":5,"charge_mode":"3","amount":"%d.%02d","cash_amount":%d.%02d,"measure_id":1,"enterprise_project_id":null}`,
+				i, 1+i%31, i/100, i%100, i/100, i%100)
+		}
+		b.WriteString("]}")
+		writeJSON(w, 200, b.Bytes())
+	}, &seen
+}
+
+func TestPagingExact(t *testing.T) {
+	ts := newTestServer(t)
+	h, seen := recordsHandler(t, 2345, nil)
+	ts.mux.Handle("/v2/bills/customer-bills/res-fee-records", h)
+	c := ts.client(t, Config{})
+	recs, err := collect(c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2345 {
+		t.Fatalf("got %d records, want 2345", len(recs))
+	}
+	ids := map[string]bool{}
+	for i, r := range recs {
+		if ids[r.ID] {
+			t.Fatalf("duplicate %s", r.ID)
+		}
+		ids[r.ID] = true
+		if r.EnterpriseProjectID != UnassignedEnterpriseProject {
+			t.Fatalf("record %d: enterprise project %q", i, r.EnterpriseProjectID)
+		}
+		if want := fmt.Sprintf("%d.%02d", i/100, i%100); !r.Amount.Equal(dec(want)) || !r.CashAmount.Equal(dec(want)) {
+			t.Fatalf("record %d amount %s cash %s, want %s", i, r.Amount, r.CashAmount, want)
+		}
+	}
+	if got := strings.Join(*seen, " "); got != "0/1000 1000/1000 2000/1000" {
+		t.Errorf("pages = %s", got)
+	}
+}
+
+func TestPagingStopsEarlyWhenConsumerStops(t *testing.T) {
+	ts := newTestServer(t)
+	h, seen := recordsHandler(t, 5000, nil)
+	ts.mux.Handle("/v2/bills/customer-bills/res-fee-records", h)
+	c := ts.client(t, Config{})
+	n := 0
+	for _, err := range c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if n == 1500 {
+			break
+		}
+	}
+	if len(*seen) != 2 {
+		t.Errorf("pages fetched = %v", *seen)
+	}
+}
+
+func TestPagingDrift(t *testing.T) {
+	cases := []struct {
+		name       string
+		n          int
+		totalAt    func(int) int
+		wantFirst  int
+		wantLast   int
+		wantReason string
+	}{
+		{"total grows", 2500, func(c int) int { return 2500 + (c-1)*7 }, 2500, 2507, "total_count changed"},
+		{"total shrinks", 2500, func(c int) int { return 2500 - (c-1)*3 }, 2500, 2497, "total_count changed"},
+		{"rows vanish", 1500, func(int) int { return 2500 }, 2500, 1500, "empty page before total_count"},
+		{"more rows than total", 1500, func(int) int { return 900 }, 900, 1000, "more rows than total_count"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			h, _ := recordsHandler(t, tc.n, tc.totalAt)
+			ts.mux.Handle("/v2/bills/customer-bills/res-fee-records", h)
+			c := ts.client(t, Config{})
+			_, err := collect(c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
+			var de *DriftError
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v, want *DriftError", err)
+			}
+			if de.First != tc.wantFirst || de.Last != tc.wantLast || de.Reason != tc.wantReason || de.Operation != OpResourceRecords {
+				t.Errorf("drift = %+v", de)
+			}
+			if IsRetryable(err) {
+				t.Error("drift must not be retried by the client")
+			}
+		})
+	}
+}
+
+// faultyHandler fails the first len(faults) calls with the given faults,
+// then serves the fixture.
+func faultyHandler(t *testing.T, ts *testServer, faults ...string) *atomic.Int64 {
+	var n atomic.Int64
+	body := fixture(t, "res_fee_records.json")
+	ts.mux.HandleFunc("/v2/bills/customer-bills/res-fee-records", func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i >= len(faults) {
+			writeJSON(w, 200, body)
+			return
+		}
+		switch faults[i] {
+		case "429":
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, 429, `{"error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:30,time:1 second","error_code":"APIG.0308","request_id":"g1"}`)
+		case "429-noheader":
+			writeJSON(w, 429, `{"error_msg":"throttled","error_code":"APIGW.0308","request_id":"g2"}`)
+		case "500":
+			writeJSON(w, 500, `{"error_code":"CBC.0999","error_msg":"Other errors."}`)
+		case "502":
+			w.WriteHeader(502)
+			fmt.Fprint(w, "<html>bad gateway</html>")
+		case "reset":
+			hj, _ := w.(http.Hijacker)
+			conn, _, _ := hj.Hijack()
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST instead of FIN
+			}
+			conn.Close()
+		case "truncated":
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(200)
+			_, _ = w.Write(body[:len(body)/2])
+			hj, _ := w.(http.Hijacker)
+			conn, _, _ := hj.Hijack()
+			conn.Close()
+		case "truncated-json":
+			writeJSON(w, 200, body[:len(body)/3])
+		case "200-error":
+			writeJSON(w, 200, `{"error_code":"CBC.0999","error_msg":"system busy"}`)
+		case "400":
+			writeJSON(w, 400, `{"error_code":"CBC.0100","error_msg":"Parameter error: limit must be between 1 and 1000."}`)
+		case "403":
+			writeJSON(w, 403, `{"error_code":"CBC.0151","error_msg":"Access denied."}`)
+		case "401":
+			writeJSON(w, 401, `{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail","request_id":"x"}`)
+		case "200-permanent":
+			writeJSON(w, 200, `{"error_code":"CBC.0100","error_msg":"bad parameter"}`)
+		default:
+			t.Fatalf("unknown fault %q", faults[i])
+		}
+	})
+	return &n
+}
+
+func TestRetries(t *testing.T) {
+	cases := []struct {
+		faults   []string
+		calls    int64
+		ok       bool
+		minWait  time.Duration
+		throttle float64
+	}{
+		{[]string{"500", "502"}, 3, true, 0, 0},
+		{[]string{"429"}, 2, true, 900 * time.Millisecond, 1},
+		{[]string{"429-noheader", "429-noheader"}, 3, true, 0, 2},
+		{[]string{"reset", "reset"}, 3, true, 0, 0},
+		{[]string{"truncated"}, 2, true, 0, 0},
+		{[]string{"truncated-json"}, 2, true, 0, 0},
+		{[]string{"200-error", "500"}, 3, true, 0, 0},
+		{[]string{"400"}, 1, false, 0, 0},
+		{[]string{"403"}, 1, false, 0, 0},
+		{[]string{"401"}, 1, false, 0, 0},
+		{[]string{"200-permanent"}, 1, false, 0, 0},
+		{[]string{"500", "500", "500", "500"}, 4, false, 0, 0}, // MaxRetries 3: gives up
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.faults, ","), func(t *testing.T) {
+			ts := newTestServer(t)
+			n := faultyHandler(t, ts, tc.faults...)
+			m := NewMetrics()
+			var attempts atomic.Int64
+			c := ts.client(t, Config{MaxRetries: 3}, WithMetrics(m))
+			ctx := WithCallCounter(context.Background(), &attempts)
+			start := time.Now()
+			recs, err := collect(c.ResourceRecords(ctx, ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v", err)
+			}
+			if tc.ok && len(recs) != 3 {
+				t.Errorf("got %d records", len(recs))
+			}
+			if n.Load() != tc.calls || attempts.Load() != tc.calls {
+				t.Errorf("server saw %d calls, counter %d, want %d", n.Load(), attempts.Load(), tc.calls)
+			}
+			if el := time.Since(start); el < tc.minWait {
+				t.Errorf("Retry-After not honoured: took %s", el)
+			}
+			if got := testutil.ToFloat64(m.retries.WithLabelValues(OpResourceRecords)); got != float64(tc.calls-1) {
+				t.Errorf("retries metric = %v, want %d", got, tc.calls-1)
+			}
+			if got := testutil.ToFloat64(m.throttled.WithLabelValues(OpResourceRecords)); got != tc.throttle {
+				t.Errorf("throttled metric = %v, want %v", got, tc.throttle)
+			}
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.Operation != OpResourceRecords || e.URL == "" || e.Code == "" {
+					t.Errorf("want *Error with operation, URL and code, got %#v", err)
+				}
+				if e != nil && !strings.Contains(e.URL, basePrefix) {
+					t.Errorf("URL %q lost the prefix", e.URL)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorTypes(t *testing.T) {
+	ts := newTestServer(t)
+	faultyHandler(t, ts, "429", "429", "400")
+	c := ts.client(t, Config{MaxRetries: -1})
+	_, _, err := c.ListResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}, ListOptions{})
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter != time.Second || rl.Err.Code != "APIG.0308" || rl.Err.RequestID == "" || !IsRetryable(err) {
+		t.Fatalf("err = %#v", err)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != 429 {
+		t.Errorf("RateLimitError must unwrap to *Error: %v", err)
+	}
+	_, _, _ = c.ListResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}, ListOptions{})
+	_, _, err = c.ListResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}, ListOptions{})
+	if !errors.As(err, &e) || e.StatusCode != 400 || e.Code != CodeParameterError || e.RequestID == "" || IsRetryable(err) {
+		t.Fatalf("err = %#v", err)
+	}
+	for _, want := range []string{"ListCustomerselfResourceRecords", "HTTP 400", "CBC.0100", "limit must be between", "request_id req-"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestContextCancel(t *testing.T) {
+	t.Run("in flight", func(t *testing.T) {
+		ts := newTestServer(t)
+		release := make(chan struct{})
+		ts.mux.HandleFunc("/v2/accounts/customer-accounts/balances", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		})
+		defer close(release)
+		c := ts.client(t, Config{})
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Balances(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+			t.Fatalf("err = %v after %s", err, time.Since(start))
+		}
+		if IsRetryable(err) {
+			t.Error("a done context must not be retryable")
+		}
+	})
+	t.Run("during backoff", func(t *testing.T) {
+		ts := newTestServer(t)
+		n := faultyHandler(t, ts, "500", "500", "500")
+		c := ts.client(t, Config{RetryBaseDelay: 10 * time.Second, RetryMaxDelay: 10 * time.Second})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := collect(c.ResourceRecords(ctx, ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
+		if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second || n.Load() != 1 {
+			t.Fatalf("err = %v after %s, %d calls", err, time.Since(start), n.Load())
+		}
+	})
+	t.Run("already done", func(t *testing.T) {
+		ts := newTestServer(t)
+		c := ts.client(t, Config{})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := c.Balances(ctx); !errors.Is(err, context.Canceled) || ts.calls.Load() != 0 {
+			t.Fatalf("err = %v, calls %d", err, ts.calls.Load())
+		}
+	})
+}
+
+func TestAttemptTimeoutIsRetried(t *testing.T) {
+	ts := newTestServer(t)
+	var n atomic.Int64
+	ts.mux.HandleFunc("/v2/accounts/customer-accounts/balances", func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			<-r.Context().Done()
+			return
+		}
+		writeJSON(w, 200, fixture(t, "balances.json"))
+	})
+	c := ts.client(t, Config{Timeout: 100 * time.Millisecond})
+	if _, err := c.Balances(context.Background()); err != nil || n.Load() != 2 {
+		t.Fatalf("err = %v, calls = %d", err, n.Load())
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.client(t, Config{})
+	ctx := context.Background()
+	may := mustMonth(t, "2024-05")
+	cases := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"zero cycle", func() error { _, err := collect(c.ResourceRecords(ctx, ResourceRecordOptions{})); return err }, `cycle "0000-00" is not a valid month`},
+		{"bad month", func() error {
+			_, err := collect(c.MonthlySums(ctx, MonthlySumOptions{Cycle: Month{2024, 13}}))
+			return err
+		}, `cycle "2024-13" is not a valid month`},
+		{"sub_customer without id", func() error {
+			_, err := collect(c.ResourceRecords(ctx, ResourceRecordOptions{Cycle: may, Method: MethodSubCustomer}))
+			return err
+		}, `method "sub_customer" needs a sub-customer ID`},
+		{"id without sub_customer", func() error {
+			_, err := collect(c.MonthlySums(ctx, MonthlySumOptions{Cycle: may, SubCustomerID: "x"}))
+			return err
+		}, `sub-customer ID "x" needs method "sub_customer"`},
+		{"unknown method", func() error {
+			_, err := collect(c.ResourceRecords(ctx, ResourceRecordOptions{Cycle: may, Method: "everyone"}))
+			return err
+		}, `method "everyone": want`},
+		{"statistic type 2", func() error {
+			_, err := collect(c.ResourceRecords(ctx, ResourceRecordOptions{Cycle: may, StatisticType: 2}))
+			return err
+		}, "statistic type 2"},
+		{"limit too big", func() error {
+			_, _, err := c.ListResourceRecords(ctx, ResourceRecordOptions{Cycle: may}, ListOptions{Limit: 5000})
+			return err
+		}, "limit 5000 out of range 1..1000"},
+		{"member limit too big", func() error {
+			_, _, err := c.ListSubCustomers(ctx, SubCustomerOptions{}, ListOptions{Limit: 101})
+			return err
+		}, "limit 101 out of range 1..100"},
+		{"negative offset", func() error {
+			_, _, _, err := c.ListMonthlySums(ctx, MonthlySumOptions{Cycle: may}, ListOptions{Offset: -1})
+			return err
+		}, "offset -1 is negative"},
+		{"package status", func() error {
+			s := 9
+			_, err := collect(c.ResourcePackages(ctx, ResourcePackageOptions{Status: &s}))
+			return err
+		}, "status 9 out of range 0..4"},
+		{"empty usage id", func() error { _, err := c.ResourceUsages(ctx, []string{"a", ""}); return err }, "free resource ID #1 is empty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.run()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	if ts.calls.Load() != 0 {
+		t.Errorf("bad input reached the server %d times", ts.calls.Load())
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	cases := []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Site: "eu"}, `unknown BSS site "eu"`},
+		{Config{Endpoint: "bss.example.com"}, "not an absolute http(s) URL"},
+		{Config{Endpoint: "https://user:pw@bss.example.com/"}, "must not contain user info"},
+		{Config{RateBurst: -2}, "SYNCD_BSS_RATE_BURST"},
+		{Config{RateLimits: map[string]float64{"ListEverything": 3}}, `unknown operation "ListEverything"`},
+		{Config{MaxRetries: -2}, "SYNCD_BSS_MAX_RETRIES"},
+	}
+	for _, tc := range cases {
+		_, err := NewClient(tc.cfg, testCreds)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err = %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+	if _, err := NewClient(Config{}, Credentials{AK: "a", DomainID: "d"}); err == nil || !strings.Contains(err.Error(), "secret key (SK) is empty") {
+		t.Errorf("err = %v", err)
+	}
+	c, err := NewClient(Config{Site: SiteInternational}, testCreds)
+	if err != nil || c.Currency() != "USD" || c.base.String() != "https://bss-intl.myhuaweicloud.com/" || c.Site() != SiteInternational {
+		t.Errorf("intl client: %v %v", c, err)
+	}
+}
+
+func TestSecretsNeverLeak(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := newTestServer(t)
+	faultyHandler(t, ts, "500", "401")
+	ts.mux.HandleFunc("/v2/accounts/customer-accounts/balances", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"account_balances":[{"amount":true}]}`)
+	})
+	c := ts.client(t, Config{}, WithLogger(logger))
+	var errs []error
+	_, err := collect(c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
+	errs = append(errs, err)
+	_, err = c.Balances(context.Background())
+	errs = append(errs, err)
+	dead, _ := NewClient(Config{Endpoint: "http://127.0.0.1:1/", MaxRetries: 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: time.Millisecond}, testCreds, WithLogger(logger))
+	_, err = dead.Balances(context.Background())
+	errs = append(errs, err)
+	_, err = CredentialsFromEnv(mapLookup(map[string]string{EnvAK: testAK, EnvSK: testSK, EnvSK + "_FILE": "/x", EnvDomainID: "d"}))
+	errs = append(errs, err)
+	texts := []string{logs.String(), fmt.Sprintf("%v %+v %#v %s %q %x", testCreds, testCreds, testCreds, testCreds.SK, testCreds.SK, testCreds.SK)}
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("creds", "creds", testCreds, "sk", testCreds.SK)
+	texts = append(texts, logs.String())
+	for _, e := range errs {
+		if e == nil {
+			t.Fatal("expected an error")
+		}
+		texts = append(texts, e.Error(), fmt.Sprintf("%#v", e))
+	}
+	for _, s := range texts {
+		for _, secret := range []string{testSK, testToken} {
+			if strings.Contains(s, secret) {
+				t.Errorf("secret leaked in %q", s)
+			}
+		}
+	}
+	if b, _ := testCreds.SK.MarshalJSON(); string(b) != `"[REDACTED]"` || testCreds.SK.Reveal() != testSK {
+		t.Error("Secret marshalling")
+	}
+}
+
+func mapLookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestCredentialsFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	skFile := dir + "/sk"
+	if err := writeFile(skFile, "  file-sk\n"); err != nil {
+		t.Fatal(err)
+	}
+	emptyFile := dir + "/empty"
+	_ = writeFile(emptyFile, "\n")
+	cases := []struct {
+		name string
+		env  map[string]string
+		want Credentials
+		err  string
+	}{
+		{"plain", map[string]string{EnvAK: "ak", EnvSK: "sk", EnvDomainID: "dom"}, Credentials{AK: "ak", SK: "sk", DomainID: "dom"}, ""},
+		{"token", map[string]string{EnvAK: "ak", EnvSK: "sk", EnvDomainID: "dom", EnvSecurityToken: "tok"}, Credentials{AK: "ak", SK: "sk", DomainID: "dom", SecurityToken: "tok"}, ""},
+		{"sk from file", map[string]string{EnvAK: "ak", EnvSK + "_FILE": skFile, EnvDomainID: "dom"}, Credentials{AK: "ak", SK: "file-sk", DomainID: "dom"}, ""},
+		{"missing all", map[string]string{}, Credentials{}, "HUAWEICLOUD_SDK_AK (or HUAWEICLOUD_SDK_AK_FILE) is not set"},
+		{"missing domain", map[string]string{EnvAK: "ak", EnvSK: "sk"}, Credentials{}, "HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_DOMAIN_ID_FILE) is not set"},
+		{"both", map[string]string{EnvAK: "ak", EnvSK: "sk", EnvSK + "_FILE": skFile, EnvDomainID: "d"}, Credentials{}, "both HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SK_FILE are set"},
+		{"missing file", map[string]string{EnvAK: "ak", EnvSK + "_FILE": dir + "/nope", EnvDomainID: "d"}, Credentials{}, "HUAWEICLOUD_SDK_SK_FILE: read"},
+		{"empty file", map[string]string{EnvAK: "ak", EnvSK + "_FILE": emptyFile, EnvDomainID: "d"}, Credentials{}, "is empty"},
+		{"ak with space", map[string]string{EnvAK: "a k", EnvSK: "sk", EnvDomainID: "d"}, Credentials{}, "access key (AK) contains whitespace"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := CredentialsFromEnv(mapLookup(tc.env))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %#v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestLimiterPacesAndIsShared(t *testing.T) {
+	ts := newTestServer(t)
+	var mu sync.Mutex
+	var stamps []time.Time
+	ts.mux.HandleFunc("/v2/accounts/customer-accounts/balances", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		stamps = append(stamps, time.Now())
+		mu.Unlock()
+		writeJSON(w, 200, fixture(t, "balances.json"))
+	})
+	c := ts.client(t, Config{RateLimit: 40})
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 4 { // four "jobs" sharing one client
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := c.Balances(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// 20 requests at 40/s with burst 1: at least 19 intervals of 25 ms.
+	if el := time.Since(start); el < 19*25*time.Millisecond {
+		t.Errorf("20 requests took %s, faster than 40/s", el)
+	}
+	// No 1-second window holds more than 40+1 requests.
+	for i := range stamps {
+		n := 0
+		for j := i; j < len(stamps) && stamps[j].Sub(stamps[i]) < time.Second; j++ {
+			n++
+		}
+		if n > 41 {
+			t.Errorf("window from %d holds %d requests", i, n)
+		}
+	}
+	// Different operations have separate buckets; records pace at 30/s by default.
+	l := NewLimiter(Config{})
+	if l.cfg.rate(OpResourceRecords) != 30 || l.cfg.rate(OpBalances) != 10 {
+		t.Errorf("default rates: %v %v", l.cfg.rate(OpResourceRecords), l.cfg.rate(OpBalances))
+	}
+	l2 := NewLimiter(Config{RateLimits: map[string]float64{OpBalances: 2}})
+	if l2.cfg.rate(OpBalances) != 2 || l2.cfg.rate(OpMonthlySum) != 10 {
+		t.Error("per-operation override")
+	}
+}
+
+func TestLimiterCancel(t *testing.T) {
+	l := NewLimiter(Config{RateLimit: 0.5})
+	ctx := context.Background()
+	if err := l.Wait(ctx, "a", OpBalances); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := l.Wait(cctx, "a", OpBalances); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		t.Fatalf("err = %v after %s", err, time.Since(start))
+	}
+	// Another account is not held up by the first.
+	if err := l.Wait(ctx, "b", OpBalances); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFanOutOnTooManyMembers(t *testing.T) {
+	ts := newTestServer(t)
+	var mu sync.Mutex
+	var queries []string
+	ts.mux.HandleFunc("/v2/bills/customer-bills/res-fee-records", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		mu.Lock()
+		queries = append(queries, q.Get("method")+":"+q.Get("sub_customer_id"))
+		mu.Unlock()
+		switch q.Get("method") {
+		case "all":
+			writeJSON(w, 400, `{"error_code":"CBC.18000048","error_msg":"too many independent members"}`)
+		case "oneself":
+			writeJSON(w, 200, `{"total_count":1,"fee_records":[{"id":"self-1","amount":1}]}`)
+		case "sub_customer":
+			switch q.Get("sub_customer_id") {
+			case "9e3f405162738495a6b7c8d9e0f1a2b3":
+				writeJSON(w, 403, `{"error_code":"CBC.0151","error_msg":"Access denied."}`)
+			default:
+				writeJSON(w, 200, fmt.Sprintf(`{"total_count":1,"fee_records":[{"id":"m-%s","amount":2}]}`, q.Get("sub_customer_id")))
+			}
+		}
+	})
+	ts.mux.HandleFunc("/v2/enterprises/multi-accounts/sub-customers", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "sub_customers.json"))
+	})
+	c := ts.client(t, Config{})
+	recs, err := collect(c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range recs {
+		ids = append(ids, r.ID)
+	}
+	if got := strings.Join(ids, ","); got != "self-1,m-7c1d2e3f40516273849506a7b8c9d0e1,m-8d2e3f405162738495a6b7c8d9e0f1a2" {
+		t.Errorf("ids = %s", got)
+	}
+	if len(queries) != 5 {
+		t.Errorf("queries = %v", queries)
+	}
+	// An explicit method does not fan out.
+	_, err = collect(c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05"), Method: MethodOneself}))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMetricsRegistered(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := NewMetrics()
+	if err := reg.Register(m); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, mf := range mfs {
+		got[mf.GetName()] = len(mf.GetMetric())
+	}
+	for _, name := range []string{"syncd_bss_requests_total", "syncd_bss_request_duration_seconds", "syncd_bss_retries_total", "syncd_bss_throttled_total"} {
+		if got[name] != len(Operations) {
+			t.Errorf("%s has %d series, want %d pre-created", name, got[name], len(Operations))
+		}
+	}
+}
+
+func TestMonth(t *testing.T) {
+	m := mustMonth(t, "2024-01")
+	if m.String() != "2024-01" || m.Prev().String() != "2023-12" || m.Next().String() != "2024-02" {
+		t.Error("navigation")
+	}
+	if want := time.Date(2023, 12, 31, 16, 0, 0, 0, time.UTC); !m.Start().Equal(want) || m.Start().Location() != time.UTC {
+		t.Errorf("Start = %v", m.Start())
+	}
+	if want := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); !m.Date().Equal(want) {
+		t.Errorf("Date = %v", m.Date())
+	}
+	if MonthOf(time.Date(2024, 1, 31, 16, 0, 0, 0, time.UTC)).String() != "2024-02" {
+		t.Error("MonthOf uses UTC+8")
+	}
+	for _, bad := range []string{"2024-1", "2024-13", "24-01", "2024-01-01", ""} {
+		if _, err := ParseMonth(bad); err == nil {
+			t.Errorf("ParseMonth(%q) accepted", bad)
+		}
+	}
+}

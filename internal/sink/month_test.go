@@ -1,0 +1,465 @@
+package sink_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/syncd-io/syncd/internal/sink"
+	"github.com/syncd-io/syncd/internal/sink/sinktest"
+)
+
+var (
+	march = time.Date(2024, time.March, 1, 0, 0, 0, 0, time.UTC)
+	april = time.Date(2024, time.April, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// month is the source of truth for one (scope, cycle): what the API would
+// return.
+type month struct {
+	scope string
+	cycle time.Time
+	cost  []sink.CostRecord
+	sums  []sink.BillSummary
+}
+
+// nastyNames exercise text escaping on both engines.
+var nastyNames = []string{"plain", "tab\there", "new\nline", `back\slash`, "quote'd", `dq"x`, "crlf\r\n", "ünïcödé 云服务器", `\N`, "", "nul\x00byte"}
+
+func money(r *rand.Rand) decimal.Decimal {
+	// Up to 8 fractional digits, sometimes negative (refunds).
+	d := decimal.New(r.Int64N(10_000_000_000), -8)
+	if r.IntN(10) == 0 {
+		d = d.Neg()
+	}
+	return d
+}
+
+func costRecord(r *rand.Rand, scope string, cycle time.Time, id int) sink.CostRecord {
+	day := cycle.AddDate(0, 0, r.IntN(28))
+	return sink.CostRecord{
+		Scope:               scope,
+		RecordID:            fmt.Sprintf("rec-%s-%s-%07d", scope, cycle.Format("200601"), id),
+		BillCycle:           cycle,
+		BillDate:            day,
+		BillType:            int32(1 + r.IntN(4)),
+		CustomerID:          fmt.Sprintf("cust-%d", r.IntN(5)),
+		AccountName:         "acct",
+		RegionCode:          "cn-north-4",
+		ServiceTypeCode:     fmt.Sprintf("hws.service.type.%d", r.IntN(20)),
+		ResourceTypeCode:    "hws.resource.type.vm",
+		ResourceID:          fmt.Sprintf("res-%d", r.IntN(1000)),
+		ResourceName:        nastyNames[r.IntN(len(nastyNames))],
+		ResourceTags:        `[{"key":"env","value":"prod"}]`,
+		EnterpriseProjectID: "0",
+		ChargeMode:          "3",
+		TradeID:             fmt.Sprintf("trade-%d", id),
+		TradeTime:           day.Add(time.Duration(r.IntN(86400)) * time.Second),
+		EffectiveTime:       day,
+		ExpireTime:          day.Add(time.Hour),
+		Usage:               decimal.New(r.Int64N(1_000_000), -4),
+		UsageUnit:           "Hour",
+		OfficialAmount:      money(r),
+		DiscountAmount:      money(r),
+		Amount:              money(r),
+		CashAmount:          money(r),
+		CreditAmount:        money(r),
+		CouponAmount:        money(r),
+		DebtAmount:          money(r),
+		AdjustmentAmount:    money(r),
+		Currency:            "CNY",
+	}
+}
+
+func genMonth(seed uint64, scope string, cycle time.Time, records, summaries int) *month {
+	r := rand.New(rand.NewPCG(seed, 7))
+	m := &month{scope: scope, cycle: cycle}
+	for i := range records {
+		m.cost = append(m.cost, costRecord(r, scope, cycle, i))
+	}
+	for i := range summaries {
+		m.sums = append(m.sums, sink.BillSummary{
+			Scope:           scope,
+			BillCycle:       cycle,
+			CustomerID:      fmt.Sprintf("cust-%d", i%5),
+			ServiceTypeCode: fmt.Sprintf("hws.service.type.%d", i/5),
+			ChargingMode:    int32(1 + i%2),
+			BillType:        1,
+			OfficialAmount:  money(r),
+			ConsumeAmount:   money(r),
+			CashAmount:      money(r),
+			Currency:        "CNY",
+		})
+	}
+	return m
+}
+
+// reissue changes the month as Huawei may: edits amounts, removes lines and
+// adds late lines.
+func (m *month) reissue(seed uint64, added int) *month {
+	r := rand.New(rand.NewPCG(seed, 11))
+	out := &month{scope: m.scope, cycle: m.cycle, sums: slices.Clone(m.sums)}
+	for _, c := range m.cost {
+		switch r.IntN(20) {
+		case 0: // vanished upstream
+			continue
+		case 1, 2:
+			c.Amount = money(r)
+			c.CashAmount = c.CashAmount.Add(decimal.New(1, -8))
+		}
+		out.cost = append(out.cost, c)
+	}
+	for i := range added {
+		out.cost = append(out.cost, costRecord(r, m.scope, m.cycle, 1_000_000+int(seed)*100_000+i))
+	}
+	out.sums = out.sums[:len(out.sums)-1]
+	for i := range out.sums {
+		out.sums[i].ConsumeAmount = money(r)
+	}
+	return out
+}
+
+func (m *month) counts() sink.MonthCounts {
+	return sink.MonthCounts{CostRecords: len(m.cost), BillSummaries: len(m.sums)}
+}
+
+// write streams m through a MonthWriter and commits it.
+func write(ctx context.Context, s *sink.Sink, m *month) error {
+	w, err := s.BeginMonth(ctx, m.scope, m.cycle)
+	if err != nil {
+		return err
+	}
+	defer w.Abort(ctx)
+	for _, c := range m.cost {
+		if err := w.AddCostRecord(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, b := range m.sums {
+		if err := w.AddBillSummary(ctx, b); err != nil {
+			return err
+		}
+	}
+	return w.Commit(ctx, m.counts())
+}
+
+func mustWrite(t *testing.T, s *sink.Sink, m *month) {
+	t.Helper()
+	if err := write(context.Background(), s, m); err != nil {
+		t.Fatalf("write month %s %s: %v", m.scope, m.cycle.Format("2006-01"), err)
+	}
+}
+
+func query(t *testing.T, s *sink.Sink, q string) *sink.Result {
+	t.Helper()
+	res, err := s.Query(context.Background(), strings.ReplaceAll(q, "DB.", s.Database()+"."))
+	if err != nil {
+		t.Fatalf("query %s: %v", q, err)
+	}
+	return res
+}
+
+var costMoneyCols = []struct {
+	col string
+	get func(*sink.CostRecord) decimal.Decimal
+}{
+	{"amount", func(r *sink.CostRecord) decimal.Decimal { return r.Amount }},
+	{"official_amount", func(r *sink.CostRecord) decimal.Decimal { return r.OfficialAmount }},
+	{"discount_amount", func(r *sink.CostRecord) decimal.Decimal { return r.DiscountAmount }},
+	{"cash_amount", func(r *sink.CostRecord) decimal.Decimal { return r.CashAmount }},
+	{"credit_amount", func(r *sink.CostRecord) decimal.Decimal { return r.CreditAmount }},
+	{"coupon_amount", func(r *sink.CostRecord) decimal.Decimal { return r.CouponAmount }},
+	{"debt_amount", func(r *sink.CostRecord) decimal.Decimal { return r.DebtAmount }},
+	{"adjustment_amount", func(r *sink.CostRecord) decimal.Decimal { return r.AdjustmentAmount }},
+	{"usage", func(r *sink.CostRecord) decimal.Decimal { return r.Usage }},
+}
+
+// checkMonth compares the stored month with the source: exact row counts,
+// exact decimal sums, and every record's id, amount and name.
+func checkMonth(t *testing.T, s *sink.Sink, m *month) {
+	t.Helper()
+	where := fmt.Sprintf("scope = '%s' AND bill_cycle = '%s'", m.scope, m.cycle.Format(time.DateOnly))
+	var sel []string
+	for _, c := range costMoneyCols {
+		sel = append(sel, "sum("+c.col+") AS "+c.col)
+	}
+	res := query(t, s, "SELECT count() AS n, uniqExact(record_id) AS u, "+strings.Join(sel, ", ")+" FROM DB.cost_records WHERE "+where)
+	if got, want := res.Value(0, "n"), fmt.Sprint(len(m.cost)); got != want {
+		t.Fatalf("%s %s: %s cost_records, want %s", m.scope, m.cycle.Format("2006-01"), got, want)
+	}
+	if got, want := res.Value(0, "u"), fmt.Sprint(len(m.cost)); got != want {
+		t.Errorf("%s distinct record ids, want %s", got, want)
+	}
+	for _, c := range costMoneyCols {
+		want := decimal.Zero
+		for i := range m.cost {
+			want = want.Add(c.get(&m.cost[i]).Truncate(8))
+		}
+		got, err := decimal.NewFromString(res.Value(0, c.col))
+		if len(m.cost) == 0 {
+			continue
+		}
+		if err != nil || !got.Equal(want) {
+			t.Errorf("sum(%s) = %q, want %s", c.col, res.Value(0, c.col), want)
+		}
+	}
+	rows := query(t, s, "SELECT record_id, amount, resource_name, bill_date, bill_cycle, trade_time FROM DB.cost_records WHERE "+where+" ORDER BY record_id")
+	src := slices.Clone(m.cost)
+	slices.SortFunc(src, func(a, b sink.CostRecord) int { return strings.Compare(a.RecordID, b.RecordID) })
+	if len(rows.Rows) != len(src) {
+		t.Fatalf("listed %d records, want %d", len(rows.Rows), len(src))
+	}
+	for i, r := range rows.Rows {
+		want := []string{src[i].RecordID, src[i].Amount.String(), src[i].ResourceName,
+			src[i].BillDate.Format(time.DateOnly), m.cycle.Format(time.DateOnly), src[i].TradeTime.UTC().Format(time.DateTime)}
+		if !slices.Equal(r, want) {
+			t.Fatalf("record %d = %q, want %q", i, r, want)
+		}
+	}
+	sums := query(t, s, "SELECT count() AS n, sum(consume_amount) AS consume, sum(official_amount) AS official FROM DB.bill_summaries WHERE "+where)
+	if got, want := sums.Value(0, "n"), fmt.Sprint(len(m.sums)); got != want {
+		t.Fatalf("%s bill_summaries, want %s", got, want)
+	}
+	consume, official := decimal.Zero, decimal.Zero
+	for _, b := range m.sums {
+		consume, official = consume.Add(b.ConsumeAmount), official.Add(b.OfficialAmount)
+	}
+	if len(m.sums) > 0 {
+		if got := decimal.RequireFromString(sums.Value(0, "consume")); !got.Equal(consume) {
+			t.Errorf("sum(consume_amount) = %s, want %s", got, consume)
+		}
+		if got := decimal.RequireFromString(sums.Value(0, "official")); !got.Equal(official) {
+			t.Errorf("sum(official_amount) = %s, want %s", got, official)
+		}
+	}
+}
+
+func stagingTables(t *testing.T, s *sink.Sink) []string {
+	t.Helper()
+	res := query(t, s, fmt.Sprintf("SELECT name FROM system.tables WHERE database = '%s' ORDER BY name", s.Database()))
+	var out []string
+	for _, r := range res.Rows {
+		if strings.HasPrefix(r[0], "staging_") {
+			out = append(out, r[0])
+		}
+	}
+	return out
+}
+
+func TestMonthReplace(t *testing.T) {
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			s := sinktest.Open(t, engine)
+
+			// Neighbours that every rewrite of acme/2024-03 must leave alone.
+			other := genMonth(2, "beta", march, 300, 5)
+			next := genMonth(3, "acme", april, 200, 5)
+			mustWrite(t, s, other)
+			mustWrite(t, s, next)
+
+			// 25,003 rows at BatchRows=10,000: three blocks per table.
+			v1 := genMonth(1, "acme", march, 25_003, 40)
+			mustWrite(t, s, v1)
+			checkMonth(t, s, v1)
+
+			v2 := v1.reissue(4, 1_000)
+			mustWrite(t, s, v2)
+			checkMonth(t, s, v2)
+
+			t.Run("abort after staged blocks", func(t *testing.T) {
+				w, err := s.BeginMonth(ctx, "acme", march)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range v1.reissue(5, 15_000).cost { // more than one block
+					if err := w.AddCostRecord(ctx, c); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := w.Abort(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.AddCostRecord(ctx, v1.cost[0]); !errors.Is(err, sink.ErrWriterDone) {
+					t.Errorf("add after abort: %v, want ErrWriterDone", err)
+				}
+				checkMonth(t, s, v2)
+				if st := stagingTables(t, s); len(st) != 0 {
+					t.Errorf("staging tables left: %v", st)
+				}
+			})
+
+			t.Run("wrong count", func(t *testing.T) {
+				v3 := v2.reissue(6, 10)
+				want := v3.counts()
+				want.CostRecords++ // total_count said one more than we got
+				err := writeWant(ctx, s, v3, want)
+				var ve *sink.ValidationError
+				if !errors.As(err, &ve) || ve.Table != sink.TableCostRecords || ve.Got != len(v3.cost) || ve.Want != want.CostRecords {
+					t.Fatalf("commit with wrong count: %v, want ValidationError on cost_records", err)
+				}
+				checkMonth(t, s, v2)
+				if st := stagingTables(t, s); len(st) != 0 {
+					t.Errorf("staging tables left: %v", st)
+				}
+			})
+
+			t.Run("duplicate record ids", func(t *testing.T) {
+				v3 := v2.reissue(7, 10)
+				v3.cost = append(v3.cost, v3.cost[3], v3.cost[7])
+				err := write(ctx, s, v3)
+				var ve *sink.ValidationError
+				if !errors.As(err, &ve) || len(ve.Duplicates) != 2 || !strings.Contains(ve.Duplicates[0], "rec-acme") {
+					t.Fatalf("commit with duplicates: %v, want ValidationError naming 2 duplicates", err)
+				}
+				checkMonth(t, s, v2)
+			})
+
+			t.Run("duplicate summary keys", func(t *testing.T) {
+				v3 := v2.reissue(8, 10)
+				v3.sums = append(v3.sums, v3.sums[0])
+				err := write(ctx, s, v3)
+				var ve *sink.ValidationError
+				if !errors.As(err, &ve) || ve.Table != sink.TableBillSummaries || len(ve.Duplicates) != 1 {
+					t.Fatalf("commit with duplicate summaries: %v, want ValidationError on bill_summaries", err)
+				}
+				checkMonth(t, s, v2)
+			})
+
+			t.Run("cancelled mid-stream", func(t *testing.T) {
+				cctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				w, err := s.BeginMonth(cctx, "acme", march)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v3 := v2.reissue(9, 0)
+				var addErr error
+				for i, c := range v3.cost {
+					if i == 12_345 {
+						cancel()
+					}
+					if addErr = w.AddCostRecord(cctx, c); addErr != nil {
+						break
+					}
+				}
+				if addErr == nil {
+					addErr = w.Commit(cctx, v3.counts())
+				}
+				if !errors.Is(addErr, context.Canceled) {
+					t.Fatalf("write after cancel: %v, want context.Canceled", addErr)
+				}
+				if err := w.Abort(ctx); err != nil {
+					t.Fatal(err)
+				}
+				checkMonth(t, s, v2)
+			})
+
+			t.Run("crash leaves staging, cleaned at start", func(t *testing.T) {
+				// A writer from a run that died an hour ago: staged, never
+				// committed nor aborted.
+				crashed := sinktest.OpenConfig(t, sinkConfigOf(t, s, engine), sink.WithClock(func() time.Time { return time.Now().Add(-2 * time.Hour) }))
+				w, err := crashed.BeginMonth(ctx, "acme", march)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range v1.cost[:11_000] {
+					if err := w.AddCostRecord(ctx, c); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if st := stagingTables(t, s); len(st) != 2 {
+					t.Fatalf("staging tables = %v, want 2", st)
+				}
+				checkMonth(t, s, v2)
+				// A fresh writer (young staging tables) must survive the
+				// cleanup that start-up runs.
+				live, err := s.BeginMonth(ctx, "beta", march)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer live.Abort(ctx)
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if st := stagingTables(t, s); len(st) != 2 || !strings.Contains(st[0], "_"+time.Now().UTC().Format("20060102")) {
+					t.Fatalf("after cleanup staging tables = %v, want only the live writer's 2", st)
+				}
+				checkMonth(t, s, v2)
+			})
+
+			t.Run("empty month empties the partition", func(t *testing.T) {
+				empty := &month{scope: "acme", cycle: april}
+				mustWrite(t, s, empty)
+				checkMonth(t, s, empty)
+				mustWrite(t, s, next)
+			})
+
+			checkMonth(t, s, v2)
+			checkMonth(t, s, other)
+			checkMonth(t, s, next)
+		})
+	}
+}
+
+func sinkConfigOf(t *testing.T, s *sink.Sink, engine string) sink.Config {
+	cfg := sinktest.Config(t, engine)
+	cfg.Database = s.Database()
+	return cfg
+}
+
+func writeWant(ctx context.Context, s *sink.Sink, m *month, want sink.MonthCounts) error {
+	w, err := s.BeginMonth(ctx, m.scope, m.cycle)
+	if err != nil {
+		return err
+	}
+	defer w.Abort(ctx)
+	for _, c := range m.cost {
+		if err := w.AddCostRecord(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, b := range m.sums {
+		if err := w.AddBillSummary(ctx, b); err != nil {
+			return err
+		}
+	}
+	return w.Commit(ctx, want)
+}
+
+func TestMonthRejectsShiftedCycle(t *testing.T) {
+	s := sinktest.Open(t, sink.EngineEmbedded)
+	ctx := context.Background()
+	shanghai := time.FixedZone("UTC+8", 8*3600)
+	for _, c := range []time.Time{
+		time.Date(2024, 3, 1, 0, 0, 0, 0, shanghai),   // the UTC+8 instant, not the civil date
+		time.Date(2024, 2, 29, 16, 0, 0, 0, time.UTC), // the same instant in UTC
+		time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC),
+	} {
+		if w, err := s.BeginMonth(ctx, "acme", c); err == nil {
+			w.Abort(ctx)
+			t.Errorf("BeginMonth(%s) succeeded, want error", c.Format(time.RFC3339))
+		}
+	}
+	w, err := s.BeginMonth(ctx, "acme", march)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort(ctx)
+	rec := genMonth(1, "acme", march, 1, 0).cost[0]
+	rec.BillCycle = april
+	if err := w.AddCostRecord(ctx, rec); err == nil {
+		t.Error("record of another cycle accepted")
+	}
+	rec.BillCycle, rec.Scope = march, "beta"
+	if err := w.AddCostRecord(ctx, rec); err == nil {
+		t.Error("record of another scope accepted")
+	}
+}

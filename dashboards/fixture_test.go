@@ -198,7 +198,7 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 		}
 		pkgs := []pkg{
 			{fs.scope + "-pkg-obs", fs.scope + "-fr-obs", "OBS storage package 1 TB", "storage", "GB", 1024_00, 30_00, end.AddDate(0, 0, 10)},
-			{fs.scope + "-pkg-cdn", fs.scope + "-fr-cdn", "CDN traffic package 500 GB", "traffic", "GB", 500_00, 15_00, end.AddDate(0, 5, 0)},
+			{fs.scope + "-pkg-cdn", fs.scope + "-fr-cdn", "CDN traffic package 500 GB", "traffic", "GB", 500_00, 16_00, end.AddDate(0, 5, 0)},
 		}
 		var snaps []sink.ResourcePackageSnapshot
 		for d := 0; d <= 30; d++ {

@@ -167,3 +167,32 @@ func TestApplyIdempotent(t *testing.T) {
 		t.Errorf("third Apply = %v, %v; want nothing applied", got3, err)
 	}
 }
+
+func TestStagingEngineMatchesSchema(t *testing.T) {
+	migs, err := Migrations(Params{Database: "billing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, keys := range swapKeys {
+		found := false
+		for _, m := range migs {
+			for _, s := range m.Statements {
+				if strings.HasPrefix(s, "CREATE TABLE IF NOT EXISTS billing."+table+" ") {
+					found = true
+					if !strings.HasSuffix(s, keys) {
+						t.Errorf("%s: statement does not end with the staging keys %q", table, keys)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no CREATE TABLE for %s", table)
+		}
+		if _, err := StagingEngine(table); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := StagingEngine("balances"); err == nil {
+		t.Error("StagingEngine(balances) succeeded")
+	}
+}

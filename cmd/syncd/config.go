@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,7 +41,7 @@ type AppConfig struct {
 	LogFormat string `env:"LOG_FORMAT"`
 	// ShutdownGrace bounds the wait for running jobs after SIGTERM/SIGINT.
 	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE, default=30s"`
-	// Accounts names several accounts (comma-separated); empty means one account from HUAWEICLOUD_SDK_*.
+	// Accounts names several accounts (comma-separated; lower case, digits, - and _). Each account NAME then reads SYNCD_ACCOUNT_<NAME>_AK, _SK, _DOMAIN_ID, _SECURITY_TOKEN (each also as _FILE), _MEMBERS and _SETTLEMENT, with NAME upper-cased and - turned into _. Empty means one account from HUAWEICLOUD_SDK_*.
 	Accounts []string `env:"ACCOUNTS"`
 }
 
@@ -106,11 +108,18 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 		cfg  Config
 		errs []error
 	)
+	// Every set variable is first decoded on its own, so that all bad
+	// values are reported, each with its name; then each package's struct
+	// is processed and validated on its own.
+	errs = checkDecodable(ctx, envVars(reflect.TypeFor[Config](), ""), lookup)
+	decodeFailed := len(errs) > 0
 	process := func(target any, l envconfig.Lookuper) error {
-		return envconfig.ProcessWith(ctx, &envconfig.Config{Target: target, Lookuper: l})
+		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: target, Lookuper: l})
+		if err != nil && decodeFailed {
+			return errSkip // already reported by checkDecodable
+		}
+		return err
 	}
-	// Each package's struct is processed on its own, so one bad value does
-	// not hide the problems of the others.
 	if err := process(&cfg.BSS, lookup); err != nil {
 		errs = append(errs, err)
 	} else if err := cfg.BSS.Validate(); err != nil {
@@ -138,11 +147,15 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 			errs = append(errs, err)
 		}
 	}
+	errs = slices.DeleteFunc(errs, func(err error) bool { return err == errSkip })
 	if err := errors.Join(errs...); err != nil {
 		return cfg, &ConfigError{Err: err}
 	}
 	return cfg, nil
 }
+
+// errSkip marks a struct whose decoding problems were already reported.
+var errSkip = errors.New("skip")
 
 // ConfigError is a configuration that cannot be used; its message lists
 // every problem, one per line.
@@ -264,4 +277,17 @@ func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
 	err := l.UnmarshalText([]byte(s))
 	return l, err
+}
+
+// accountVars documents the account variables, which are not struct tags
+// because their names depend on SYNCD_ACCOUNTS. The README's configuration
+// table is generated from these and the config structs.
+var accountVars = []struct{ Name, Default, Doc string }{
+	{"HUAWEICLOUD_SDK_AK", "", "Access key (AK) of the account, as the Huawei Cloud SDKs read it. Required unless SYNCD_ACCOUNTS is set. Every credential variable may instead be given as a file: HUAWEICLOUD_SDK_AK_FILE names a file holding the value (Kubernetes secrets)."},
+	{"HUAWEICLOUD_SDK_SK", "", "Secret key (SK) of the account; or HUAWEICLOUD_SDK_SK_FILE. Never printed."},
+	{"HUAWEICLOUD_SDK_DOMAIN_ID", "", "Account (domain) ID, sent as X-Domain-Id and stored as customer_id of balances; or HUAWEICLOUD_SDK_DOMAIN_ID_FILE."},
+	{"HUAWEICLOUD_SDK_SECURITY_TOKEN", "", "Security token of temporary credentials (STS, agencies); or HUAWEICLOUD_SDK_SECURITY_TOKEN_FILE. Optional."},
+	{defaultAccountVar, "default", "Scope name of the single account: stored in the scope column of every row and used as the scope label."},
+	{"SYNCD_MEMBERS", "all", "Member fan-out of the single account's bills: all (method=all, the master and its visible members in one stream), each (the master, then every member of the org job's list; for masters with more than 1000 independent members, which syncd also switches to by itself on CBC.18000048) or none (own bills only; also skips the org job)."},
+	{"SYNCD_SETTLEMENT", "standard", "standard: a month becomes final at SYNCD_BILLS_FINAL_HOUR on the 3rd of the next month; monthly (monthly-settlement customers): on the 4th."},
 }

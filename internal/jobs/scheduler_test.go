@@ -45,8 +45,8 @@ func TestSchedulerPanicAndSkip(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	s, err := NewScheduler(discard, m, nil, []Task{
-		{Name: JobOrg, Spec: "@yearly", Run: func(context.Context, Window) error { panic("boom") }},
-		{Name: JobBills, Spec: "@yearly", Run: func(context.Context, Window) error {
+		{Name: JobOrg, Spec: "@yearly", Scopes: []string{"a"}, Run: func(context.Context, Window) error { panic("boom") }},
+		{Name: JobBills, Spec: "@yearly", Scopes: []string{"a"}, Run: func(context.Context, Window) error {
 			started <- struct{}{}
 			<-release
 			return nil
@@ -55,11 +55,9 @@ func TestSchedulerPanicAndSkip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	recent := map[[2]string]time.Time{}
-	s.Start(context.Background(), recent) // no scopes: nothing is stale by scope, but both have no success...
+	recent := map[[2]string]time.Time{{JobOrg, "a"}: time.Now(), {JobBills, "a"}: time.Now()}
+	s.Start(context.Background(), recent) // both fresh: no catch-up
 	<-s.CatchUpDone()
-	_ = now
 
 	org, bills := s.tasks[0], s.tasks[1]
 	org.job.Run() // must not crash the test

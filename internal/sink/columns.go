@@ -187,6 +187,7 @@ type block struct {
 	columns []string
 	cols    []colBuf
 	rows    int
+	scratch []byte // encoding buffer reused across inserts (embedded engine)
 }
 
 func (b *block) reset() {

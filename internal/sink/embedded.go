@@ -202,9 +202,10 @@ func (e *embedded) exec(ctx context.Context, query string) error {
 // insert sends the block as one INSERT … FORMAT TabSeparated statement with
 // the rows inline.
 func (e *embedded) insert(ctx context.Context, db string, b *block) error {
-	buf := make([]byte, 0, 64+b.rows*64*len(b.cols))
-	buf = append(buf, "INSERT INTO "+db+"."+b.table+" ("+strings.Join(b.columns, ", ")+") FORMAT TabSeparated\n"...)
+	// The text buffer is kept with the block and reused for its next insert.
+	buf := append(b.scratch[:0], "INSERT INTO "+db+"."+b.table+" ("+strings.Join(b.columns, ", ")+") FORMAT TabSeparated\n"...)
 	buf = b.appendTSV(buf)
+	b.scratch = buf
 	return e.exec(ctx, unsafe.String(unsafe.SliceData(buf), len(buf)))
 }
 

@@ -10,6 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/syncd-io/syncd/schema"
 )
 
 // stagingPrefix starts the name of every staging table:
@@ -109,11 +113,18 @@ func (s *Sink) stagingSuffix() string {
 // createStaging creates db.staging_<table>_<suffix> with the structure,
 // engine and partition key of db.table, and returns its unqualified name.
 func (s *Sink) createStaging(ctx context.Context, table, suffix string) (string, error) {
-	if s.cfg.Cluster != "" {
-		return "", errors.New("staging tables in cluster mode are not implemented yet")
-	}
 	name := stagingPrefix + table + "_" + suffix
-	if err := s.eng.exec(ctx, fmt.Sprintf("CREATE TABLE %s.%s AS %s.%s", s.cfg.Database, name, s.cfg.Database, table)); err != nil {
+	q := fmt.Sprintf("CREATE TABLE %s.%s AS %s.%s", s.cfg.Database, name, s.cfg.Database, table)
+	if s.cfg.Cluster != "" {
+		// Local and not replicated: AS alone would copy the Replicated engine
+		// with the table's ZooKeeper path.
+		eng, err := schema.StagingEngine(table)
+		if err != nil {
+			return "", err
+		}
+		q += " " + eng
+	}
+	if err := s.eng.exec(ctx, q); err != nil {
 		return "", fmt.Errorf("create staging table for %s: %w", table, err)
 	}
 	return name, nil
@@ -338,6 +349,11 @@ func (s *Sink) validate(ctx context.Context, staging, table string, want int, ke
 // same partition of db.staging (empty in staging => emptied in table).
 func (s *Sink) replacePartition(ctx context.Context, table, staging, part string) error {
 	q := fmt.Sprintf("ALTER TABLE %s.%s REPLACE PARTITION %s FROM %s.%s", s.cfg.Database, table, part, s.cfg.Database, staging)
+	if s.cfg.Cluster != "" {
+		// Return only when every replica has the new partition, so a read
+		// from any replica after Commit sees the new month.
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"replication_alter_partitions_sync": 2}))
+	}
 	if err := s.eng.exec(ctx, q); err != nil {
 		return fmt.Errorf("replace partition %s of %s: %w", part, table, err)
 	}

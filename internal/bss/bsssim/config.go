@@ -153,6 +153,9 @@ type Config struct {
 	AuthTokens map[string]string
 	// DisableAuth skips signature checks entirely (requests act as the master).
 	DisableAuth bool
+	// LogRequests keeps a log of up to that many recent requests for
+	// Requests (0: no log).
+	LogRequests int
 	// AuthLockout locks an access key for 5 minutes (simulator clock) after
 	// 5 consecutive authentication failures, as the gateway does.
 	AuthLockout bool

@@ -185,3 +185,59 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestTooManyIndependentMembers uses the documented threshold of 1000.
+func TestTooManyIndependentMembers(t *testing.T) {
+	cfg := testConfig()
+	cfg.Scale = Scale{Members: 1002, IndependentMembers: 1001, RecordsPerMonth: 10, Resources: 5, Packages: 1}
+	srv, c := newTestServer(t, cfg)
+	if r := c.get(resFee, "cycle=2024-05"); r.status != 400 || r.code(t) != "CBC.18000048" {
+		t.Fatalf("all: %d %s", r.status, r.body)
+	}
+	if r := c.get("/v2/bills/customer-bills/monthly-sum", "bill_cycle=2024-05"); r.status != 400 || r.code(t) != "CBC.18000048" {
+		t.Fatalf("monthly sum all: %d %s", r.status, r.body)
+	}
+	if r := c.get(resFee, "cycle=2024-05&method=oneself"); r.status != 200 {
+		t.Fatalf("oneself: %d", r.status)
+	}
+	// Iterating members page by page (limit 100) reaches all of them.
+	n := 0
+	for off := 0; ; off += 100 {
+		var p struct {
+			TotalCount int               `json:"total_count"`
+			Infos      []json.RawMessage `json:"sub_customer_infos"`
+		}
+		c.get("/v2/enterprises/multi-accounts/sub-customers", "limit=100&offset="+itoa(off)).decode(t, &p)
+		n += len(p.Infos)
+		if off+100 >= p.TotalCount {
+			break
+		}
+	}
+	if n != 1002 {
+		t.Fatalf("listed %d members", n)
+	}
+	srv.SetMaxIndependentForAll(2000)
+	if r := c.get(resFee, "cycle=2024-05&limit=1"); r.status != 200 {
+		t.Fatalf("after raising the threshold: %d", r.status)
+	}
+}
+
+// TestPlainCustomer: without members the master is an ordinary customer.
+func TestPlainCustomer(t *testing.T) {
+	cfg := testConfig()
+	cfg.Scale.Members = -1
+	srv, c := newTestServer(t, cfg)
+	if len(srv.Accounts()) != 1 {
+		t.Fatalf("%d accounts", len(srv.Accounts()))
+	}
+	for _, p := range []string{"/v2/enterprises/multi-accounts/sub-customers", "/v2/enterprises/multi-accounts/enterprise-organizations"} {
+		if r := c.get(p, ""); r.status != 403 || r.code(t) != "CBC.0151" {
+			t.Fatalf("%s: %d %s", p, r.status, r.body)
+		}
+	}
+	var p feePage
+	c.get(resFee, "cycle=2024-05&method=all&limit=1").decode(t, &p)
+	if p.TotalCount != srv.Truth("", "2024-05").Records || p.TotalCount == 0 {
+		t.Fatalf("all for a plain customer: %d", p.TotalCount)
+	}
+}

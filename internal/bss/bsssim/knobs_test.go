@@ -267,6 +267,10 @@ func TestMonthClose(t *testing.T) {
 	if t3.Records != t2.Records || !t3.Amount.Equal(t2.Amount) || !srv.MonthClosed("2024-06") {
 		t.Fatalf("closed month changed: %d -> %d", t2.Records, t3.Records)
 	}
+	now.Store(time.Date(2024, 7, 20, 0, 0, 0, 0, time.UTC).Unix())
+	if t5 := srv.Truth("", "2024-06"); t5.Records != t2.Records {
+		t.Fatalf("closed month changed after the month ended: %d -> %d", t2.Records, t5.Records)
+	}
 	srv.Reissue("2024-06")
 	if t4 := srv.Truth("", "2024-06"); t4.Amount.Equal(t3.Amount) {
 		t.Fatal("re-issue of a closed month had no effect")
@@ -275,7 +279,7 @@ func TestMonthClose(t *testing.T) {
 	if tr := srv.Truth("", "2023-01"); tr.Records != 0 {
 		t.Fatal("data before the window")
 	}
-	if tr := srv.Truth("", "2024-07"); tr.Records != 0 {
+	if tr := srv.Truth("", "2024-08"); tr.Records != 0 {
 		t.Fatal("data in the future")
 	}
 }
@@ -334,5 +338,54 @@ func TestLanguageAndLookups(t *testing.T) {
 		if !known[rec.CloudServiceType] {
 			t.Fatalf("unknown service %s", rec.CloudServiceType)
 		}
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	cfg := testConfig()
+	cfg.LogRequests = 100
+	srv, c := newTestServer(t, cfg)
+	c.get(resFee, "cycle=2024-05&limit=3")
+	c.get("/v2/nope", "")
+	bad := *c
+	bad.sk = "x"
+	bad.get("/v2/accounts/customer-accounts/balances", "")
+	srv.SetFaults(Faults{Reset: 1})
+	req, _ := http.NewRequest(http.MethodGet, c.base+resFee+"?cycle=2024-05", nil)
+	req.Header.Set("X-Domain-Id", c.domain)
+	signRequest(req, nil, c.ak, c.sk, fixedNow)
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatal("reset fault answered")
+	}
+	srv.SetFaults(Faults{})
+	log := srv.Requests()
+	// Go's transport silently retries an idempotent request once when a
+	// reused connection is reset, so the reset may be logged twice.
+	if len(log) != 4 && len(log) != 5 {
+		t.Fatalf("%d entries: %+v", len(log), log)
+	}
+	want := []struct {
+		op      string
+		status  int
+		account string
+	}{{OpResourceRecords, 200, DemoDomainID}, {"", 404, ""}, {OpBalances, 401, ""}, {OpResourceRecords, 0, DemoDomainID}}
+	for i, w := range want {
+		if log[i].Operation != w.op || log[i].Status != w.status || log[i].AccountID != w.account {
+			t.Errorf("entry %d = %+v, want %+v", i, log[i], w)
+		}
+	}
+	if log[0].Query != "cycle=2024-05&limit=3" {
+		t.Errorf("query %q", log[0].Query)
+	}
+	for i := 0; i < 150; i++ {
+		c.get("/v2/bases/measurements", "")
+	}
+	if n := len(srv.Requests()); n > 100 || n < 50 {
+		t.Fatalf("log holds %d entries", n)
+	}
+	srv.ResetStats()
+	if len(srv.Requests()) != 0 {
+		t.Fatal("ResetStats kept the log")
 	}
 }

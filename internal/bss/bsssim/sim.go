@@ -39,6 +39,9 @@
 package bsssim
 
 import (
+	"bufio"
+	"errors"
+	"net"
 	"net/http"
 	"sort"
 	"sync"
@@ -68,6 +71,9 @@ type Simulator struct {
 
 	reqSeq   atomic.Uint64
 	counters map[string]*opCounters
+
+	logMu sync.Mutex
+	log   []Request
 
 	cacheMu    sync.Mutex
 	cache      map[string]any
@@ -187,9 +193,9 @@ func (s *Simulator) snapshot(m month) monthSnapshot {
 		snap.days = m.daysIn()
 	default:
 		snap.days = now.In(utc8).Day()
-		if st != nil && st.closed && st.frozenDays > 0 {
-			snap.days = st.frozenDays
-		}
+	}
+	if snap.days > 0 && st != nil && st.closed && st.frozenDays > 0 {
+		snap.days = st.frozenDays // closed early: stays as it was when closed
 	}
 	return snap
 }
@@ -293,6 +299,70 @@ const (
 
 // ServeHTTP implements http.Handler.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.LogRequests <= 0 {
+		s.serve(w, r, nil)
+		return
+	}
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	var info Request
+	s.serve(sw, r, &info)
+	info.Time, info.Duration, info.Status = start, time.Since(start), sw.status
+	info.Method, info.Path, info.Query = r.Method, r.URL.Path, r.URL.RawQuery
+	s.logMu.Lock()
+	if len(s.log) >= s.cfg.LogRequests {
+		n := copy(s.log, s.log[len(s.log)/2:])
+		s.log = s.log[:n]
+	}
+	s.log = append(s.log, info)
+	s.logMu.Unlock()
+}
+
+// Request is one logged request (see Config.LogRequests).
+type Request struct {
+	Time      time.Time     // wall-clock arrival
+	Duration  time.Duration // time to answer
+	Operation string        // Op* constant; "" for unknown paths
+	AccountID string        // authenticated caller; "" if authentication failed
+	Method    string
+	Path      string
+	Query     string // raw query string as received
+	Status    int    // HTTP status; 0 when the connection was reset
+}
+
+// Requests returns the logged requests, oldest first (Config.LogRequests
+// must be positive). When the log is full its older half is dropped.
+func (s *Simulator) Requests() []Request {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+// statusWriter records the status code; it passes hijacking through.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("bsssim: connection cannot be hijacked")
+	}
+	return hj.Hijack()
+}
+
+func (s *Simulator) serve(w http.ResponseWriter, r *http.Request, info *Request) {
+	if info == nil {
+		info = &Request{}
+	}
 	reqID := s.requestID()
 	h := w.Header()
 	h.Set("X-Request-Id", reqID)
@@ -306,6 +376,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, gatewayError("APIG.0101", "The API does not exist or has not been published in the environment.", reqID))
 		return
 	}
+	info.Operation = rt.op
 	cnt := s.counters[rt.op]
 	cnt.requests.Add(1)
 	body, err := readBody(r)
@@ -318,6 +389,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, gatewayError("APIG.0301", msg, reqID))
 		return
 	}
+	info.AccountID = caller.ID
 	rc := &reqCtx{r: r, caller: caller, lang: s.language(r), reqID: reqID, body: body}
 	if limit, throttled := s.throttle(caller.ID, rt.op); throttled {
 		cnt.throttled.Add(1)
@@ -390,8 +462,11 @@ func (s *Simulator) Stats() map[string]OpStats {
 	return out
 }
 
-// ResetStats zeroes all counters.
+// ResetStats zeroes all counters and empties the request log.
 func (s *Simulator) ResetStats() {
+	s.logMu.Lock()
+	s.log = s.log[:0]
+	s.logMu.Unlock()
 	for _, c := range s.counters {
 		c.requests.Store(0)
 		c.ok.Store(0)

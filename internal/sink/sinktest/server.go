@@ -51,9 +51,12 @@ type Server struct {
 	// DSN is the native-protocol DSN of the server.
 	DSN string
 	// Dir is the server's config and data directory.
-	Dir  string
-	cmd  *exec.Cmd
-	done chan error
+	Dir string
+	// TLSDSN and CAFile are set by StartTLSServer.
+	TLSDSN, CAFile string
+	cmd            *exec.Cmd
+	done           chan error
+	extraDirs      []string
 }
 
 // serverBinary finds clickhouse-server, or the single clickhouse binary of
@@ -92,7 +95,45 @@ var configTmpl = template.Must(template.New("config").Parse(`<?xml version="1.0"
         <console>0</console>
     </logger>
     <listen_host>127.0.0.1</listen_host>
-    <tcp_port>{{.Port}}</tcp_port>
+    <tcp_port>{{.Port}}</tcp_port>{{if .TLSPort}}
+    <tcp_port_secure>{{.TLSPort}}</tcp_port_secure>
+    <openSSL>
+        <server>
+            <certificateFile>{{.CertDir}}/server.pem</certificateFile>
+            <privateKeyFile>{{.CertDir}}/server.key</privateKeyFile>
+            <verificationMode>none</verificationMode>
+            <loadDefaultCAFile>false</loadDefaultCAFile>
+            <cacheSessions>true</cacheSessions>
+            <disableProtocols>sslv2,sslv3</disableProtocols>
+            <preferServerCiphers>true</preferServerCiphers>
+        </server>
+    </openSSL>{{end}}{{if .Cluster}}
+    <interserver_http_port>{{.InterPort}}</interserver_http_port>
+    <interserver_http_host>127.0.0.1</interserver_http_host>
+    <remote_servers>
+        <{{.Cluster}}>
+            <shard>
+                <internal_replication>true</internal_replication>{{range .Replicas}}
+                <replica>
+                    <host>127.0.0.1</host>
+                    <port>{{.}}</port>
+                    <user>default</user>
+                    <password>{{$.Password}}</password>
+                </replica>{{end}}
+            </shard>
+        </{{.Cluster}}>
+    </remote_servers>
+    <zookeeper>
+        <node><host>127.0.0.1</host><port>{{.ZooKeeperPort}}</port></node>
+        <session_timeout_ms>30000</session_timeout_ms>
+    </zookeeper>
+    <macros>
+        <shard>01</shard>
+        <replica>{{.Replica}}</replica>
+    </macros>
+    <distributed_ddl>
+        <path>/clickhouse/task_queue/ddl</path>
+    </distributed_ddl>{{end}}
     <path>{{.Dir}}/data/</path>
     <tmp_path>{{.Dir}}/tmp/</tmp_path>
     <user_files_path>{{.Dir}}/user_files/</user_files_path>
@@ -139,22 +180,44 @@ var usersTmpl = template.Must(template.New("users").Parse(`<?xml version="1.0"?>
 </yandex>
 `))
 
+// serverConfig is what the config templates need.
+type serverConfig struct {
+	Dir      string
+	Port     int
+	Password string
+	// Cluster mode (empty Cluster: a single server).
+	Cluster       string
+	Replicas      []int // tcp ports of every replica
+	Replica       string
+	InterPort     int
+	ZooKeeperPort int
+	// TLS (TLSPort 0: none): server.pem and server.key in CertDir.
+	TLSPort int
+	CertDir string
+}
+
 // StartServer starts a private ClickHouse server on a free loopback port
 // with a temporary config and data dir, as the clickhouse user (via setpriv)
 // when running as root, and waits until it answers. Call Stop when done.
 func StartServer(ctx context.Context) (*Server, error) {
-	bin, err := serverBinary()
-	if err != nil {
-		return nil, err
-	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("free port: %w", err)
 	}
+	return startServer(ctx, serverConfig{Port: port})
+}
+
+func startServer(ctx context.Context, sc serverConfig) (*Server, error) {
+	bin, err := serverBinary()
+	if err != nil {
+		return nil, err
+	}
+	port := sc.Port
 	dir, err := os.MkdirTemp("", "syncd-clickhouse-")
 	if err != nil {
 		return nil, err
 	}
+	sc.Dir, sc.Password = dir, Password
 	s := &Server{Dir: dir, done: make(chan error, 1),
 		DSN: fmt.Sprintf("clickhouse://default:%s@127.0.0.1:%d/default?dial_timeout=10s", Password, port)}
 	fail := func(err error) (*Server, error) {
@@ -169,10 +232,9 @@ func StartServer(ctx context.Context) (*Server, error) {
 			return fail(err)
 		}
 	}
-	data := map[string]any{"Dir": dir, "Port": port, "Password": Password}
 	for name, t := range map[string]*template.Template{"config.xml": configTmpl, "users.xml": usersTmpl} {
 		var buf bytes.Buffer
-		if err := t.Execute(&buf, data); err != nil {
+		if err := t.Execute(&buf, sc); err != nil {
 			return fail(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
@@ -285,6 +347,9 @@ func (s *Server) Stop() error {
 			_ = s.cmd.Process.Kill()
 			<-s.done
 		}
+	}
+	for _, d := range s.extraDirs {
+		_ = os.RemoveAll(d)
 	}
 	return os.RemoveAll(s.Dir)
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// TestBillsDriftKeepsMonth: a month whose total_count never settles is
+// retried a bounded number of times, then the stored month is kept, the run
+// fails, the unstable gauge counts it and sync_runs records the failure.
+// When the month settles again the next run replaces it.
+func TestBillsDriftKeepsMonth(t *testing.T) {
+	sim := bsssim.New(bsssim.Config{Now: func() time.Time { return e2eNow }, Scale: bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}})
+	e := newE2E(t, sink.EngineServer)
+	e.sim = sim
+	srv := newSimServer(t, sim)
+	e.cfg.BSS.Endpoint = srv
+	e.cfg.Accounts[0].Members = string(jobs.MembersNone)
+	p := &Program{Config: e.cfg, Logger: discardLogger(), Now: func() time.Time { return e2eNow }}
+	ctx := context.Background()
+	if err := p.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cycle := bss.MonthOf(e2eNow).String()
+	w := jobs.Window{From: bss.MonthOf(e2eNow), To: bss.MonthOf(e2eNow)}
+	if err := p.Sync(ctx, []string{jobs.JobBills}, w, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := fingerprint(t, p.Sink)
+
+	if err := sim.SetDrift(cycle, -1); err != nil {
+		t.Fatal(err)
+	}
+	calls := sim.RequestCount(bsssim.OpResourceRecords)
+	err := p.Sync(ctx, []string{jobs.JobBills}, w, nil)
+	if err == nil || !strings.Contains(err.Error(), "kept drifting in 3 attempts") {
+		t.Fatalf("Sync with a drifting month = %v, want a drift error after 3 attempts", err)
+	}
+	if got := sim.RequestCount(bsssim.OpResourceRecords) - calls; got < 3 {
+		t.Errorf("resource record requests = %d, want at least one per attempt (3)", got)
+	}
+	if got := fingerprint(t, p.Sink); got != before {
+		t.Errorf("a failed month changed the tables:\nbefore %s\nafter  %s", before, got)
+	}
+	if got := gaugeValue(t, p, "syncd_bills_unstable_months"); got != 1 {
+		t.Errorf("syncd_bills_unstable_months = %v, want 1", got)
+	}
+	rows := query(t, p.Sink, `SELECT status, error FROM DB.sync_runs WHERE job = 'bills' ORDER BY finished_at DESC LIMIT 1`)
+	if rows[0][0] != "failure" || !strings.Contains(rows[0][1], "drift") {
+		t.Errorf("last sync_runs row = %v, want a failure mentioning drift", rows[0])
+	}
+
+	if err := sim.SetDrift(cycle, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sync(ctx, []string{jobs.JobBills}, w, nil); err != nil {
+		t.Fatalf("Sync after the month settled: %v", err)
+	}
+	if got := gaugeValue(t, p, "syncd_bills_unstable_months"); got != 0 {
+		t.Errorf("syncd_bills_unstable_months = %v after a stable run, want 0", got)
+	}
+	e.checkBills(p.Sink)
+}
+
+func newSimServer(t *testing.T, sim *bsssim.Simulator) string {
+	t.Helper()
+	srv := httptestServer(sim)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/"
+}

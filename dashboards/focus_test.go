@@ -1,0 +1,188 @@
+package dashboards
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// focusColumns are the columns focus_costs must expose (FOCUS 1.2 names, then x_ extensions).
+var focusColumns = []string{
+	"BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
+	"BillingAccountId", "BillingAccountName", "BillingAccountType", "BillingCurrency",
+	"BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
+	"ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "PricingCategory",
+	"PricingQuantity", "PricingUnit", "PricingCurrency", "ConsumedQuantity", "ConsumedUnit",
+	"InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
+	"ResourceId", "ResourceName", "ResourceType", "RegionId", "RegionName",
+	"SubAccountId", "SubAccountName", "SubAccountType", "SkuId", "InvoiceId",
+	"x_Scope", "x_RecordId", "x_BillType", "x_ChargeMode", "x_DiscountAmount", "x_ResourceTags", "x_TradeId", "x_OrderId",
+}
+
+// focusCase is one cost record and the FOCUS values its mapping rules must produce.
+type focusCase struct {
+	name        string
+	billType    int32
+	chargeMode  string
+	service     string
+	product     string
+	spec        string
+	resourceID  string
+	category    string
+	frequency   string
+	pricing     string
+	serviceCat  string
+	description string
+	consumed    bool
+}
+
+var focusCases = []focusCase{
+	{"pay-per-use usage", 5, "3", "hws.service.type.ec2", "ECS s6.large", "2 vCPUs | 4 GiB", "i-1", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large (2 vCPUs | 4 GiB)", true},
+	{"new yearly/monthly purchase", 1, "1", "hws.service.type.rds", "RDS MySQL", "", "rds-1", "Purchase", "One-Time", "Standard", "Databases", "RDS MySQL", false},
+	{"renewal", 2, "1", "hws.service.type.ebs", "EVS SSD", "", "vol-1", "Purchase", "Recurring", "Standard", "Storage", "EVS SSD", false},
+	{"auto-renewal", 8, "1", "hws.service.type.obs", "OBS package", "", "obs-1", "Purchase", "Recurring", "Standard", "Storage", "OBS package", false},
+	{"yearly payment", 103, "1", "hws.service.type.cdn", "CDN package", "", "cdn-1", "Purchase", "Recurring", "Standard", "Networking", "CDN package", false},
+	{"unsubscription refund", 4, "1", "hws.service.type.ec2", "ECS refund", "", "i-2", "Credit", "One-Time", "Standard", "Compute", "ECS refund", false},
+	{"compensation", 9, "3", "hws.service.type.dli", "", "", "", "Adjustment", "One-Time", "Standard", "Analytics", "DLI", false},
+	{"adjustment deduction", 16, "3", "hws.service.type.waf", "WAF", "", "", "Adjustment", "One-Time", "Standard", "Security", "WAF", false},
+	{"savings plan deduction", 23, "11", "hws.service.type.ec2", "ECS", "", "i-3", "Usage", "Usage-Based", "Committed", "Compute", "ECS", true},
+	{"reserved instance usage", 5, "10", "hws.service.type.modelarts", "ModelArts", "", "ma-1", "Usage", "Usage-Based", "Committed", "AI and Machine Learning", "ModelArts", true},
+	{"unknown service", 5, "3", "hws.service.type.someday", "Future", "", "f-1", "Usage", "Usage-Based", "Standard", "Other", "Future", true},
+}
+
+// focusCycle is a month of its own for the FOCUS records (March 2024 UTC+8).
+var focusCycle = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+
+// testFocus checks the focus_costs view on both engines: its columns, the UTC exclusive-end
+// periods of a UTC+8 month and day, every ChargeCategory / ChargeFrequency / PricingCategory /
+// ServiceCategory rule, and that costs are carried over exactly.
+func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	for engine, s := range sinks {
+		t.Run(engine, func(t *testing.T) {
+			w, err := s.BeginMonth(ctx, "focus", focusCycle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range focusCases {
+				r := sink.CostRecord{
+					Scope: "focus", RecordID: fmt.Sprintf("focus-%02d", i), BillCycle: focusCycle,
+					// The last day of a 31-day month: its UTC+8 day ends at 16:00 UTC on the same date.
+					BillDate: time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC), BillType: c.billType,
+					CustomerID: "cust-focus", AccountName: "focus-account",
+					RegionCode: "cn-north-4", RegionName: "CN North-Beijing4",
+					ServiceTypeCode: c.service, ServiceTypeName: strings.ToUpper(strings.TrimPrefix(c.service, "hws.service.type.")),
+					ResourceTypeCode: "rt", ResourceTypeName: strings.ToUpper(strings.TrimPrefix(c.service, "hws.service.type.")),
+					ResourceID: c.resourceID, ProductName: c.product, ProductSpecDesc: c.spec,
+					EnterpriseProjectID: "0", EnterpriseProjectName: "default", ChargeMode: c.chargeMode,
+					Usage: decimal.RequireFromString("3.5"), UsageUnit: "Hour",
+					OfficialAmount: decimal.RequireFromString("10.12345678"), DiscountAmount: decimal.RequireFromString("1.5"),
+					Amount: decimal.RequireFromString("8.62345678"), Currency: "CNY",
+				}
+				if c.name == "compensation" || c.name == "adjustment deduction" {
+					r.ProductName = ""
+				}
+				if err := w.AddCostRecord(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Commit(ctx, sink.MonthCounts{CostRecords: len(focusCases)}); err != nil {
+				t.Fatal(err)
+			}
+
+			db := s.Database()
+			res, err := s.Query(ctx, "SELECT * FROM "+db+".focus_costs WHERE x_Scope = 'focus' ORDER BY x_RecordId")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.Columns, focusColumns) {
+				t.Errorf("columns\n got %v\nwant %v", res.Columns, focusColumns)
+			}
+			if len(res.Rows) != len(focusCases) {
+				t.Fatalf("%d rows, want %d", len(res.Rows), len(focusCases))
+			}
+			for i, c := range focusCases {
+				got := func(col string) string { return res.Value(i, col) }
+				for _, check := range []struct{ col, want string }{
+					{"ChargeCategory", c.category},
+					{"ChargeFrequency", c.frequency},
+					{"PricingCategory", c.pricing},
+					{"ServiceCategory", c.serviceCat},
+					{"ChargeDescription", c.description},
+					{"BilledCost", "8.62345678"},
+					{"EffectiveCost", "8.62345678"},
+					{"ListCost", "10.12345678"},
+					{"ContractedCost", "8.62345678"},
+					{"BillingAccountId", "cust-focus"},
+					{"BillingAccountName", "focus-account"},
+					{"BillingCurrency", "CNY"},
+					{"PricingCurrency", "CNY"},
+					{"BillingPeriodStart", "2024-02-29 16:00:00"},
+					{"BillingPeriodEnd", "2024-03-31 16:00:00"},
+					{"ChargePeriodStart", "2024-03-30 16:00:00"},
+					{"ChargePeriodEnd", "2024-03-31 16:00:00"},
+					{"ChargeClass", `\N`},
+					{"PricingQuantity", "3.5"},
+					{"PricingUnit", "Hour"},
+					{"ProviderName", "Huawei Cloud"},
+					{"PublisherName", "Huawei Cloud"},
+					{"InvoiceIssuerName", "Huawei Cloud"},
+					{"RegionId", "cn-north-4"},
+					{"SubAccountId", "0"},
+					{"x_RecordId", fmt.Sprintf("focus-%02d", i)},
+				} {
+					if g := got(check.col); g != check.want {
+						t.Errorf("%s: %s = %q, want %q", c.name, check.col, g, check.want)
+					}
+				}
+				wantConsumed, wantResource := `\N`, `\N`
+				if c.consumed {
+					wantConsumed = "3.5"
+				}
+				if c.resourceID != "" {
+					wantResource = c.resourceID
+				}
+				if g := got("ConsumedQuantity"); g != wantConsumed {
+					t.Errorf("%s: ConsumedQuantity = %q, want %q", c.name, g, wantConsumed)
+				}
+				if g := got("ResourceId"); g != wantResource {
+					t.Errorf("%s: ResourceId = %q, want %q", c.name, g, wantResource)
+				}
+			}
+
+			// The periods are UTC instants, whatever the server's time zone.
+			p, err := s.Query(ctx, "SELECT toUnixTimestamp(min(BillingPeriodStart)), toUnixTimestamp(max(BillingPeriodEnd)), "+
+				"toUnixTimestamp(min(ChargePeriodStart)), toUnixTimestamp(max(ChargePeriodEnd)) FROM "+db+".focus_costs WHERE x_Scope = 'focus'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			utc8Day := func(y int, m time.Month, d int) string {
+				return fmt.Sprint(time.Date(y, m, d, 0, 0, 0, 0, utc8).Unix())
+			}
+			want := []string{utc8Day(2024, 3, 1), utc8Day(2024, 4, 1), utc8Day(2024, 3, 31), utc8Day(2024, 4, 1)}
+			if !slices.Equal(p.Rows[0], want) {
+				t.Errorf("period instants %v, want %v", p.Rows[0], want)
+			}
+
+			// Over the whole fixture, FOCUS costs equal the stored costs exactly, per currency.
+			stored, err := s.Query(ctx, "SELECT currency, sum(amount), sum(official_amount) FROM "+db+".cost_records GROUP BY currency ORDER BY currency")
+			if err != nil {
+				t.Fatal(err)
+			}
+			focus, err := s.Query(ctx, "SELECT BillingCurrency, sum(BilledCost), sum(ListCost) FROM "+db+".focus_costs GROUP BY BillingCurrency ORDER BY BillingCurrency")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(stored.Rows) != 2 || !slices.EqualFunc(stored.Rows, focus.Rows, slices.Equal) {
+				t.Errorf("per-currency billed and list costs: cost_records %v, focus_costs %v", stored.Rows, focus.Rows)
+			}
+		})
+	}
+}

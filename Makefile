@@ -52,3 +52,7 @@ bench-sink: ## Writer vs raw clickhouse-go insert of 1M cost_records rows on a p
 .PHONY: clean
 clean: ## Remove build outputs.
 	rm -rf $(BIN)
+
+.PHONY: demo
+demo: ## Run `syncd demo`: a simulated Huawei Cloud account synced into the embedded engine, then /metrics on :9107 (installs libchdb first).
+	$(TEST_ENV) $(GO) run -ldflags '$(LDFLAGS)' ./cmd/syncd demo

@@ -151,14 +151,18 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		logger.Error("open", "err", err)
 		return exitFailed
 	}
-	var progress func(jobs.Progress)
+	var (
+		progress func(jobs.Progress)
+		finish   = func() {}
+	)
 	if isTerminal(stderr) {
 		pd := newProgressDisplay(stderr, time.Now)
-		progress = pd.update
-		defer pd.finish()
+		progress, finish = pd.update, pd.finish
 	}
-	if err := p.Sync(ctx, names, w, progress); err != nil {
-		fmt.Fprintf(stderr, "syncd sync: failed:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	err = p.Sync(ctx, names, w, progress)
+	finish()
+	if err != nil {
+		fmt.Fprintln(stderr, "syncd sync: failed (the errors are logged above)")
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "sync complete: %s\n", strings.Join(names, ", "))
@@ -293,21 +297,24 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		logger.Error("demo", "err", err)
 		return exitFailed
 	}
-	var progress func(jobs.Progress)
+	var (
+		progress func(jobs.Progress)
+		finish   = func() {}
+	)
 	if isTerminal(stderr) {
 		pd := newProgressDisplay(stderr, time.Now)
-		progress = pd.update
-		defer pd.finish()
+		progress, finish = pd.update, pd.finish
 	}
 	start := time.Now()
 	syncErr := p.Sync(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
+	finish()
 	fmt.Fprintf(stdout, "\nsynced %s in %s\n\n", w, time.Since(start).Round(time.Millisecond))
 	if err := printSummary(ctx, stdout, p); err != nil {
 		logger.Error("demo: summary", "err", err)
 		return exitFailed
 	}
 	if syncErr != nil {
-		fmt.Fprintf(stderr, "syncd demo: sync failed:\n  %s\n", strings.ReplaceAll(syncErr.Error(), "\n", "\n  "))
+		fmt.Fprintln(stderr, "syncd demo: sync failed (the errors are logged above)")
 		return exitFailed
 	}
 	if *once {

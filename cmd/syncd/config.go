@@ -8,7 +8,6 @@ import (
 	"net"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -109,26 +108,29 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 		errs []error
 	)
 	// Every set variable is first decoded on its own, so that all bad
-	// values are reported, each with its name; then each package's struct
-	// is processed and validated on its own.
-	errs = checkDecodable(ctx, envVars(reflect.TypeFor[Config](), ""), lookup)
-	decodeFailed := len(errs) > 0
-	process := func(target any, l envconfig.Lookuper) error {
-		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: target, Lookuper: l})
-		if err != nil && decodeFailed {
-			return errSkip // already reported by checkDecodable
+	// values are reported, each with its name. The structs are then
+	// processed without the bad values (their defaults stand in) and
+	// validated, so their other problems are reported too.
+	errs, bad := checkDecodable(ctx, envVars(reflect.TypeFor[Config](), ""), lookup)
+	raw := lookup
+	lookup = envconfig.LookuperFunc(func(key string) (string, bool) {
+		if bad[key] {
+			return "", false
 		}
-		return err
+		return raw.Lookup(key)
+	})
+	process := func(target any, l envconfig.Lookuper) error {
+		return envconfig.ProcessWith(ctx, &envconfig.Config{Target: target, Lookuper: l})
 	}
 	if err := process(&cfg.BSS, lookup); err != nil {
 		errs = append(errs, err)
 	} else if err := cfg.BSS.Validate(); err != nil {
-		errs = append(errs, prefixLines("BSS client (SYNCD_BSS_*)", err))
+		errs = append(errs, err) // its messages name the variables
 	}
 	if err := process(&cfg.Sink, lookup); err != nil {
 		errs = append(errs, err)
 	} else if err := cfg.Sink.Validate(); err != nil {
-		errs = append(errs, prefixLines("ClickHouse (SYNCD_CLICKHOUSE_*, SYNCD_DATA_DIR)", err))
+		errs = append(errs, nameSinkVars(err))
 	}
 	if err := process(&cfg.Jobs, envconfig.PrefixLookuper("SYNCD_", lookup)); err != nil {
 		errs = append(errs, err)
@@ -147,15 +149,11 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 			errs = append(errs, err)
 		}
 	}
-	errs = slices.DeleteFunc(errs, func(err error) bool { return err == errSkip })
 	if err := errors.Join(errs...); err != nil {
 		return cfg, &ConfigError{Err: err}
 	}
 	return cfg, nil
 }
-
-// errSkip marks a struct whose decoding problems were already reported.
-var errSkip = errors.New("skip")
 
 // ConfigError is a configuration that cannot be used; its message lists
 // every problem, one per line.
@@ -167,10 +165,30 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-func prefixLines(prefix string, err error) error {
+// sinkVars maps the sink's validation messages to the variables they are
+// about (its messages name fields, not variables).
+var sinkVars = []struct{ substr, vars string }{
+	{"database name", "SYNCD_CLICKHOUSE_DATABASE"},
+	{"cluster name", "SYNCD_CLICKHOUSE_CLUSTER"},
+	{"cluster mode", "SYNCD_CLICKHOUSE_CLUSTER"},
+	{"batch rows", "SYNCD_CLICKHOUSE_BATCH_ROWS"},
+	{"data dir", "SYNCD_CLICKHOUSE_DSN or SYNCD_DATA_DIR"},
+	{"staging TTL", "SYNCD_CLICKHOUSE_STAGING_TTL"},
+}
+
+// nameSinkVars prefixes each line of a sink validation error with the
+// variable it is about.
+func nameSinkVars(err error) error {
 	lines := strings.Split(err.Error(), "\n")
 	for i, l := range lines {
-		lines[i] = prefix + ": " + l
+		name := "SYNCD_CLICKHOUSE_*"
+		for _, sv := range sinkVars {
+			if strings.Contains(l, sv.substr) {
+				name = sv.vars
+				break
+			}
+		}
+		lines[i] = name + ": " + l
 	}
 	return errors.New(strings.Join(lines, "\n"))
 }

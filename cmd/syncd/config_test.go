@@ -114,8 +114,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{
 			name: "all problems at once",
 			env: with(goodEnv(), "SYNCD_LISTEN", "nope", "SYNCD_LOG_LEVEL", "loud", "SYNCD_LOG_FORMAT", "xml",
-				"SYNCD_SCHEDULE_BILLS", "every hour", "SYNCD_BSS_SITE", "mars", "SYNCD_MEMBERS", "some"),
-			want: []string{"SYNCD_LISTEN", "SYNCD_LOG_LEVEL", "SYNCD_LOG_FORMAT", "SYNCD_SCHEDULE_BILLS", "SYNCD_BSS", "mars", "SYNCD_MEMBERS"},
+				"SYNCD_SCHEDULE_BILLS", "every hour", "SYNCD_BSS_SITE", "mars", "SYNCD_MEMBERS", "some",
+				"SYNCD_BILLS_ATTEMPTS", "three", "SYNCD_BSS_TIMEOUT", "long"),
+			want: []string{"SYNCD_LISTEN", "SYNCD_LOG_LEVEL", "SYNCD_LOG_FORMAT", "SYNCD_SCHEDULE_BILLS", "SYNCD_BSS_SITE", "mars", "SYNCD_MEMBERS",
+				"SYNCD_BILLS_ATTEMPTS", "SYNCD_BSS_TIMEOUT"},
 		},
 		{
 			name: "bad duration names its variable",
@@ -160,7 +162,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{
 			name: "clickhouse problems",
 			env:  with(goodEnv(), "SYNCD_CLICKHOUSE_BATCH_ROWS", "5", "SYNCD_CLICKHOUSE_CLUSTER", "c1"),
-			want: []string{"SYNCD_CLICKHOUSE", "batch rows", "cluster"},
+			want: []string{"SYNCD_CLICKHOUSE_BATCH_ROWS: batch rows", "SYNCD_CLICKHOUSE_CLUSTER: cluster mode"},
 		},
 		{
 			name: "migrate needs no credentials but still checks the rest",

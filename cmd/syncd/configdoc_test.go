@@ -81,7 +81,8 @@ func configTable(t *testing.T) string {
 		if def != "" {
 			def = "`" + def + "`"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, def, strings.ReplaceAll(doc, "|", `\|`))
+		doc = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(doc)
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, def, doc)
 	}
 	for _, v := range accountVars {
 		row(v.Name, v.Default, v.Doc)

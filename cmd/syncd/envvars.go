@@ -71,8 +71,9 @@ func parseTag(tag string) (string, map[string]string) {
 // go-envconfig would, so that all bad values are reported at once and each
 // error names its variable (go-envconfig stops at the first and names the
 // Go field).
-func checkDecodable(ctx context.Context, vars []envVar, lookup envconfig.Lookuper) []error {
+func checkDecodable(ctx context.Context, vars []envVar, lookup envconfig.Lookuper) ([]error, map[string]bool) {
 	var errs []error
+	bad := make(map[string]bool)
 	for _, v := range vars {
 		val, ok := lookup.Lookup(v.Name)
 		if !ok {
@@ -84,9 +85,10 @@ func checkDecodable(ctx context.Context, vars []envVar, lookup envconfig.Lookupe
 		if err != nil {
 			msg := strings.TrimPrefix(err.Error(), "Value: ")
 			errs = append(errs, fmt.Errorf("%s: %s (want %s)", v.Name, msg, describeType(v.Type)))
+			bad[v.Name] = true
 		}
 	}
-	return errs
+	return errs, bad
 }
 
 // describeType says what a variable of type t expects, for messages and docs.

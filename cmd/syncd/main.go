@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // cron specs use CRON_TZ=Asia/Shanghai; scratch images have no zoneinfo
 
 	"github.com/sethvargo/go-envconfig"
 )

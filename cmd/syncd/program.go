@@ -64,16 +64,22 @@ func (p *Program) now() time.Time {
 func NewRegistry(jm *jobs.Metrics, bm *bss.Metrics, sm *sink.Metrics) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(syncdCollectors(jm, bm, sm)...)
+	return reg
+}
+
+// syncdCollectors returns every syncd_* collector: build info, jobs, BSS
+// client and sink.
+func syncdCollectors(jm *jobs.Metrics, bm *bss.Metrics, sm *sink.Metrics) []prometheus.Collector {
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "syncd_build_info",
 		Help: "Build information; the value is always 1.",
 	}, []string{"version", "goversion"})
 	build.WithLabelValues(version, runtime.Version()).Set(1)
-	reg.MustRegister(build)
-	reg.MustRegister(jm.Collectors()...)
-	reg.MustRegister(bm.Collectors()...)
-	reg.MustRegister(sm.Collectors()...)
-	return reg
+	cs := []prometheus.Collector{build}
+	cs = append(cs, jm.Collectors()...)
+	cs = append(cs, bm.Collectors()...)
+	return append(cs, sm.Collectors()...)
 }
 
 // Open builds everything but starts nothing: registry, BSS clients (one per
@@ -144,11 +150,14 @@ func (p *Program) buildJobs() {
 		jobs.JobBalance: balances.Run,
 		jobs.JobPackage: packages.Run,
 	}
-	var scopes []string
-	for _, a := range p.accounts {
-		scopes = append(scopes, a.Scope)
+	// Pre-create the per-scope series only for the scopes a job covers, so
+	// staleness alerts never see a series that can never succeed.
+	for _, job := range jobs.AllJobs {
+		p.Metrics.Init([]string{job}, p.jobScopes(job))
 	}
-	p.Metrics.Init(jobs.AllJobs, scopes)
+	for _, a := range p.accounts {
+		p.Metrics.InitCurrency(a.Scope, a.Source.Currency())
+	}
 }
 
 // jobScopes lists the scopes a job covers, for start-up catch-up.
@@ -175,6 +184,9 @@ func (p *Program) Run(ctx context.Context) error {
 	}
 	var tasks []jobs.Task
 	for _, name := range jobs.AllJobs {
+		if len(p.jobScopes(name)) == 0 {
+			continue // e.g. org without an enterprise master
+		}
 		tasks = append(tasks, jobs.Task{
 			Name:    name,
 			Spec:    p.Config.Jobs.Schedules()[name],

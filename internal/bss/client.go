@@ -433,7 +433,7 @@ func (c *Client) attempt(ctx context.Context, cl call, body []byte, decode func(
 	reqID := resp.Header.Get("X-Request-Id")
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodySize))
-		c.observe(cl.op, strconv.Itoa(resp.StatusCode), start)
+		c.observe(cl.op, strconv.Itoa(resp.StatusCode), start) // after the body, as for 2xx
 		e := errorFromBody(resp.StatusCode, b, reqID, cl.op, where)
 		if e.throttled() {
 			c.metrics.throttled.WithLabelValues(cl.op).Inc()

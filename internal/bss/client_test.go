@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/sethvargo/go-envconfig"
 )
 
 // recordsHandler serves n synthetic itemised records with offset/limit
@@ -670,5 +671,94 @@ func TestMonth(t *testing.T) {
 		if _, err := ParseMonth(bad); err == nil {
 			t.Errorf("ParseMonth(%q) accepted", bad)
 		}
+	}
+}
+
+func TestLookupLimitFallback(t *testing.T) {
+	ts := newTestServer(t)
+	var limits []string
+	ts.mux.HandleFunc("/v2/products/resource-types", func(w http.ResponseWriter, r *http.Request) {
+		l := r.URL.Query().Get("limit")
+		limits = append(limits, r.URL.Query().Get("offset")+"/"+l)
+		if l != "100" {
+			writeJSON(w, 400, `{"error_code":"CBC.0100","error_msg":"limit out of range"}`)
+			return
+		}
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		var items []string
+		for i := off; i < min(off+100, 150); i++ {
+			items = append(items, fmt.Sprintf(`{"resource_type_code":"rt-%d"}`, i))
+		}
+		writeJSON(w, 200, `{"total_count":150,"resource_types":[`+strings.Join(items, ",")+`]}`)
+	})
+	rts, err := collect(ts.client(t, Config{}).ResourceTypes(context.Background()))
+	if err != nil || len(rts) != 150 || rts[149].Code != "rt-149" {
+		t.Fatalf("%d types, %v", len(rts), err)
+	}
+	if got := strings.Join(limits, " "); got != "0/1000 0/100 100/100" {
+		t.Errorf("requests %s", got)
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	var cfg Config
+	err := envconfig.ProcessWith(context.Background(), &envconfig.Config{Target: &cfg, Lookuper: envconfig.MapLookuper(map[string]string{
+		"SYNCD_BSS_SITE":        "intl",
+		"SYNCD_BSS_RATE_LIMITS": "ShowCustomerMonthlySum:5,ListEnterpriseSubCustomers:2.5",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Site: SiteInternational, Language: "en_US", Timeout: time.Minute, MaxRetries: 8, RetryBaseDelay: 500 * time.Millisecond,
+		RetryMaxDelay: 30 * time.Second, RateLimit: 10, RecordsRateLimit: 30, RateBurst: 1,
+		RateLimits: map[string]float64{OpMonthlySum: 5, OpSubCustomers: 2.5}}
+	if fmt.Sprint(cfg) != fmt.Sprint(want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Error(err)
+	}
+	if cfg.rate(OpSubCustomers) != 2.5 || cfg.rate(OpResourceRecords) != 30 {
+		t.Error("rates")
+	}
+}
+
+func TestDecodeErrorThroughClient(t *testing.T) {
+	ts := newTestServer(t)
+	var calls atomic.Int64
+	ts.mux.HandleFunc("/v2/bills/customer-bills/res-fee-records", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		var recs []string
+		for i := off; i < min(off+1000, 1500); i++ {
+			amount := `"1.25"`
+			if i == 1005 {
+				amount = `[1.25]`
+			}
+			recs = append(recs, fmt.Sprintf(`{"id":"r%d","amount":%s}`, i, amount))
+		}
+		writeJSON(w, 200, `{"total_count":1500,"fee_records":[`+strings.Join(recs, ",")+`]}`)
+	})
+	n := 0
+	var err error
+	for _, e := range ts.client(t, Config{}).ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}) {
+		if e != nil {
+			err = e
+			break
+		}
+		n++
+	}
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Operation != OpResourceRecords || de.Field != "fee_records[5].amount" || de.PageOffset != 1000 || de.Offset <= 0 {
+		t.Fatalf("err = %#v", err)
+	}
+	for _, want := range []string{"ListCustomerselfResourceRecords offset=1000", "fee_records[5].amount", "array"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+	t.Log(err)
+	if n != 1000 || calls.Load() != 2 {
+		t.Errorf("%d records before the error, %d calls (a type error must not be retried)", n, calls.Load())
 	}
 }

@@ -135,6 +135,14 @@ func (w *wDec) UnmarshalJSON(b []byte) error {
 		*w = wDec{}
 		return nil
 	}
+	raw := b
+	if b[0] == '"' && len(b) >= 2 && b[len(b)-1] == '"' {
+		raw = b[1 : len(b)-1]
+	}
+	if d, ok := fastDecimal(raw); ok {
+		*w = wDec{d: d, set: true}
+		return nil
+	}
 	s := string(b)
 	if b[0] == '"' {
 		var ok bool
@@ -150,6 +158,54 @@ func (w *wDec) UnmarshalJSON(b []byte) error {
 	}
 	*w = wDec{d: d, set: true}
 	return nil
+}
+
+// zeroDecimal is shared by every decoded zero; decimals are immutable.
+var zeroDecimal = decimal.New(0, 0)
+
+// fastDecimal parses the common plain form [-]digits[.digits] with at most
+// 18 significant digits without going through strings (one allocation, or
+// none for zero). Anything else is left to ParseDecimal.
+func fastDecimal(b []byte) (decimal.Decimal, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		neg, i = true, 1
+	}
+	var v int64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits >= 18 {
+				return decimal.Decimal{}, false
+			}
+			v = v*10 + int64(c-'0')
+			if v > 0 {
+				digits++
+			}
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if frac == 0 && dot && (len(b) == 0 || b[len(b)-1] == '.') || len(b) == 0 || (neg && len(b) == 1) || b[len(b)-1] == '.' {
+		return decimal.Decimal{}, false
+	}
+	if b[0] == '.' || (neg && b[1] == '.') {
+		return decimal.Decimal{}, false
+	}
+	if v == 0 {
+		return zeroDecimal, true
+	}
+	if neg {
+		v = -v
+	}
+	return decimal.New(v, int32(-frac)), true
 }
 
 // wInt is an integer that accepts a JSON number without fraction, a string
@@ -317,7 +373,31 @@ func decodeBody(body []byte, v statusCarrier, arrayKey string, elem func() any) 
 			de.Field = prefix
 		}
 	}
+	if ute != nil {
+		de.Err = fmt.Errorf("got %s, want %s", ute.Value, wantName(ute.Type))
+	}
 	return de
+}
+
+// wantName describes a Go type as the JSON value it expects.
+func wantName(t reflect.Type) string {
+	switch {
+	case t == nil:
+		return "another type"
+	case t == decimalType:
+		return "a decimal (number or numeric string)"
+	case t == timeType:
+		return "a timestamp string"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "an integer"
+	case t.Kind() == reflect.Slice:
+		return "an array"
+	case t.Kind() == reflect.Struct, t.Kind() == reflect.Map:
+		return "an object"
+	}
+	return t.String()
 }
 
 // locate walks body to the array under key and decodes its elements one by

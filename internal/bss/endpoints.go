@@ -260,7 +260,7 @@ func decodePackagePage(body []byte) ([]ResourcePackage, int, error) {
 	out := make([]ResourcePackage, len(p.Packages))
 	for i, w := range p.Packages {
 		rp := ResourcePackage{OrderInstanceID: w.OrderInstanceID, OrderID: w.OrderID, ProductID: w.ProductID, ProductName: w.ProductName,
-			EnterpriseProjectID: w.EnterpriseProjectID, EnterpriseProjectScope: int(w.EnterpriseProjectScope),
+			EnterpriseProjectID: normaliseEnterpriseProject(w.EnterpriseProjectID), EnterpriseProjectScope: int(w.EnterpriseProjectScope),
 			EffectiveTime: timeOf(w.EffectiveTime), ExpireTime: timeOf(w.ExpireTime), Status: int(w.Status),
 			ServiceTypeCode: w.ServiceTypeCode, ServiceTypeName: w.ServiceTypeName, RegionCode: w.RegionCode,
 			SourceType: int(w.SourceType), BundleType: w.BundleType, QuotaReuseMode: int(w.QuotaReuseMode)}
@@ -486,11 +486,11 @@ func (c *Client) SubCustomers(ctx context.Context, opts SubCustomerOptions) iter
 
 // ---- look-ups ----
 
-// listLookup fetches one page of a dictionary endpoint at limit 1000.
-func listLookup[W any, T any](ctx context.Context, c *Client, op, path, key string, off int, conv func(W) T, arr func(*lookupPage[W]) []W) ([]T, *Response, error) {
+// listLookup fetches one page of a dictionary endpoint at the given limit.
+func listLookup[W any, T any](ctx context.Context, c *Client, op, path, key string, off, limit int, conv func(W) T, arr func(*lookupPage[W]) []W) ([]T, *Response, error) {
 	var q query
 	q.add("offset", strconv.Itoa(off))
-	q.add("limit", strconv.Itoa(maxLimit))
+	q.add("limit", strconv.Itoa(limit))
 	var out []T
 	var total int
 	resp, err := c.do(ctx, call{op: op, method: "GET", path: path, query: q, offset: off}, func(b []byte) error {
@@ -539,21 +539,37 @@ type wResourceType struct {
 // ServiceTypes iterates over all cloud service types: GET /v2/products/service-types
 // (https://support.huaweicloud.com/api-oce/zh-cn_topic_0000001256679455.html).
 func (c *Client) ServiceTypes(ctx context.Context) iter.Seq2[ServiceType, error] {
-	return paginate(ctx, OpServiceTypes, func(ctx context.Context, off int) ([]ServiceType, *Response, error) {
-		return listLookup(ctx, c, OpServiceTypes, "v2/products/service-types", "service_types", off,
+	return paginate(ctx, OpServiceTypes, withLimitFallback(func(ctx context.Context, off, limit int) ([]ServiceType, *Response, error) {
+		return listLookup(ctx, c, OpServiceTypes, "v2/products/service-types", "service_types", off, limit,
 			func(w wServiceType) ServiceType { return ServiceType(w) },
 			func(p *lookupPage[wServiceType]) []wServiceType { return p.ServiceTypes })
-	})
+	}))
 }
 
 // ResourceTypes iterates over all resource types: GET /v2/products/resource-types
 // (https://support.huaweicloud.com/api-oce/zh-cn_topic_0000001256519451.html).
+// The maximum limit of this endpoint is not documented: it pages at 1000
+// and falls back to 100 if the service answers CBC.0100.
 func (c *Client) ResourceTypes(ctx context.Context) iter.Seq2[ResourceType, error] {
-	return paginate(ctx, OpResourceTypes, func(ctx context.Context, off int) ([]ResourceType, *Response, error) {
-		return listLookup(ctx, c, OpResourceTypes, "v2/products/resource-types", "resource_types", off,
+	return paginate(ctx, OpResourceTypes, withLimitFallback(func(ctx context.Context, off, limit int) ([]ResourceType, *Response, error) {
+		return listLookup(ctx, c, OpResourceTypes, "v2/products/resource-types", "resource_types", off, limit,
 			func(w wResourceType) ResourceType { return ResourceType(w) },
 			func(p *lookupPage[wResourceType]) []wResourceType { return p.ResourceTypes })
-	})
+	}))
+}
+
+// withLimitFallback pages at limit 1000 and, if the service rejects that
+// with CBC.0100 (parameter error), at 100 from then on (reference §3.2).
+func withLimitFallback[T any](page func(ctx context.Context, off, limit int) ([]T, *Response, error)) func(context.Context, int) ([]T, *Response, error) {
+	limit := maxLimit
+	return func(ctx context.Context, off int) ([]T, *Response, error) {
+		items, resp, err := page(ctx, off, limit)
+		if err != nil && limit == maxLimit && HasCode(err, CodeParameterError) {
+			limit = 100
+			return page(ctx, off, limit)
+		}
+		return items, resp, err
+	}
 }
 
 // MeasureUnits returns all units of measure: GET /v2/bases/measurements

@@ -24,7 +24,7 @@ func NewMetrics() *Metrics {
 		}, []string{"operation", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "syncd_bss_request_duration_seconds",
-			Help:    "Duration of HTTP attempts to the BSS API until the response headers (error bodies included).",
+			Help:    "Duration of HTTP attempts to the BSS API, including reading the response body.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"operation"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -287,24 +287,28 @@ func (c *Client) ResourceRecords(ctx context.Context, opts ResourceRecordOptions
 	}
 }
 
-// fanOut runs one(opts); on CBC.18000048 before any record it runs
-// one(oneself) and one(sub_customer, id) for every member.
+// fanOut runs one(opts); when m is all (or unset) and the service refuses
+// that with CBC.18000048 before any record, it runs one(oneself) and then
+// one(sub_customer, id) for every member instead.
 func fanOut[T, O any](ctx context.Context, c *Client, m Method, one func(context.Context, O) iter.Seq2[T, error],
 	with func(Method, string) O, opts O, yield func(T, error) bool) {
-	var zero T
+	refused := false
 	started := false
 	for v, err := range one(ctx, opts) {
 		if err != nil && !started && (m == "" || m == MethodAll) && HasCode(err, CodeTooManyMembers) {
-			c.logger.LogAttrs(ctx, slog.LevelInfo, "bss all-members query refused (CBC.18000048); querying members one by one")
-			goto fan
+			refused = true
+			break
 		}
 		started = true
 		if !yield(v, err) || err != nil {
 			return
 		}
 	}
-	return
-fan:
+	if !refused {
+		return
+	}
+	c.logger.LogAttrs(ctx, slog.LevelWarn, "bss method=all refused with CBC.18000048 (too many independent members); querying members one by one")
+	var zero T
 	var members []string
 	for sc, err := range c.SubCustomers(ctx, SubCustomerOptions{}) {
 		if err != nil {
@@ -322,6 +326,8 @@ fan:
 		started := false
 		for v, err := range one(ctx, with(MethodSubCustomer, id)) {
 			if err != nil && !started && HasCode(err, CodeAccessDenied) {
+				// An independent member that has not let the master view
+				// its consumption; method=all leaves it out as well.
 				c.logger.LogAttrs(ctx, slog.LevelWarn, "bss member skipped: access denied", slog.String("sub_customer_id", id))
 				break
 			}

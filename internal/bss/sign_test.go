@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	sdkrequest "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
+	sdkrequest "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 )
 
 // Reference §4.3 credentials.

@@ -339,10 +339,19 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 	}()
 	for _, q := range queries {
 		opts := bss.ResourceRecordOptions{Cycle: m, StatisticType: 3, Method: bss.Method(q[0]), SubCustomerID: q[1], IncludeZero: true}
+		hidden := false
+		n := 0
 		for rec, err := range a.Source.ResourceRecords(ctx, opts) {
+			if err != nil && n == 0 && q[1] != "" && bss.HasCode(err, bss.CodeAccessDenied) {
+				// An independent member that has not let the master view
+				// its consumption: method=all leaves it out too.
+				hidden = true
+				break
+			}
 			if err != nil {
 				return st, fmt.Errorf("resource records %s: %w", describe(q), err)
 			}
+			n++
 			if err := w.AddCostRecord(ctx, CostRecord(a.Scope, m, rec, b.Names)); err != nil {
 				return st, fmt.Errorf("add cost record: %w", err)
 			}
@@ -357,6 +366,10 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 			if st.records%1000 == 0 {
 				progress(int64(st.records))
 			}
+		}
+		if hidden {
+			b.Logger.Warn("member bills not visible to the master (not authorised); skipped", "scope", a.Scope, "sub_customer_id", q[1], "bill_cycle", m.String())
+			continue
 		}
 		sopts := bss.MonthlySumOptions{Cycle: m, Method: bss.Method(q[0]), SubCustomerID: q[1]}
 		for s, err := range a.Source.MonthlySums(ctx, sopts) {

@@ -54,6 +54,8 @@ type LookupSource interface {
 
 // Source is everything the jobs read from one account; *bss.Client has it all.
 type Source interface {
+	// Currency is the currency of the account's site (CNY or USD).
+	Currency() string
 	BillSource
 	BalanceSource
 	PackageSource

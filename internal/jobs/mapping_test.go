@@ -90,7 +90,7 @@ func TestCostRecord(t *testing.T) {
 		},
 		{
 			name: "missing names are filled from look-ups, given names win",
-			rec: bss.ResourceRecord{ServiceTypeCode: "hws.service.type.ebs", ResourceTypeCode: "hws.resource.type.volume", ResourceTypeName: "Volume (API)"},
+			rec:  bss.ResourceRecord{ServiceTypeCode: "hws.service.type.ebs", ResourceTypeCode: "hws.resource.type.volume", ResourceTypeName: "Volume (API)"},
 			check: func(t *testing.T, got sink.CostRecord) {
 				if got.ServiceTypeName != "Elastic Volume Service" {
 					t.Errorf("ServiceTypeName = %q, want the look-up name", got.ServiceTypeName)

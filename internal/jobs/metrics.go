@@ -159,6 +159,13 @@ func (m *Metrics) Init(jobs, scopes []string) {
 	}
 }
 
+// InitCurrency pre-creates the reconciliation drift of a scope in the
+// currency of its site. (Balances and costs are created by their first
+// observation: a pre-created zero balance would read as an empty account.)
+func (m *Metrics) InitCurrency(scope, currency string) {
+	m.drift.WithLabelValues(scope, currency)
+}
+
 // SetInterval records the configured interval of a job.
 func (m *Metrics) SetInterval(job string, d time.Duration) {
 	m.interval.WithLabelValues(job).Set(d.Seconds())

@@ -34,6 +34,19 @@ func benchRows(b *testing.B) int {
 	return n
 }
 
+// benchBatch is the block size of the writer benchmarks: SYNCD_BENCH_BATCH,
+// 50k (the default of Config.BatchRows) unless set.
+func benchBatch(b *testing.B) int {
+	n := 50_000
+	if v := os.Getenv("SYNCD_BENCH_BATCH"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("SYNCD_BENCH_BATCH: %v", err)
+		}
+	}
+	return n
+}
+
 // rowSource yields n distinct cost records cheaply: a pool of 10k generated
 // rows recycled with fresh record IDs, so generation does not dominate.
 type rowSource struct {
@@ -216,15 +229,18 @@ func BenchmarkMonthWriter(b *testing.B) {
 	ctx := context.Background()
 	n := benchRows(b)
 	cfg := sinktest.Config(b, sink.EngineServer)
-	cfg.BatchRows = 50_000
+	cfg.BatchRows = benchBatch(b)
 	s := sinktest.OpenConfig(b, cfg)
 	src := newRowSource("acme", n)
 	var rawSecs, writerSecs, peak, live float64
 	for b.Loop() {
+		waitMerges(ctx, b, s)
 		start := time.Now()
 		rawInsert(ctx, b, cfg.DSN, cfg.Database, src, n, cfg.BatchRows)
 		rawSecs += time.Since(start).Seconds()
 
+		// Background merges of the raw parts would slow the writer down.
+		waitMerges(ctx, b, s)
 		h := startHeapSampler()
 		start = time.Now()
 		w, err := s.BeginMonth(ctx, "acme", march)
@@ -259,13 +275,27 @@ func BenchmarkMonthWriter(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
+// waitMerges waits (up to a minute) until the server runs no merges.
+func waitMerges(ctx context.Context, b *testing.B, s *sink.Sink) {
+	for range 600 {
+		res, err := s.Query(ctx, "SELECT count() FROM system.merges")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Rows[0][0] == "0" {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // BenchmarkEmbeddedWriter measures the MonthWriter on the embedded engine
 // (TabSeparated blocks through chDB).
 func BenchmarkEmbeddedWriter(b *testing.B) {
 	ctx := context.Background()
 	n := benchRows(b)
 	cfg := sinktest.Config(b, sink.EngineEmbedded)
-	cfg.BatchRows = 50_000
+	cfg.BatchRows = benchBatch(b)
 	s := sinktest.OpenConfig(b, cfg)
 	src := newRowSource("acme", n)
 	var secs, peak, live float64

@@ -57,8 +57,9 @@ type MonthWriter struct {
 	cost    *rowBlock[CostRecord]
 	sums    *rowBlock[BillSummary]
 	staged  MonthCounts
-	created []string // staging tables created, full names
+	created []string // staging tables created, unqualified names
 	done    bool
+	err     error // first insert error; the writer is unusable after it
 }
 
 // BeginMonth starts replacing the month cycle of scope. cycle must be the
@@ -176,8 +177,8 @@ func stagingTime(name string) (time.Time, bool) {
 // rows are buffered. An empty Scope or BillCycle is filled with the
 // writer's; a different one is an error.
 func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
-	if w.done {
-		return ErrWriterDone
+	if err := w.usable(); err != nil {
+		return err
 	}
 	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
 		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
@@ -185,15 +186,36 @@ func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
 	w.cost.add(&r)
 	w.staged.CostRecords++
 	if w.cost.rows >= w.s.cfg.BatchRows {
-		return w.s.insertBlock(ctx, TableCostRecords, &w.cost.block)
+		return w.flush(ctx, TableCostRecords, &w.cost.block)
+	}
+	return nil
+}
+
+func (w *MonthWriter) usable() error {
+	if w.done {
+		return ErrWriterDone
+	}
+	if w.err != nil {
+		return fmt.Errorf("month writer failed earlier: %w", w.err)
+	}
+	return nil
+}
+
+// flush inserts one block into staging. A failed insert makes the writer
+// unusable: whether to retry the month is the caller's decision (Abort, then
+// BeginMonth again).
+func (w *MonthWriter) flush(ctx context.Context, table string, b *block) error {
+	if err := w.s.insertBlock(ctx, table, b); err != nil {
+		w.err = err
+		return err
 	}
 	return nil
 }
 
 // AddBillSummary buffers r like AddCostRecord.
 func (w *MonthWriter) AddBillSummary(ctx context.Context, r BillSummary) error {
-	if w.done {
-		return ErrWriterDone
+	if err := w.usable(); err != nil {
+		return err
 	}
 	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
 		return fmt.Errorf("add bill summary %s/%s: %w", r.CustomerID, r.ServiceTypeCode, err)
@@ -201,7 +223,7 @@ func (w *MonthWriter) AddBillSummary(ctx context.Context, r BillSummary) error {
 	w.sums.add(&r)
 	w.staged.BillSummaries++
 	if w.sums.rows >= w.s.cfg.BatchRows {
-		return w.s.insertBlock(ctx, TableBillSummaries, &w.sums.block)
+		return w.flush(ctx, TableBillSummaries, &w.sums.block)
 	}
 	return nil
 }
@@ -232,8 +254,8 @@ func (w *MonthWriter) Staged() MonthCounts { return w.staged }
 // *ValidationError and leaves the stored month untouched. The staging
 // tables are dropped in every case.
 func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) {
-	if w.done {
-		return ErrWriterDone
+	if err := w.usable(); err != nil {
+		return err
 	}
 	w.done = true
 	defer w.dropStaging()
@@ -270,13 +292,20 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 }
 
 // Abort drops the staging tables; the stored month stays as it was. It is a
-// no-op after Commit or a previous Abort.
+// no-op after Commit or a previous Abort. It works with a cancelled ctx
+// (keeping its values, with a 30s timeout of its own), so `defer
+// w.Abort(ctx)` cleans up after a cancelled run too.
 func (w *MonthWriter) Abort(ctx context.Context) error {
 	if w.done {
 		return nil
 	}
 	w.done = true
-	return w.dropStagingCtx(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := w.dropStagingCtx(ctx); err != nil {
+		return fmt.Errorf("abort month %s %s: %w", w.scope, w.cycle.Format("2006-01"), err)
+	}
+	return nil
 }
 
 func (w *MonthWriter) dropStaging() {

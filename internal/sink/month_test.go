@@ -356,8 +356,14 @@ func TestMonthReplace(t *testing.T) {
 				if !errors.Is(addErr, context.Canceled) {
 					t.Fatalf("write after cancel: %v, want context.Canceled", addErr)
 				}
-				if err := w.Abort(ctx); err != nil {
+				if err := w.AddCostRecord(ctx, v3.cost[0]); err == nil {
+					t.Error("writer still accepts rows after a failed insert")
+				}
+				if err := w.Abort(cctx); err != nil { // the run's (cancelled) context, as a deferred Abort has
 					t.Fatal(err)
+				}
+				if st := stagingTables(t, s); len(st) != 0 {
+					t.Errorf("staging tables left after Abort with a cancelled context: %v", st)
 				}
 				checkMonth(t, s, v2)
 			})

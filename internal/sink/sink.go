@@ -57,8 +57,32 @@ const (
 	MaxBatchRows = 100_000
 )
 
-// Validate checks what the tags cannot and joins every problem.
+// Defaults for a zero Config field (the same as the env tags).
+const (
+	DefaultDatabase   = "billing"
+	DefaultBatchRows  = 50_000
+	DefaultStagingTTL = time.Hour
+)
+
+// withDefaults fills zero fields, so a Config built in code needs only a DSN
+// or a DataDir.
+func (c Config) withDefaults() Config {
+	if c.Database == "" {
+		c.Database = DefaultDatabase
+	}
+	if c.BatchRows == 0 {
+		c.BatchRows = DefaultBatchRows
+	}
+	if c.StagingTTL == 0 {
+		c.StagingTTL = DefaultStagingTTL
+	}
+	return c
+}
+
+// Validate checks what the tags cannot and joins every problem. Zero
+// Database, BatchRows and StagingTTL are valid: Open uses the defaults.
 func (c Config) Validate() error {
+	c = c.withDefaults()
 	var errs []error
 	if err := (schema.Params{Database: c.Database, Cluster: c.Cluster}).Validate(); err != nil {
 		errs = append(errs, err)
@@ -126,6 +150,7 @@ func WithClock(now func() time.Time) Option { return func(s *Sink) { s.now = now
 // be open per process; opening it again shares the engine. Open does not
 // create the schema: call Migrate.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (*Sink, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("sink config: %w", err)
 	}

@@ -125,7 +125,8 @@ func TestReplaceOrg(t *testing.T) {
 			if err := s.ReplaceOrg(ctx, "acme", units, accounts); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.ReplaceOrg(ctx, "beta", units[:1], nil); err != nil {
+			// A scope that needs quoting in the partition literal.
+			if err := s.ReplaceOrg(ctx, `be'ta\`, units[:1], nil); err != nil {
 				t.Fatal(err)
 			}
 			// Ops dissolved, m2 moved, m3 joined.
@@ -137,7 +138,7 @@ func TestReplaceOrg(t *testing.T) {
 			check := func() {
 				t.Helper()
 				res := query(t, s, "SELECT scope, org_id, path FROM DB.org_units ORDER BY scope, org_id")
-				if got := fmt.Sprint(res.Rows); got != "[[acme d1 Root/Dev] [acme root Root] [beta root Root]]" {
+				if got := fmt.Sprint(res.Rows); got != `[[acme d1 Root/Dev] [acme root Root] [be'ta\ root Root]]` {
 					t.Errorf("org_units = %s", got)
 				}
 				res = query(t, s, "SELECT scope, customer_id, org_id FROM DB.accounts ORDER BY scope, customer_id")
@@ -286,6 +287,7 @@ func TestConfigValidate(t *testing.T) {
 		{"small batch", func(c *sink.Config) { c.BatchRows = 100 }, "batch rows 100 out of range"},
 		{"big batch", func(c *sink.Config) { c.BatchRows = 1_000_000 }, "out of range"},
 		{"no engine", func(c *sink.Config) { c.DataDir = "" }, "either a ClickHouse DSN or a data dir"},
+		{"zero values use defaults", func(c *sink.Config) { c.Database, c.BatchRows = "", 0 }, ""},
 		{"cluster embedded", func(c *sink.Config) { c.Cluster = "main" }, "cluster mode needs a ClickHouse server DSN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -300,19 +302,51 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestEmbeddedOnePathPerProcess(t *testing.T) {
-	s := sinktest.Open(t, sink.EngineEmbedded)
+	ctx := context.Background()
 	cfg := sinktest.Config(t, sink.EngineEmbedded)
-	cfg.DataDir = t.TempDir()
-	if other, err := sink.Open(context.Background(), cfg, nil); err == nil {
-		other.Close()
+	s, err := sink.Open(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, err := sink.Open(ctx, cfg, nil) // same data dir: shares the engine
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.DataDir = t.TempDir()
+	if o, err := sink.Open(ctx, other, nil); err == nil {
+		o.Close()
 		t.Fatal("second embedded data dir opened while the first is open")
 	}
-	if err := s.Ping(context.Background()); err != nil {
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.Ping(ctx); err != nil {
+		t.Fatalf("engine closed while still shared: %v", err)
+	}
+	if err := shared.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Once every sink on it is closed, another data dir can be opened.
+	o, err := sink.Open(ctx, other, nil)
+	if err != nil {
+		t.Fatalf("open another data dir after close: %v", err)
+	}
+	if err := o.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// And the first again, with its data.
+	s = sinktest.OpenConfig(t, cfg)
+	if err := s.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// gauge returns the value of metric name{table=table} in reg.
+// gauge returns the value of metric name{table=table} in reg (a counter's
+// value, or a histogram's sample count).
 func gauge(t *testing.T, reg *prometheus.Registry, name, table string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()

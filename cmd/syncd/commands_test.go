@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/sink"
+	"github.com/syncd-io/syncd/internal/sink/sinktest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the daemon's goroutines to write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func simEnv(t *testing.T, engine string) map[string]string {
+	t.Helper()
+	sim := bsssim.New(bsssim.Config{})
+	env := map[string]string{
+		"HUAWEICLOUD_SDK_AK":        bsssim.DemoAK,
+		"HUAWEICLOUD_SDK_SK":        bsssim.DemoSK,
+		"HUAWEICLOUD_SDK_DOMAIN_ID": bsssim.DemoDomainID,
+		"SYNCD_BSS_ENDPOINT":        newSimServer(t, sim),
+	}
+	cfg := sinktest.Config(t, engine)
+	env["SYNCD_CLICKHOUSE_DATABASE"] = cfg.Database
+	if cfg.DSN != "" {
+		env["SYNCD_CLICKHOUSE_DSN"] = cfg.DSN
+	} else {
+		env["SYNCD_DATA_DIR"] = cfg.DataDir
+	}
+	return env
+}
+
+// TestRunCommandShutdown runs `syncd run` as main does, waits until it is
+// ready, cancels its context (what SIGTERM does through
+// signal.NotifyContext) and expects a clean exit within the grace period.
+func TestRunCommandShutdown(t *testing.T) {
+	port, err := sinktest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := simEnv(t, sink.EngineServer)
+	env["SYNCD_LISTEN"] = fmt.Sprintf("127.0.0.1:%d", port)
+	env["SYNCD_SHUTDOWN_GRACE"] = "10s"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run"}, envconfig.MapLookuper(env), &stdout, &stderr) }()
+
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready; logs:\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != exitOK {
+			t.Errorf("exit code = %d, want 0; logs:\n%s", c, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("syncd run did not exit within the grace period")
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, `"msg":"shutting down"`) || !strings.Contains(logs, `"run_id"`) || !strings.Contains(logs, `"scope":"default"`) {
+		t.Errorf("JSON logs lack shutdown, run_id or scope:\n%s", logs)
+	}
+	if strings.Contains(logs, bsssim.DemoSK) {
+		t.Error("the secret key appears in the logs")
+	}
+}
+
+func TestCheckCommand(t *testing.T) {
+	env := simEnv(t, sink.EngineServer)
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK {
+		t.Fatalf("check exit = %d, want 0\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"configuration: ok", "clickhouse: ok", "bss account default: ok"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	stdout.Reset()
+	bad := with(env, "HUAWEICLOUD_SDK_AK", "AKWRONGWRONGWRONG001")
+	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(bad), &stdout, &stderr); code != exitFailed ||
+		!strings.Contains(stdout.String(), "bss account default: FAILED") {
+		t.Errorf("check with a wrong AK: exit %d, output:\n%s", code, stdout.String())
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	env := simEnv(t, sink.EngineServer)
+	delete(env, "HUAWEICLOUD_SDK_AK")
+	var stdout, stderr bytes.Buffer
+	for range 2 { // migrations are idempotent
+		if code := run(context.Background(), []string{"migrate"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK {
+			t.Fatalf("migrate exit = %d\n%s", code, stderr.String())
+		}
+	}
+}
+
+// TestDemoOnce runs `syncd demo --once` on the embedded engine.
+func TestDemoOnce(t *testing.T) {
+	cfg := sinktest.Config(t, sink.EngineEmbedded)
+	env := map[string]string{"SYNCD_DATA_DIR": cfg.DataDir, "SYNCD_CLICKHOUSE_DATABASE": cfg.Database}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"demo", "--once"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK {
+		t.Fatalf("demo exit = %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"cost_records", "bill_summaries", "balances", "resource_packages", "org_units", "accounts", "sync_runs", "success"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo summary lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package dashboards
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/jobs"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// registryMetrics returns the names of every syncd_ metric the daemon registers: the collectors
+// of jobs, bss and sink (what cmd/syncd's NewRegistry registers), plus syncd_build_info, which
+// cmd/syncd defines itself and a test cannot import from package main.
+func registryMetrics(t *testing.T) []string {
+	t.Helper()
+	var cs []prometheus.Collector
+	cs = append(cs, jobs.NewMetrics().Collectors()...)
+	cs = append(cs, bss.NewMetrics().Collectors()...)
+	cs = append(cs, sink.NewMetrics().Collectors()...)
+	ch := make(chan *prometheus.Desc, 256)
+	go func() {
+		for _, c := range cs {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	names := []string{"syncd_build_info"}
+	for d := range ch {
+		m := fqName.FindStringSubmatch(d.String())
+		if m == nil {
+			t.Fatalf("cannot read metric name from %s", d)
+		}
+		names = append(names, m[1])
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// TestMetricListMatchesRegistry keeps docs/metrics.txt (which the dashboard and alert tests check
+// names against) equal to what the daemon really registers.
+func TestMetricListMatchesRegistry(t *testing.T) {
+	reg := registryMetrics(t)
+	known := knownMetrics(t)
+	var listed []string
+	for name := range known {
+		if !regexp.MustCompile(`_(bucket|sum|count)$`).MatchString(name) || slices.Contains(reg, name) {
+			listed = append(listed, name)
+		}
+	}
+	slices.Sort(listed)
+	for _, n := range reg {
+		if !known[n] {
+			t.Errorf("registry metric %s is missing from docs/metrics.txt", n)
+		}
+	}
+	for _, n := range listed {
+		if !slices.Contains(reg, n) {
+			t.Errorf("docs/metrics.txt lists %s, which the daemon does not register", n)
+		}
+	}
+}

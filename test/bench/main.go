@@ -1,0 +1,61 @@
+// Command bench measures syncd against its physical limits (issue 6) and
+// prints ratios measured in one run:
+//
+//	go run ./test/bench -case utilisation [-duration 10s -callers 8]
+//	go run ./test/bench -case e2e         [-records 100000]
+//	go run ./test/bench -case memory      [-sizes 100000,1000000]
+//	go run ./test/bench -case backfill    [-months 36 -accounts 3]
+//
+// utilisation: every operation is called as fast as the client allows
+// against a simulator enforcing the documented quotas; it reports achieved
+// requests/s per operation as a share of the quota, and the throttles and
+// failed calls seen. e2e: one month synced from the simulator (unthrottled)
+// into a private ClickHouse server, compared with the simulator's own serving
+// rate and a raw clickhouse-go insert of the same rows. memory: peak RSS of
+// `syncd sync` for months of the given sizes. backfill: a months × accounts
+// backfill at the documented quotas against its quota-bound minimum.
+//
+// The ClickHouse cases need clickhouse-server (started privately, as in the
+// tests) and build cmd/syncd; see docs/performance.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+func main() {
+	c := flag.String("case", "", "utilisation | e2e | memory | backfill")
+	duration := flag.Duration("duration", 10*time.Second, "utilisation: how long to drive each operation")
+	callers := flag.Int("callers", 8, "utilisation: concurrent callers per operation")
+	records := flag.Int("records", 100_000, "e2e: itemised records in the month")
+	sizes := flag.String("sizes", "100000,1000000", "memory: comma-separated month sizes (records)")
+	months := flag.Int("months", 36, "backfill: months per account")
+	accounts := flag.Int("accounts", 3, "backfill: accounts")
+	perMonth := flag.Int("per-month", 2000, "backfill: itemised records per account and month")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var err error
+	switch *c {
+	case "utilisation":
+		err = utilisation(ctx, os.Stdout, *duration, *callers)
+	case "e2e":
+		err = endToEnd(ctx, os.Stdout, *records)
+	case "memory":
+		err = memory(ctx, os.Stdout, *sizes)
+	case "backfill":
+		err = backfill(ctx, os.Stdout, *months, *accounts, *perMonth)
+	default:
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

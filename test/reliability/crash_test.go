@@ -1,0 +1,410 @@
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/sink"
+	"github.com/syncd-io/syncd/internal/sink/sinktest"
+)
+
+// crashEnv is a simulator on the real clock (the syncd subprocess signs
+// with it) with every month closed, so months change only by Reissue, and a
+// database on the test ClickHouse server.
+type crashEnv struct {
+	t      *testing.T
+	sim    *bsssim.Server
+	clean  *bss.Client
+	sink   *sink.Sink
+	env    []string
+	args   []string
+	months []string
+}
+
+func newCrashEnv(t *testing.T, seed int64, scale bsssim.Scale, faults bsssim.Faults, s *sink.Sink, dsn string) *crashEnv {
+	t.Helper()
+	sim := newSim(t, bsssim.Config{Seed: seed, Now: time.Now, Scale: scale, Faults: faults})
+	months := sim.Months()
+	for _, m := range months {
+		if !sim.MonthClosed(m) {
+			if err := sim.CloseMonth(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return &crashEnv{
+		t: t, sim: sim, sink: s, months: months,
+		clean: newClient(t, sim, bss.Config{RecordsRateLimit: -1, RateLimit: -1}),
+		env:   syncdEnv(sim.URL, dsn, s.Database()),
+		args:  []string{"sync", "--job", "bills", "--from", months[0], "--to", months[len(months)-1]},
+	}
+}
+
+// expected reads the truth of every month with a fault-free reader. Faults
+// are switched off meanwhile.
+func (e *crashEnv) expected() map[string]monthState {
+	e.t.Helper()
+	f := e.sim.Faults()
+	e.sim.SetFaults(bsssim.Faults{})
+	defer e.sim.SetFaults(f)
+	out := map[string]monthState{}
+	for _, cycle := range e.months {
+		ref, err := readMonth(context.Background(), e.clean, cycle)
+		if err != nil {
+			e.t.Fatalf("%s: reference read: %v", cycle, err)
+		}
+		if d := truthState(e.sim, cycle).diff(ref); d != "" {
+			e.t.Fatalf("%s: reference read differs from truth: %s", cycle, d)
+		}
+		out[cycle] = ref
+	}
+	return out
+}
+
+func (e *crashEnv) stored() map[string]monthState {
+	e.t.Helper()
+	out := map[string]monthState{}
+	for _, cycle := range e.months {
+		st, err := storedMonth(context.Background(), e.sink, testScope, cycle)
+		if err != nil {
+			e.t.Fatalf("%s: stored month: %v", cycle, err)
+		}
+		out[cycle] = st
+	}
+	return out
+}
+
+// sync runs syncd to completion and requires success and the expected
+// months.
+func (e *crashEnv) syncOK(what string, want map[string]monthState) {
+	e.t.Helper()
+	code, out := runSyncd(e.t, e.env, e.args...)
+	if code != 0 {
+		e.t.Fatalf("%s: syncd sync exit %d:\n%s", what, code, tail(out, 4000))
+	}
+	for cycle, st := range e.stored() {
+		if d := want[cycle].diff(st); d != "" {
+			e.t.Fatalf("%s: month %s differs from the truth: %s", what, cycle, d)
+		}
+	}
+}
+
+// costPart and summaryPart split a month state by table: each table of a
+// month is swapped on its own, so each must be old or new as a whole.
+func costPart(s monthState) monthState { s.Summaries, s.Consume = 0, decimal.Zero; return s }
+
+func summaryPart(s monthState) monthState {
+	return monthState{Summaries: s.Summaries, Consume: s.Consume}
+}
+
+// classify says whether got is the old or the new state of a table, or
+// neither (a mix: the bug this suite hunts).
+func classify(got, old, new monthState) string {
+	switch {
+	case got.equal(new) && got.equal(old):
+		return "same"
+	case got.equal(new):
+		return "new"
+	case got.equal(old):
+		return "old"
+	}
+	return "MIX"
+}
+
+// checkOldOrNew requires every month (each table) to equal its previous
+// state or its new truth, and returns a short description.
+func (e *crashEnv) checkOldOrNew(what string, old, new map[string]monthState) (string, map[string]int) {
+	e.t.Helper()
+	var desc []string
+	counts := map[string]int{}
+	for _, cycle := range e.months {
+		got := e.stored()[cycle]
+		c := classify(costPart(got), costPart(old[cycle]), costPart(new[cycle]))
+		s := classify(summaryPart(got), summaryPart(old[cycle]), summaryPart(new[cycle]))
+		if c == "MIX" || s == "MIX" {
+			e.t.Errorf("%s: month %s is neither its previous state nor the new truth: cost_records %s (vs old: %s; vs new: %s), bill_summaries %s",
+				what, cycle, c, costPart(old[cycle]).diff(costPart(got)), costPart(new[cycle]).diff(costPart(got)), s)
+		}
+		if c != s && c != "same" && s != "same" {
+			counts["cross-table"]++ // the tables of one month are swapped one after the other
+		}
+		counts["cost_records:"+c]++
+		desc = append(desc, fmt.Sprintf("%s=%s/%s", cycle, c, s))
+	}
+	return strings.Join(desc, " "), counts
+}
+
+// TestKill9 kills `syncd sync` with SIGKILL at seeded random points, 30
+// runs: at a uniformly random offset within a full run, just after a month's
+// partition swap was logged, and shortly before the offset at which a swap
+// happened in an uninterrupted run. After every kill each month is either its
+// previous state or the new truth (per table), never a mix; the next run
+// converges to the new truth.
+func TestKill9(t *testing.T) {
+	const runs = 30
+	s := sinktest.Open(t, sink.EngineServer)
+	// Each request is slowed a little so that kills land while paging too.
+	e := newCrashEnv(t, 31, bsssim.Scale{Members: 2, RecordsPerMonth: 900, Months: 2},
+		bsssim.Faults{Latency: 15 * time.Millisecond}, s, sinktest.DSN(t))
+
+	// An uninterrupted run: its duration and the offsets of its swaps
+	// shape the kill points.
+	old := e.expected()
+	p := startSyncd(t, e.env, e.args...)
+	var commits []time.Duration
+	for line := range p.lines {
+		if strings.Contains(line, `"msg":"month committed"`) {
+			commits = append(commits, time.Since(p.start))
+		}
+	}
+	if code := p.wait(t, 3*time.Minute); code != 0 {
+		t.Fatalf("first sync: exit %d\n%s", code, tail(p.output(), 4000))
+	}
+	full := time.Since(p.start)
+	if len(commits) != len(e.months) {
+		t.Fatalf("first sync logged %d \"month committed\" lines, want %d:\n%s", len(commits), len(e.months), tail(p.output(), 4000))
+	}
+	for cycle, st := range e.stored() {
+		if d := old[cycle].diff(st); d != "" {
+			t.Fatalf("first sync: month %s: %s", cycle, d)
+		}
+	}
+	t.Logf("full run %s, swaps at %v", full.Round(time.Millisecond), commits)
+
+	totals := map[string]int{}
+	killedRunning := 0
+	for i := range runs {
+		rng := rand.New(rand.NewPCG(uint64(i), 0x6b696c6c))
+		for _, cycle := range e.months {
+			if _, err := e.sim.Reissue(cycle); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := e.expected()
+		p := startSyncd(t, e.env, e.args...)
+		var how string
+		switch i % 3 {
+		case 0: // anywhere in the run
+			d := time.Duration(rng.Int64N(int64(full)))
+			how = fmt.Sprintf("at %s", d.Round(time.Millisecond))
+			time.Sleep(time.Until(p.start.Add(d)))
+		case 1: // just after the k-th swap
+			k := 1 + rng.IntN(len(e.months))
+			d := time.Duration(rng.Int64N(int64(20 * time.Millisecond)))
+			how = fmt.Sprintf("%s after swap %d", d.Round(time.Millisecond), k)
+			seen := 0
+			for line := range p.lines {
+				if strings.Contains(line, `"msg":"month committed"`) {
+					if seen++; seen == k {
+						break
+					}
+				}
+			}
+			time.Sleep(d)
+		default: // shortly before an uninterrupted run's swap
+			k := rng.IntN(len(commits))
+			d := max(commits[k]-time.Duration(rng.Int64N(int64(150*time.Millisecond))), 0)
+			how = fmt.Sprintf("at %s, before swap %d", d.Round(time.Millisecond), k+1)
+			time.Sleep(time.Until(p.start.Add(d)))
+		}
+		running := p.kill()
+		if running {
+			killedRunning++
+		} else if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+			t.Fatalf("run %d: syncd exited %d before the kill:\n%s", i, code, tail(p.output(), 4000))
+		}
+		desc, counts := e.checkOldOrNew(fmt.Sprintf("run %d (kill %s)", i, how), old, want)
+		for k, v := range counts {
+			totals[k] += v
+		}
+		t.Logf("run %2d: kill %-28s running=%-5v %s", i, how, running, desc)
+		if t.Failed() {
+			t.FailNow()
+		}
+		e.syncOK(fmt.Sprintf("run %d: converging run", i), want)
+		old = want
+	}
+	t.Logf("%d runs, %d killed while running; month outcomes %v", runs, killedRunning, totals)
+	if killedRunning < runs/2 {
+		t.Errorf("only %d of %d runs were killed while running: the kill points miss the run", killedRunning, runs)
+	}
+	if totals["cost_records:old"] == 0 || totals["cost_records:new"] == 0 {
+		t.Errorf("kills never left an old month or never a new one (%v): the kill points are not spread", totals)
+	}
+}
+
+// TestClickHouseRestart kills the ClickHouse server (SIGKILL) after the
+// first month of a sync was swapped and starts it again on the same data:
+// the run fails cleanly (non-zero exit, an error naming the cause, bounded
+// memory), every month is its previous state or the new truth, and the next
+// run completes with the new truth.
+func TestClickHouseRestart(t *testing.T) {
+	ctx := context.Background()
+	srv, err := sinktest.StartServer(ctx)
+	if err != nil {
+		t.Fatalf("clickhouse server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	cfg := sink.Config{DSN: srv.DSN, Database: "reliability_restart", BatchRows: sink.MinBatchRows}
+	s := sinktest.OpenConfig(t, cfg)
+	e := newCrashEnv(t, 41, bsssim.Scale{Members: 2, RecordsPerMonth: 900, Months: 4},
+		bsssim.Faults{Latency: 80 * time.Millisecond}, s, srv.DSN)
+	old := e.expected()
+	e.syncOK("first sync", old)
+	for _, cycle := range e.months {
+		if _, err := e.sim.Reissue(cycle); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := e.expected()
+
+	p := startSyncd(t, e.env, e.args...)
+	for line := range p.lines {
+		if strings.Contains(line, `"msg":"month committed"`) {
+			break
+		}
+	}
+	pid, err := serverPID(srv.Dir)
+	if err != nil {
+		p.kill()
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		p.kill()
+		t.Fatal(err)
+	}
+	t.Logf("killed clickhouse-server pid %d after the first swap", pid)
+	time.Sleep(500 * time.Millisecond)
+	restarted := restartServer(t, srv.Dir)
+	code := p.wait(t, 3*time.Minute)
+	out := p.output()
+	maxRSS := p.cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+	t.Logf("syncd exit %d, peak RSS %d MiB; output tail:\n%s", code, maxRSS/1024, tail(out, 2500))
+	if code == 0 {
+		t.Errorf("syncd sync exited 0 although ClickHouse died under it")
+	}
+	if strings.Contains(out, "panic:") || strings.Contains(out, "goroutine ") {
+		t.Errorf("syncd panicked:\n%s", tail(out, 4000))
+	}
+	if !strings.Contains(out, "syncd sync: failed") {
+		t.Errorf("no clear failure message in the output")
+	}
+	if maxRSS > 512*1024 {
+		t.Errorf("peak RSS %d MiB for months of ~2,700 records", maxRSS/1024)
+	}
+	if err := waitSinkReady(ctx, s); err != nil {
+		t.Fatalf("restarted server: %v (%s)", err, restarted)
+	}
+	desc, _ := e.checkOldOrNew("after the server restart", old, want)
+	t.Logf("months after the restart: %s", desc)
+	rows, err := s.Query(ctx, "SELECT status, count() FROM reliability_restart.sync_runs WHERE job = 'bills' GROUP BY status ORDER BY status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sync_runs after the failed run: %v", rows.Rows)
+	e.syncOK("run after the restart", want)
+	rows, err = s.Query(ctx, "SELECT count() FROM reliability_restart.sync_runs WHERE job = 'bills' AND status = 'failure'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("failure rows in sync_runs: %s", rows.Rows[0][0])
+}
+
+// serverPID finds the clickhouse-server process running with the config in
+// dir (sinktest starts it through setpriv, which execs the server).
+func serverPID(dir string) (int, error) {
+	want := "--config-file=" + filepath.Join(dir, "config.xml")
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, ent := range ents {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(b), "\x00")
+		if len(args) > 0 && strings.Contains(args[0], "clickhouse") && strings.Contains(string(b), want) {
+			return pid, nil
+		}
+	}
+	return 0, fmt.Errorf("no clickhouse-server process with %s", want)
+}
+
+// restartServer starts clickhouse-server again on the config and data in
+// dir, as sinktest does, and stops it when the test ends.
+func restartServer(t *testing.T, dir string) string {
+	t.Helper()
+	bin, err := exec.LookPath("clickhouse-server")
+	if err != nil {
+		bin = "/usr/bin/clickhouse-server"
+	}
+	args := []string{"--config-file=" + filepath.Join(dir, "config.xml")}
+	var cmd *exec.Cmd
+	if os.Geteuid() == 0 {
+		if _, err := user.Lookup("clickhouse"); err != nil {
+			t.Fatal(err)
+		}
+		cmd = exec.Command("setpriv", append([]string{"--reuid=clickhouse", "--regid=clickhouse", "--init-groups", "--pdeathsig=SIGKILL", bin}, args...)...)
+	} else {
+		cmd = exec.Command(bin, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	}
+	cmd.Dir = dir
+	logf, err := os.OpenFile(filepath.Join(dir, "log", "restart.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("restart clickhouse-server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+	})
+	return fmt.Sprintf("pid %d, log %s", cmd.Process.Pid, logf.Name())
+}
+
+// waitSinkReady waits until the sink's server answers again.
+func waitSinkReady(ctx context.Context, s *sink.Sink) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		err := s.Ping(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

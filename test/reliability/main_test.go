@@ -1,0 +1,204 @@
+package reliability
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/sink/sinktest"
+)
+
+// workDir holds what the package builds (the syncd binary); it is removed
+// when the tests end.
+var workDir string
+
+// TestMain starts the real engines (a private ClickHouse server and the
+// embedded chDB engine; a missing engine fails the package) and a work dir.
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		if err := sinktest.Setup(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "reliability:", err)
+			return 1
+		}
+		defer sinktest.Teardown()
+		dir, err := os.MkdirTemp("", "syncd-reliability-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "reliability:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		workDir = dir
+		return m.Run()
+	}())
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// syncdBinary builds cmd/syncd once per test binary and returns its path.
+func syncdBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binPath = filepath.Join(workDir, "syncd")
+		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		cmd := exec.Command(gobin, "build", "-o", binPath, "github.com/syncd-io/syncd/cmd/syncd")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/syncd: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// syncdEnv is the environment of a syncd subprocess: the demo credentials
+// of sim, the ClickHouse DSN and database, JSON debug logs and quick
+// retries. Nothing else of the test's environment leaks in, except PATH,
+// HOME and CHDB_LIB_PATH.
+func syncdEnv(simURL, dsn, db string, extra ...string) []string {
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"CHDB_LIB_PATH=" + os.Getenv("CHDB_LIB_PATH"),
+		"HUAWEICLOUD_SDK_AK=" + bsssim.DemoAK,
+		"HUAWEICLOUD_SDK_SK=" + bsssim.DemoSK,
+		"HUAWEICLOUD_SDK_DOMAIN_ID=" + bsssim.DemoDomainID,
+		"SYNCD_ACCOUNT_NAME=" + testScope,
+		"SYNCD_BSS_ENDPOINT=" + simURL + "/",
+		"SYNCD_BSS_RETRY_BASE_DELAY=20ms",
+		"SYNCD_BSS_RETRY_MAX_DELAY=500ms",
+		"SYNCD_CLICKHOUSE_DSN=" + dsn,
+		"SYNCD_CLICKHOUSE_DATABASE=" + db,
+		"SYNCD_LOG_FORMAT=json",
+		"SYNCD_LOG_LEVEL=debug",
+		"SYNCD_LISTEN=127.0.0.1:0",
+	}
+	return append(env, extra...)
+}
+
+// proc is a running syncd subprocess whose stderr is scanned line by line.
+type proc struct {
+	cmd     *exec.Cmd
+	start   time.Time
+	mu      sync.Mutex
+	out     bytes.Buffer // stdout and stderr
+	lines   chan string  // stderr lines as they come (dropped when nobody reads); closed at EOF
+	done    chan struct{}
+	waitErr error
+}
+
+// startSyncd starts the binary with args and env.
+func startSyncd(t testing.TB, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(syncdBinary(t), args...)
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}
+	cmd.Stdout = lockedWriter{p}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.start = time.Now()
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.out.WriteString(line + "\n")
+			p.mu.Unlock()
+			select {
+			case p.lines <- line:
+			default:
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+		close(p.lines)
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
+	return p
+}
+
+type lockedWriter struct{ p *proc }
+
+func (w lockedWriter) Write(b []byte) (int, error) {
+	w.p.mu.Lock()
+	defer w.p.mu.Unlock()
+	return w.p.out.Write(b)
+}
+
+// output returns everything the process printed so far.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// wait waits for the process to exit (at most d) and returns its exit code.
+func (p *proc) wait(t testing.TB, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(d):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("syncd did not exit within %s; output:\n%s", d, tail(p.output(), 3000))
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// kill sends SIGKILL (if the process still runs) and waits for it; it
+// reports whether the process was still running.
+func (p *proc) kill() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+	return true
+}
+
+// runSyncd runs the binary to completion and returns its exit code and
+// output.
+func runSyncd(t testing.TB, env []string, args ...string) (int, string) {
+	t.Helper()
+	p := startSyncd(t, env, args...)
+	code := p.wait(t, 3*time.Minute)
+	return code, p.output()
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// hasLine reports whether out has a JSON log line with the given message.
+func hasLine(out, msg string) bool {
+	return strings.Contains(out, `"msg":"`+msg+`"`)
+}

@@ -159,10 +159,12 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 // every problem, one per line.
 type ConfigError struct{ Err error }
 
+// Error lists the problems, one per line.
 func (e *ConfigError) Error() string {
 	return "invalid configuration:\n  " + strings.ReplaceAll(e.Err.Error(), "\n", "\n  ")
 }
 
+// Unwrap returns the joined problems.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // sinkVars maps the sink's validation messages to the variables they are

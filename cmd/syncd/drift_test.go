@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestBillsDriftKeepsMonth(t *testing.T) {
 
 func newSimServer(t *testing.T, sim *bsssim.Simulator) string {
 	t.Helper()
-	srv := httptestServer(sim)
+	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return srv.URL + "/"
 }

@@ -1,10 +1,3 @@
-// Package bss is a client for the Huawei Cloud BSS (billing) API: monthly
-// bill summaries, itemised resource consumption records, balances, resource
-// packages, the enterprise organisation and its members, and the look-ups
-// that decode them. It signs every request with AK/SK (SDK-HMAC-SHA256),
-// paces requests under the documented quotas, retries what can be retried,
-// and decodes money as exact decimals. Both sites (China, international)
-// are served by one Client chosen by Config.Site.
 package bss
 
 import (

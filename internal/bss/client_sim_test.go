@@ -406,3 +406,50 @@ func BenchmarkPagingSim(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(n)/float64(b.N), "records/op")
 }
+
+func TestSimInternationalSite(t *testing.T) {
+	srv := startSim(t, bsssim.Config{Site: bsssim.SiteIntl})
+	c := simClient(t, srv, bss.Config{Site: bss.SiteInternational})
+	if c.Currency() != "USD" {
+		t.Fatalf("currency %s", c.Currency())
+	}
+	cycle, _ := bss.ParseMonth(simCycle)
+	n := 0
+	for r, err := range c.ResourceRecords(context.Background(), bss.ResourceRecordOptions{Cycle: cycle, IncludeZero: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Currency != "USD" {
+			t.Fatalf("record currency %q", r.Currency)
+		}
+		n++
+	}
+	if want := srv.Truth("", simCycle).Records; n != want {
+		t.Errorf("%d records, want %d", n, want)
+	}
+	b, err := c.Balances(context.Background())
+	if err != nil || b.Currency != "USD" {
+		t.Fatalf("balances %+v %v", b, err)
+	}
+}
+
+// TestSimQuotaBelowPace: when the service's quota is lower than the
+// configured pace, 429s are absorbed by backoff and no call fails.
+func TestSimQuotaBelowPace(t *testing.T) {
+	srv := startSim(t, bsssim.Config{Quotas: map[string]float64{bsssim.OpResourceRecords: 5}})
+	m := bss.NewMetrics()
+	c := simClient(t, srv, bss.Config{RetryBaseDelay: 100 * time.Millisecond, RetryMaxDelay: time.Second}, bss.WithMetrics(m))
+	cycle, _ := bss.ParseMonth(simCycle)
+	for i := range 12 {
+		if _, _, err := c.ListResourceRecords(context.Background(), bss.ResourceRecordOptions{Cycle: cycle}, bss.ListOptions{Offset: i, Limit: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	throttled := srv.Stats()[bsssim.OpResourceRecords].Throttled
+	if throttled == 0 {
+		t.Fatal("the simulator never throttled; the test proves nothing")
+	}
+	if got := counterValue(t, m, "syncd_bss_throttled_total", bss.OpResourceRecords); got != float64(throttled) {
+		t.Errorf("throttled metric %v, simulator counted %d", got, throttled)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -760,5 +761,35 @@ func TestDecodeErrorThroughClient(t *testing.T) {
 	t.Log(err)
 	if n != 1000 || calls.Load() != 2 {
 		t.Errorf("%d records before the error, %d calls (a type error must not be retried)", n, calls.Load())
+	}
+}
+
+func TestIteratorCopiesOptions(t *testing.T) {
+	ts := newTestServer(t)
+	var got []string
+	ts.mux.HandleFunc("/v3/payments/free-resources/query", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = append(got, string(b))
+		writeJSON(w, 200, `{"total_count":0,"free_resource_packages":[]}`)
+	})
+	ts.mux.HandleFunc("/v2/bills/customer-bills/res-fee-records", func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.URL.Query().Get("cycle"))
+		writeJSON(w, 200, `{"total_count":0,"fee_records":[]}`)
+	})
+	c := ts.client(t, Config{})
+	popts := ResourcePackageOptions{ServiceTypeCodes: []string{"hws.service.type.obs"}}
+	pseq := c.ResourcePackages(context.Background(), popts)
+	ropts := ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}
+	rseq := c.ResourceRecords(context.Background(), ropts)
+	popts.ServiceTypeCodes[0] = "changed"
+	ropts.Cycle = mustMonth(t, "2020-01")
+	if _, err := collect(pseq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect(rseq); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != `{"limit":1000,"offset":0,"service_type_code_list":["hws.service.type.obs"]}` || got[1] != "2024-05" {
+		t.Errorf("requests = %q", got)
 	}
 }

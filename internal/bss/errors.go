@@ -41,6 +41,7 @@ type Error struct {
 	URL        string // method and URL of the request, without secrets
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bss %s: %s: HTTP %d", e.Operation, e.URL, e.StatusCode)
@@ -89,6 +90,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error implements error.
 func (e *RateLimitError) Error() string {
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("rate limited (retry after %s): %v", e.RetryAfter, e.Err)
@@ -113,6 +115,7 @@ type DecodeError struct {
 	Err        error
 }
 
+// Error implements error.
 func (e *DecodeError) Error() string {
 	f := e.Field
 	if f == "" {
@@ -143,6 +146,7 @@ type DriftError struct {
 	Reason    string
 }
 
+// Error implements error.
 func (e *DriftError) Error() string {
 	return fmt.Sprintf("bss %s: result changed while paging (%s): total_count first=%d last=%d after %d records",
 		e.Operation, e.Reason, e.First, e.Last, e.Yielded)

@@ -120,7 +120,9 @@ func (a monthState) String() string {
 }
 
 // truthState is the simulator's truth for the master's method=all view.
-func truthState(sim *bsssim.Server, cycle string) monthState {
+func truthState(sim interface {
+	Truth(scope, cycle string) bsssim.Truth
+}, cycle string) monthState {
 	tr := sim.Truth("", cycle)
 	st := monthState{Records: tr.Records, Summaries: len(tr.MonthlySums)}
 	st.Sums = [11]decimal.Decimal{tr.Amount, tr.OfficialAmount, tr.DiscountAmount, tr.CashAmount, tr.CreditAmount, tr.CouponAmount,

@@ -41,6 +41,9 @@ type panel struct {
 	Datasource *datasourceRef `json:"datasource"`
 	Targets    []target       `json:"targets"`
 	Panels     []panel        `json:"panels"` // collapsed rows
+	GridPos    struct {
+		X, Y, W, H int
+	} `json:"gridPos"`
 }
 
 type target struct {
@@ -140,6 +143,7 @@ func TestDashboardStructure(t *testing.T) {
 			}
 		}
 
+		checkLayout(t, d)
 		ids := map[int]bool{}
 		panels := allPanels(d.Panels)
 		if len(panels) == 0 {
@@ -182,6 +186,25 @@ func TestDashboardStructure(t *testing.T) {
 						t.Errorf("%s: %s: Prometheus target %s has no expr", d.file, where, tg.RefID)
 					}
 				}
+			}
+		}
+	}
+}
+
+// checkLayout requires every panel to have a size, to fit the 24-column grid and not to overlap
+// another panel.
+func checkLayout(t *testing.T, d dashboard) {
+	t.Helper()
+	ps := allPanels(d.Panels)
+	for i, p := range ps {
+		g := p.GridPos
+		if g.W <= 0 || g.H <= 0 || g.X < 0 || g.Y < 0 || g.X+g.W > 24 {
+			t.Errorf("%s: panel %q: bad gridPos %+v", d.file, p.Title, g)
+		}
+		for _, q := range ps[:i] {
+			h := q.GridPos
+			if g.X < h.X+h.W && h.X < g.X+g.W && g.Y < h.Y+h.H && h.Y < g.Y+g.H {
+				t.Errorf("%s: panels %q and %q overlap", d.file, q.Title, p.Title)
 			}
 		}
 	}

@@ -75,10 +75,10 @@ func TestNoSecretsInOutput(t *testing.T) {
 		wantExit int
 	}{
 		{"sync with faults", env(dsn, creds(secretSK)...), syncArgs, 0},
-		{"sync with a wrong SK", env(dsn, creds(secretSK + "x")...), syncArgs, 1},
+		{"sync with a wrong SK", env(dsn, creds(secretSK+"x")...), syncArgs, 1},
 		{"sync with a wrong ClickHouse password", env(badPW, creds(secretSK)...), syncArgs, 1},
 		{"sync with ClickHouse unreachable", env("clickhouse://default:"+secretPW+"@127.0.0.1:1/default?dial_timeout=1s", creds(secretSK)...), syncArgs, 1},
-		{"check with a wrong SK", env(dsn, creds(secretSK + "x")...), []string{"check"}, 1},
+		{"check with a wrong SK", env(dsn, creds(secretSK+"x")...), []string{"check"}, 1},
 		{"check", env(dsn, creds(secretSK)...), []string{"check"}, 0},
 	}
 	for _, r := range runs {

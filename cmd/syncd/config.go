@@ -308,6 +308,6 @@ var accountVars = []struct{ Name, Default, Doc string }{
 	{"HUAWEICLOUD_SDK_DOMAIN_ID", "", "Account (domain) ID, sent as X-Domain-Id and stored as customer_id of balances; or HUAWEICLOUD_SDK_DOMAIN_ID_FILE."},
 	{"HUAWEICLOUD_SDK_SECURITY_TOKEN", "", "Security token of temporary credentials (STS, agencies); or HUAWEICLOUD_SDK_SECURITY_TOKEN_FILE. Optional."},
 	{defaultAccountVar, "default", "Scope name of the single account: stored in the scope column of every row and used as the scope label."},
-	{"SYNCD_MEMBERS", "all", "Member fan-out of the single account's bills: all (method=all, the master and its visible members in one stream), each (the master, then every member of the org job's list; for masters with more than 1000 independent members, which syncd also switches to by itself on CBC.18000048) or none (own bills only; also skips the org job)."},
+	{"SYNCD_MEMBERS", "all", "Member fan-out of the single account's bills: all (method=all, the master and its visible members in one stream), each (the master, then every member of the org job's member list, one query each) or none (own bills only; also skips the org job). With all, a master with more than 1000 independent members, whose method=all query is refused with CBC.18000048, is read member by member automatically."},
 	{"SYNCD_SETTLEMENT", "standard", "standard: a month becomes final at SYNCD_BILLS_FINAL_HOUR on the 3rd of the next month; monthly (monthly-settlement customers): on the 4th."},
 }

@@ -57,7 +57,6 @@ type Bills struct {
 	Progress func(Progress)
 
 	mu          sync.Mutex
-	tooMany     map[string]bool               // scopes that got CBC.18000048 for method=all
 	daily       map[string]map[string]sums    // scope -> bill date -> amount per currency
 	dailyMonths map[string]map[bss.Month]bool // scope -> months whose days are in daily
 	closed      map[bss.Month]bool            // closed months synced since start
@@ -236,20 +235,7 @@ func (b *Bills) syncMonth(ctx context.Context, job string, a Account, m bss.Mont
 		res monthResult
 	)
 	for attempt := 1; attempt <= attempts; attempt++ {
-		st, err = b.attemptMonth(rctx, a, m, func(rows int64) { progress(rows, run.calls.Load()) })
-		if a.Members == MembersAll && bss.HasCode(err, bss.CodeTooManyMembers) && !b.iterateMembers(a.Scope) {
-			// More than 1000 independent members: method=all is refused,
-			// read the members one by one from now on (not an attempt).
-			logger.Warn("method=all refused for too many members; reading members one by one", "err", err)
-			b.mu.Lock()
-			if b.tooMany == nil {
-				b.tooMany = make(map[string]bool)
-			}
-			b.tooMany[a.Scope] = true
-			b.mu.Unlock()
-			attempt--
-			continue
-		}
+		st, err = b.attemptMonth(rctx, a, m, logger, func(rows int64) { progress(rows, run.calls.Load()) })
 		var de *bss.DriftError
 		if err == nil || !errors.As(err, &de) || ctx.Err() != nil {
 			break
@@ -287,12 +273,13 @@ type monthStats struct {
 }
 
 // queries returns the (method, sub_customer_id) pairs a month is read with.
+// MembersAll is one method=all query: when the service refuses it with
+// CBC.18000048 (more than 1000 independent members) the bss client itself
+// falls back to the master's own records and then each member's, so that
+// case never reaches this package. MembersEach does the same iteration
+// here, from the org job's member list, when it is configured explicitly.
 func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
-	mode := a.Members
-	if mode == MembersAll && b.iterateMembers(a.Scope) {
-		mode = MembersEach
-	}
-	switch mode {
+	switch a.Members {
 	case MembersNone:
 		return [][2]string{{string(bss.MethodOneself), ""}}, nil
 	case MembersEach:
@@ -316,7 +303,7 @@ func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
 // attemptMonth streams one month into a fresh staging area and commits it
 // with the expected counts. On any error the staging area is dropped and the
 // stored month stays as it was.
-func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, err error) {
+func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, logger *slog.Logger, progress func(rows int64)) (st monthStats, err error) {
 	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[string]sums{}}
 	queries, err := b.queries(ctx, a)
 	if err != nil {
@@ -368,7 +355,7 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 			}
 		}
 		if hidden {
-			b.Logger.Warn("member bills not visible to the master (not authorised); skipped", "scope", a.Scope, "sub_customer_id", q[1], "bill_cycle", m.String())
+			logger.Warn("member bills not visible to the master (not authorised); skipped", "sub_customer_id", q[1])
 			continue
 		}
 		sopts := bss.MonthlySumOptions{Cycle: m, Method: bss.Method(q[0]), SubCustomerID: q[1]}
@@ -388,12 +375,6 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 	}
 	committed = true
 	return st, nil
-}
-
-func (b *Bills) iterateMembers(scope string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.tooMany[scope]
 }
 
 func describe(q [2]string) string {

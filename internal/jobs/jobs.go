@@ -94,11 +94,15 @@ type MemberMode string
 // Member modes.
 const (
 	// MembersAll reads with method=all: the caller and every member that is
-	// visible to it, in one stream (the API default).
+	// visible to it, in one stream (the API default). If the service refuses
+	// method=all with CBC.18000048, the bss client falls back to iterating
+	// the members (see bss.Client.ResourceRecords).
 	MembersAll MemberMode = "all"
 	// MembersEach reads the caller (method=oneself) and then every member from
-	// the org job's member list (method=sub_customer), for masters with more
-	// than 1000 independent members (CBC.18000048).
+	// the org job's member list (method=sub_customer). It is never chosen
+	// automatically: with MembersAll, a CBC.18000048 refusal (more than 1000
+	// independent members) is already handled inside the bss client, which
+	// iterates the members itself.
 	MembersEach MemberMode = "each"
 	// MembersNone reads only the caller's own bills (method=oneself).
 	MembersNone MemberMode = "none"

@@ -113,6 +113,16 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
+// String formats the config with the DSN password redacted, so printing a
+// config (or a struct holding one) cannot leak it.
+func (c Config) String() string {
+	return fmt.Sprintf("{DSN:%s Database:%s DataDir:%s Cluster:%s BatchRows:%d StagingTTL:%s}",
+		redactDSN(c.DSN), c.Database, c.DataDir, c.Cluster, c.BatchRows, c.StagingTTL)
+}
+
+// GoString is String, for %#v.
+func (c Config) GoString() string { return "sink.Config" + c.String() }
+
 // engine is one ClickHouse implementation.
 type engine interface {
 	exec(ctx context.Context, query string) error
@@ -297,8 +307,8 @@ func (s *Sink) Exec(ctx context.Context, stmt string) error {
 	return nil
 }
 
-// insertRows writes rows into db.table in blocks of BatchRows, one insert
-// per block, and records metrics under metricTable.
+// insertRows writes rows into db.table (spec.table or a staging copy of it)
+// in blocks of BatchRows, one insert per block, with metrics under spec.table.
 func insertRows[R any](ctx context.Context, s *Sink, spec *tableSpec[R], table string, rows []R) error {
 	b := newRowBlock(spec)
 	b.table = table

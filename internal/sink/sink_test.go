@@ -265,11 +265,18 @@ func TestOpenErrorsHideSecrets(t *testing.T) {
 				s.Close()
 				t.Fatal("Open succeeded")
 			}
+			t.Logf("Open: %v", err)
 			if strings.Contains(err.Error(), sinktest.Password) {
 				t.Errorf("error leaks the password: %v", err)
 			}
 			if strings.Contains(fmt.Sprint(cfg.LogValue()), sinktest.Password) {
 				t.Errorf("LogValue leaks the password: %v", cfg.LogValue())
+			}
+			wrapped := struct{ Sink sink.Config }{cfg}
+			for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+				if out := fmt.Sprintf(f, wrapped); strings.Contains(out, sinktest.Password) {
+					t.Errorf("Sprintf(%q) leaks the password: %s", f, out)
+				}
 			}
 		})
 	}

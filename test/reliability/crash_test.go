@@ -450,3 +450,35 @@ func waitSinkReady(ctx context.Context, s *sink.Sink) error {
 		}
 	}
 }
+
+// TestTwoSyncsSameDatabase runs two `syncd sync` processes at once against
+// the same database and the same (re-issued) months, three rounds: every
+// month ends equal to the truth, with no duplicate rows, and both processes
+// succeed.
+func TestTwoSyncsSameDatabase(t *testing.T) {
+	s := sinktest.Open(t, sink.EngineServer)
+	e := newCrashEnv(t, 71, bsssim.Scale{Members: 2, RecordsPerMonth: 900, Months: 2},
+		bsssim.Faults{Latency: 5 * time.Millisecond}, s, sinktest.DSN(t))
+	for round := range 3 {
+		if round > 0 {
+			for _, cycle := range e.months {
+				if _, err := e.sim.Reissue(cycle); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		want := e.expected()
+		a := startSyncd(t, e.env, e.args...)
+		b := startSyncd(t, e.env, e.args...)
+		for name, p := range map[string]*proc{"first": a, "second": b} {
+			if code := p.wait(t, 3*time.Minute); code != 0 {
+				t.Errorf("round %d: %s syncd exit %d:\n%s", round, name, code, tail(p.output(), 3000))
+			}
+		}
+		for cycle, st := range e.stored() {
+			if d := want[cycle].diff(st); d != "" {
+				t.Errorf("round %d: month %s differs from the truth: %s", round, cycle, d)
+			}
+		}
+	}
+}

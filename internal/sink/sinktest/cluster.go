@@ -87,6 +87,9 @@ func (c *Cluster) startZooKeeper(ctx context.Context) (int, error) {
 	if c.zkDir, err = os.MkdirTemp("", "syncd-zookeeper-"); err != nil {
 		return 0, err
 	}
+	if err := markOwned(c.zkDir); err != nil {
+		return 0, err
+	}
 	log, err := os.Create(filepath.Join(c.zkDir, "zookeeper.log"))
 	if err != nil {
 		return 0, err

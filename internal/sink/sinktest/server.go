@@ -213,8 +213,12 @@ func startServer(ctx context.Context, sc serverConfig) (*Server, error) {
 		return nil, err
 	}
 	port := sc.Port
+	removeStale()
 	dir, err := os.MkdirTemp("", "syncd-clickhouse-")
 	if err != nil {
+		return nil, err
+	}
+	if err := markOwned(dir); err != nil {
 		return nil, err
 	}
 	sc.Dir, sc.Password = dir, Password

@@ -53,8 +53,12 @@ func Setup(ctx context.Context) error {
 	} else if _, err := os.Stat(lib); err != nil {
 		return fmt.Errorf("chDB library: %w (run scripts/test-deps.sh)", err)
 	}
+	removeStale()
 	dir, err := os.MkdirTemp("", "syncd-chdb-")
 	if err != nil {
+		return err
+	}
+	if err := markOwned(dir); err != nil {
 		return err
 	}
 	embeddedDir = dir

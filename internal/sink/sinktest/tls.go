@@ -34,6 +34,9 @@ func StartTLSServer(ctx context.Context) (*Server, error) {
 	if err := os.Chmod(certDir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := markOwned(certDir); err != nil {
+		return nil, err
+	}
 	if err := writeCerts(certDir); err != nil {
 		os.RemoveAll(certDir)
 		return nil, err

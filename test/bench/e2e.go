@@ -1,0 +1,446 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/shopspring/decimal"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs"
+	"github.com/syncd-io/syncd/internal/sink"
+	"github.com/syncd-io/syncd/internal/sink/sinktest"
+)
+
+// bench holds what the ClickHouse cases share: a private server, the syncd
+// binary and a work dir.
+type bench struct {
+	dir string
+	srv *sinktest.Server
+	bin string
+}
+
+func newBench(ctx context.Context) (*bench, error) {
+	dir, err := os.MkdirTemp("", "syncd-bench-")
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{dir: dir, bin: filepath.Join(dir, "syncd")}
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.CommandContext(ctx, gobin, "build", "-o", b.bin, "github.com/syncd-io/syncd/cmd/syncd").CombinedOutput(); err != nil {
+		b.close()
+		return nil, fmt.Errorf("go build ./cmd/syncd: %v\n%s", err, out)
+	}
+	if b.srv, err = sinktest.StartServer(ctx); err != nil {
+		b.close()
+		return nil, fmt.Errorf("clickhouse server: %w", err)
+	}
+	return b, nil
+}
+
+func (b *bench) close() {
+	if b.srv != nil {
+		_ = b.srv.Stop()
+	}
+	_ = os.RemoveAll(b.dir)
+}
+
+// simFor starts a simulator of one plain customer (no members) whose closed
+// previous month holds about records itemised lines.
+func simFor(records int, quotas map[string]float64) (*bsssim.Server, string, error) {
+	srv, err := bsssim.NewServer(bsssim.Config{Quotas: quotas, Scale: bsssim.Scale{Members: -1, Months: 2, RecordsPerMonth: records}})
+	if err != nil {
+		return nil, "", err
+	}
+	return srv, srv.Months()[0], nil
+}
+
+// runResult is one syncd subprocess run.
+type runResult struct {
+	wall    time.Duration
+	maxRSS  int64 // bytes
+	monthMS float64
+	out     string
+}
+
+// runSyncd runs the syncd binary to completion against sim and the bench
+// server, in database db.
+func (b *bench) runSyncd(ctx context.Context, sim *bsssim.Server, db string, extraEnv []string, args ...string) (runResult, error) {
+	cmd := exec.CommandContext(ctx, b.bin, args...)
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"HUAWEICLOUD_SDK_AK=" + bsssim.DemoAK,
+		"HUAWEICLOUD_SDK_SK=" + bsssim.DemoSK,
+		"HUAWEICLOUD_SDK_DOMAIN_ID=" + bsssim.DemoDomainID,
+		"SYNCD_ACCOUNT_NAME=bench",
+		"SYNCD_MEMBERS=none",
+		"SYNCD_BSS_ENDPOINT=" + sim.URL + "/",
+		"SYNCD_CLICKHOUSE_DSN=" + b.srv.DSN,
+		"SYNCD_CLICKHOUSE_DATABASE=" + db,
+		"SYNCD_LOG_FORMAT=json",
+		"SYNCD_LISTEN=127.0.0.1:0",
+	}, extraEnv...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return runResult{}, err
+	}
+	var res runResult
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return res, err
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stderr)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if strings.Contains(line, `"msg":"month synced"`) {
+			if i := strings.Index(line, `"duration":`); i >= 0 {
+				v := line[i+len(`"duration":`):]
+				v = v[:strings.IndexAny(v, ",}")]
+				if ns, err := strconv.ParseFloat(v, 64); err == nil {
+					res.monthMS += ns / 1e6
+				}
+			}
+		}
+	}
+	_, _ = io.Copy(io.Discard, stderr)
+	err = cmd.Wait()
+	res.wall = time.Since(start)
+	res.out = out.String()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.maxRSS = ru.Maxrss * 1024
+	}
+	if err != nil {
+		return res, fmt.Errorf("syncd %s: %v\n%s", strings.Join(args, " "), err, tailString(res.out, 3000))
+	}
+	return res, nil
+}
+
+func tailString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+// endToEnd compares, in one run, syncd's rows/s for one month (first
+// request to swapped partition) with the simulator's serving rate and with a
+// raw clickhouse-go insert of the same rows.
+func endToEnd(ctx context.Context, w io.Writer, records int) error {
+	b, err := newBench(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	sim, cycle, err := simFor(records, nil)
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	truth := sim.Truth("", cycle)
+	n := truth.Records
+	fmt.Fprintf(w, "e2e: month %s with %d itemised records, simulator unthrottled, client pacing off\n", cycle, n)
+
+	// (a) The simulator's own serving rate: every page fetched (signed) and
+	// its body read, nothing decoded.
+	serve, err := serveRate(ctx, sim, cycle, n)
+	if err != nil {
+		return err
+	}
+	// The client alone: pages fetched and decoded into records.
+	c, err := bss.NewClient(bss.Config{Endpoint: sim.URL + "/", RateLimit: -1, RecordsRateLimit: -1},
+		bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID})
+	if err != nil {
+		return err
+	}
+	m, _ := bss.ParseMonth(cycle)
+	rows := make([]sink.CostRecord, 0, n)
+	start := time.Now()
+	for r, err := range c.ResourceRecords(ctx, bss.ResourceRecordOptions{Cycle: m, Method: bss.MethodOneself, IncludeZero: true}) {
+		if err != nil {
+			return err
+		}
+		rows = append(rows, jobs.CostRecord("raw", m, r, &jobs.Names{}))
+	}
+	clientRate := float64(len(rows)) / time.Since(start).Seconds()
+
+	// (b) A raw clickhouse-go columnar insert of the same rows, 50k per block.
+	rawDB := "bench_raw"
+	if err := migrate(ctx, b.srv.DSN, rawDB); err != nil {
+		return err
+	}
+	start = time.Now()
+	if err := rawInsert(ctx, b.srv.DSN, rawDB, rows, 50_000); err != nil {
+		return err
+	}
+	rawRate := float64(len(rows)) / time.Since(start).Seconds()
+	rows = nil
+	runtime.GC()
+
+	// syncd end to end: the recheck job syncs exactly this closed month.
+	res, err := b.runSyncd(ctx, sim, "bench_e2e", []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1"},
+		"sync", "--job", "recheck", "--from", cycle, "--to", cycle)
+	if err != nil {
+		return err
+	}
+	syncdRate := float64(n) / res.wall.Seconds()
+	monthRate := float64(n) / (res.monthMS / 1000)
+	slower := min(serve, rawRate)
+	fmt.Fprintf(w, "  simulator serving (fetch only)   %10.0f records/s\n", serve)
+	fmt.Fprintf(w, "  client fetch+decode              %10.0f records/s\n", clientRate)
+	fmt.Fprintf(w, "  raw clickhouse-go insert         %10.0f rows/s\n", rawRate)
+	fmt.Fprintf(w, "  syncd sync (process wall %6.2fs) %9.0f rows/s   ratio to slower of (a),(b): %.3f (goal >= 0.5)\n", res.wall.Seconds(), syncdRate, syncdRate/slower)
+	fmt.Fprintf(w, "  syncd month (first request to swap, %.2fs) %.0f rows/s   ratio: %.3f\n", res.monthMS/1000, monthRate, monthRate/slower)
+	fmt.Fprintf(w, "  syncd peak RSS %.0f MiB\n", float64(res.maxRSS)/(1<<20))
+	return nil
+}
+
+// serveRate fetches every page of the month with signed requests and reads
+// the bodies without decoding them.
+func serveRate(ctx context.Context, sim *bsssim.Server, cycle string, n int) (float64, error) {
+	hc := &http.Client{Transport: &bss.Signer{Credentials: bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID}}}
+	start := time.Now()
+	for off := 0; off < n; off += 1000 {
+		u := fmt.Sprintf("%s/v2/bills/customer-bills/res-fee-records?cycle=%s&statistic_type=3&include_zero_record=true&method=oneself&offset=%d&limit=1000", sim.URL, cycle, off)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("page at %d: HTTP %d", off, resp.StatusCode)
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// migrate creates the schema in db on the server.
+func migrate(ctx context.Context, dsn, db string) error {
+	s, err := sink.Open(ctx, sink.Config{DSN: dsn, Database: db, BatchRows: 50_000}, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Migrate(ctx)
+}
+
+var costColumns = []string{"scope", "record_id", "bill_cycle", "bill_date", "bill_type", "customer_id", "account_name",
+	"region_code", "region_name", "service_type_code", "service_type_name", "resource_type_code", "resource_type_name",
+	"resource_id", "resource_name", "resource_tags", "product_id", "product_name", "product_spec_desc", "sku_code",
+	"enterprise_project_id", "enterprise_project_name", "charge_mode", "period_type", "trade_id", "order_id",
+	"trade_time", "effective_time", "expire_time", "usage_type", "usage", "usage_unit", "unit_price",
+	"official_amount", "discount_amount", "amount", "cash_amount", "credit_amount", "coupon_amount",
+	"flexipurchase_coupon_amount", "stored_card_amount", "bonus_amount", "debt_amount", "adjustment_amount", "currency"}
+
+// rawInsert is the baseline: a hand-written columnar insert of rows into
+// db.cost_records, one block (one insert) per batch rows.
+func rawInsert(ctx context.Context, dsn, db string, rows []sink.CostRecord, batch int) error {
+	opts, err := clickhouse.ParseDSN(dsn)
+	if err != nil {
+		return err
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	epoch := time.Unix(0, 0).UTC()
+	ts := func(t time.Time) time.Time {
+		if t.IsZero() || t.Before(epoch) {
+			return epoch
+		}
+		return t.UTC().Truncate(time.Second)
+	}
+	for lo := 0; lo < len(rows); lo += batch {
+		part := rows[lo:min(lo+batch, len(rows))]
+		b, err := conn.PrepareBatch(ctx, "INSERT INTO "+db+".cost_records ("+strings.Join(costColumns, ", ")+")")
+		if err != nil {
+			return err
+		}
+		for ci, name := range costColumns {
+			var col any
+			switch name {
+			case "bill_cycle", "bill_date", "trade_time", "effective_time", "expire_time":
+				v := make([]time.Time, len(part))
+				for i := range part {
+					v[i] = ts(map[string]time.Time{"bill_cycle": part[i].BillCycle, "bill_date": part[i].BillDate,
+						"trade_time": part[i].TradeTime, "effective_time": part[i].EffectiveTime, "expire_time": part[i].ExpireTime}[name])
+				}
+				col = v
+			case "bill_type":
+				v := make([]int32, len(part))
+				for i := range part {
+					v[i] = part[i].BillType
+				}
+				col = v
+			case "usage", "unit_price", "official_amount", "discount_amount", "amount", "cash_amount", "credit_amount",
+				"coupon_amount", "flexipurchase_coupon_amount", "stored_card_amount", "bonus_amount", "debt_amount", "adjustment_amount":
+				v := make([]decimal.Decimal, len(part))
+				for i := range part {
+					v[i] = decField(&part[i], name)
+				}
+				col = v
+			default:
+				v := make([]string, len(part))
+				for i := range part {
+					v[i] = strField(&part[i], name)
+				}
+				col = v
+			}
+			if err := b.Column(ci).Append(col); err != nil {
+				_ = b.Abort()
+				return fmt.Errorf("column %s: %w", name, err)
+			}
+		}
+		if err := b.Send(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func decField(r *sink.CostRecord, name string) decimal.Decimal {
+	switch name {
+	case "usage":
+		return r.Usage
+	case "unit_price":
+		return r.UnitPrice
+	case "official_amount":
+		return r.OfficialAmount
+	case "discount_amount":
+		return r.DiscountAmount
+	case "amount":
+		return r.Amount
+	case "cash_amount":
+		return r.CashAmount
+	case "credit_amount":
+		return r.CreditAmount
+	case "coupon_amount":
+		return r.CouponAmount
+	case "flexipurchase_coupon_amount":
+		return r.FlexipurchaseCouponAmount
+	case "stored_card_amount":
+		return r.StoredCardAmount
+	case "bonus_amount":
+		return r.BonusAmount
+	case "debt_amount":
+		return r.DebtAmount
+	}
+	return r.AdjustmentAmount
+}
+
+func strField(r *sink.CostRecord, name string) string {
+	switch name {
+	case "scope":
+		return r.Scope
+	case "record_id":
+		return r.RecordID
+	case "customer_id":
+		return r.CustomerID
+	case "account_name":
+		return r.AccountName
+	case "region_code":
+		return r.RegionCode
+	case "region_name":
+		return r.RegionName
+	case "service_type_code":
+		return r.ServiceTypeCode
+	case "service_type_name":
+		return r.ServiceTypeName
+	case "resource_type_code":
+		return r.ResourceTypeCode
+	case "resource_type_name":
+		return r.ResourceTypeName
+	case "resource_id":
+		return r.ResourceID
+	case "resource_name":
+		return r.ResourceName
+	case "resource_tags":
+		return r.ResourceTags
+	case "product_id":
+		return r.ProductID
+	case "product_name":
+		return r.ProductName
+	case "product_spec_desc":
+		return r.ProductSpecDesc
+	case "sku_code":
+		return r.SkuCode
+	case "enterprise_project_id":
+		return r.EnterpriseProjectID
+	case "enterprise_project_name":
+		return r.EnterpriseProjectName
+	case "charge_mode":
+		return r.ChargeMode
+	case "period_type":
+		return r.PeriodType
+	case "trade_id":
+		return r.TradeID
+	case "order_id":
+		return r.OrderID
+	case "usage_type":
+		return r.UsageType
+	case "usage_unit":
+		return r.UsageUnit
+	case "currency":
+		return r.Currency
+	}
+	panic("unknown string column " + name)
+}
+
+// memory runs syncd on months of the given sizes and reports its peak RSS.
+func memory(ctx context.Context, w io.Writer, sizes string) error {
+	b, err := newBench(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	fmt.Fprintln(w, "memory: peak RSS of `syncd sync --job recheck` for one closed month (simulator unthrottled, in the bench process)")
+	var first float64
+	for i, f := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return fmt.Errorf("-sizes: %w", err)
+		}
+		sim, cycle, err := simFor(n, nil)
+		if err != nil {
+			return err
+		}
+		res, err := b.runSyncd(ctx, sim, fmt.Sprintf("bench_mem_%d", i), []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1"},
+			"sync", "--job", "recheck", "--from", cycle, "--to", cycle)
+		records := sim.Truth("", cycle).Records
+		sim.Close()
+		if err != nil {
+			return err
+		}
+		mib := float64(res.maxRSS) / (1 << 20)
+		if i == 0 {
+			first = mib
+		}
+		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs\n", records, mib, mib/first, res.wall.Seconds())
+	}
+	return nil
+}

@@ -431,6 +431,25 @@ func TestSimInternationalSite(t *testing.T) {
 	if err != nil || b.Currency != "USD" {
 		t.Fatalf("balances %+v %v", b, err)
 	}
+	// The org tree is China-only: a typed error, and no request is sent.
+	_, err = c.Organizations(context.Background())
+	var ue *bss.UnsupportedError
+	if !errors.As(err, &ue) || ue.Operation != bss.OpOrganizations || !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("intl Organizations() error = %v, want *bss.UnsupportedError", err)
+	}
+	if n := srv.RequestCount(bsssim.OpOrganizations); n != 0 {
+		t.Errorf("intl Organizations() sent %d requests, want 0", n)
+	}
+	members := 0
+	for _, err := range c.SubCustomers(context.Background(), bss.SubCustomerOptions{}) {
+		if err != nil {
+			t.Fatalf("intl sub-customers: %v", err)
+		}
+		members++
+	}
+	if members == 0 {
+		t.Error("intl sub-customers: none listed")
+	}
 }
 
 // TestSimQuotaBelowPace: when the service's quota is lower than the

@@ -398,8 +398,15 @@ func orgNodes(ws []wOrgNode, depth int) ([]OrgNode, error) {
 
 // Organizations returns the whole enterprise organisation tree (master
 // accounts only): GET /v2/enterprises/multi-accounts/enterprise-organizations?recursive_query=1
-// (https://support.huaweicloud.com/api-oce/ep_00020.html).
+// (https://support.huaweicloud.com/api-oce/ep_00020.html). The operation
+// exists on the China site only (absent from the international SDK): on
+// the intl site it returns an *UnsupportedError (errors.ErrUnsupported)
+// without sending a request. Member accounts (SubCustomers) are served on
+// both sites.
 func (c *Client) Organizations(ctx context.Context) (*OrgTree, error) {
+	if c.cfg.Site == SiteInternational {
+		return nil, &UnsupportedError{Operation: OpOrganizations, Site: c.cfg.Site}
+	}
 	var q query
 	q.add("recursive_query", "1")
 	var out *OrgTree

@@ -67,6 +67,24 @@ func gatewayCode(code string) (string, bool) {
 	return suffix, true
 }
 
+// UnsupportedError is returned, without any request, for an operation the
+// configured site does not offer. ListEnterpriseOrganizations is the one
+// case: it is absent from the international SDK (bssintl), and the
+// reference (§10.1, §18 item 11) does not show the intl service serving it,
+// so the client does not call it there. It matches errors.ErrUnsupported.
+type UnsupportedError struct {
+	Operation string // e.g. "ListEnterpriseOrganizations"
+	Site      Site
+}
+
+// Error implements error.
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("bss %s: not offered on the %q site", e.Operation, string(e.Site))
+}
+
+// Is makes errors.Is(err, errors.ErrUnsupported) true.
+func (e *UnsupportedError) Is(target error) bool { return target == errors.ErrUnsupported }
+
 // throttled reports whether e is a throttling answer.
 func (e *Error) throttled() bool {
 	if e.StatusCode == 429 || e.Code == CodeIPThrottled {

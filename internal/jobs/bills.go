@@ -258,7 +258,7 @@ func (b *Bills) syncMonth(ctx context.Context, job string, a Account, m bss.Mont
 		run.driftV, run.currency = drift(st.itemised, st.summary)
 		b.recordMonth(a, m, st)
 	}
-	err = run.finish(ctx, b.Runs, b.Metrics, logger, b.now(), err)
+	err = run.finish(ctx, b.Runs, logger, b.now(), err)
 	if err == nil {
 		logger.Info("month synced", "records", st.records, "summaries", st.summaries, "api_calls", res.calls,
 			"drift", run.driftV.String(), "duration", b.now().Sub(run.start))

@@ -37,7 +37,7 @@ func newScopeRun(ctx context.Context, job, scope string, cycle bss.Month, now ti
 // finish writes the sync_runs row. A failure to record the run is joined to
 // the run's own error: a run that cannot be recorded would be re-done at the
 // next start-up anyway.
-func (r *scopeRun) finish(ctx context.Context, runs RunStore, m *Metrics, logger *slog.Logger, now time.Time, runErr error) error {
+func (r *scopeRun) finish(ctx context.Context, runs RunStore, logger *slog.Logger, now time.Time, runErr error) error {
 	row := sink.SyncRun{
 		RunID:          r.runID,
 		Job:            r.job,
@@ -68,7 +68,6 @@ func (r *scopeRun) finish(ctx context.Context, runs RunStore, m *Metrics, logger
 				return err
 			}
 			logger.Warn("could not record failed run", "err", err)
-		} else {
 		}
 	}
 	return runErr
@@ -99,7 +98,7 @@ func forEachScope(ctx context.Context, job string, accounts []Account, runs RunS
 		if err != nil {
 			err = fmt.Errorf("%s scope %s: %w", job, a.Scope, err)
 		}
-		err = r.finish(ctx, runs, m, l, now(), err)
+		err = r.finish(ctx, runs, l, now(), err)
 		m.scopeResult(job, a.Scope, now(), err)
 		if err != nil {
 			errs = append(errs, err)

@@ -152,8 +152,8 @@ func (j *Org) Run(ctx context.Context, _ Window) error {
 			masters = append(masters, a)
 		}
 	}
-	return forEachScope(ctx, JobOrg, masters, j.Runs, j.Metrics, j.Logger, clock(j.Now), func(ctx context.Context, a Account, _ *slog.Logger) (int, error) {
-		tree, members, err := readOrg(ctx, a.Source)
+	return forEachScope(ctx, JobOrg, masters, j.Runs, j.Metrics, j.Logger, clock(j.Now), func(ctx context.Context, a Account, logger *slog.Logger) (int, error) {
+		tree, members, err := readOrg(ctx, a.Source, logger)
 		if err != nil {
 			return 0, err
 		}
@@ -166,11 +166,18 @@ func (j *Org) Run(ctx context.Context, _ Window) error {
 	})
 }
 
-func readOrg(ctx context.Context, src OrgSource) (*bss.OrgTree, []bss.SubCustomer, error) {
+func readOrg(ctx context.Context, src OrgSource, logger *slog.Logger) (*bss.OrgTree, []bss.SubCustomer, error) {
 	tree, err := src.Organizations(ctx)
-	if bss.HasCode(err, bss.CodeAccessDenied) {
+	switch {
+	case bss.HasCode(err, bss.CodeAccessDenied):
 		// Not an enterprise master (or no permission to the org tree):
 		// there is no tree to store, but members may still be listed.
+		tree, err = &bss.OrgTree{}, nil
+	case errors.Is(err, errors.ErrUnsupported):
+		// The international site has no org-tree API: store the member
+		// accounts only (their org_id/org_name columns still come from
+		// the member list).
+		logger.Info("organisation tree not offered on this site; storing member accounts only", "reason", err.Error())
 		tree, err = &bss.OrgTree{}, nil
 	}
 	if err != nil {

@@ -203,6 +203,8 @@ func TestOrgJob(t *testing.T) {
 		wantUnits int
 		wantIDs   []string
 		wantRuns  int
+		// wantAccounts, if positive, is the number of member rows stored.
+		wantAccounts int
 	}{
 		{
 			name: "master: tree and members",
@@ -215,6 +217,13 @@ func TestOrgJob(t *testing.T) {
 			name:     "not a master: access denied is an empty tree, not a failure",
 			src:      &fakeSource{organizations: func() (*bss.OrgTree, error) { return nil, denied }, membersErr: denied},
 			wantRuns: 1, wantIDs: []string{},
+		},
+		{
+			name: "intl site: no org-tree API, members are still stored",
+			src: &fakeSource{organizations: func() (*bss.OrgTree, error) {
+				return nil, &bss.UnsupportedError{Operation: bss.OpOrganizations, Site: bss.SiteInternational}
+			}, members: []bss.SubCustomer{{ID: "m1", OrgID: "7", OrgName: "unit"}}},
+			wantUnits: 0, wantIDs: []string{"m1"}, wantRuns: 1, wantAccounts: 1,
 		},
 		{
 			name:    "other errors fail",
@@ -241,6 +250,12 @@ func TestOrgJob(t *testing.T) {
 			}
 			if len(store.units) != tt.wantUnits || len(store.runs) != tt.wantRuns {
 				t.Errorf("units = %d, runs = %d; want %d, %d", len(store.units), len(store.runs), tt.wantUnits, tt.wantRuns)
+			}
+			if tt.wantAccounts > 0 && len(store.accounts) != tt.wantAccounts {
+				t.Errorf("accounts = %d, want %d", len(store.accounts), tt.wantAccounts)
+			}
+			if !tt.wantErr && tt.wantRuns > 0 && store.runs[0].Status != sink.RunSuccess {
+				t.Errorf("sync_runs status = %q, want success", store.runs[0].Status)
 			}
 			if tt.wantIDs != nil {
 				ids, err := j.MemberIDs(context.Background(), "s")

@@ -1,15 +1,31 @@
 package sink
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
 )
 
-// moneyScale is the scale of every Decimal(38, 8) column. Values with more
-// fractional digits are truncated the same way on both engines.
+// moneyScale is the scale of every Decimal(38, 8) column. A value with more
+// fractional digits, or with more than 30 integer digits, does not fit and is
+// rejected (see checkDecimal) rather than silently truncated: money is exact.
 const moneyScale = 8
+
+// maxDecimal is the smallest magnitude Decimal(38, 8) cannot hold (10^30).
+var maxDecimal = decimal.New(1, 38-moneyScale)
+
+// checkDecimal reports whether d fits a Decimal(38, 8) column exactly.
+func checkDecimal(column string, d decimal.Decimal) error {
+	if !d.Equal(d.Truncate(moneyScale)) {
+		return fmt.Errorf("column %s: %s has more than %d decimal places", column, d, moneyScale)
+	}
+	if d.Abs().GreaterThanOrEqual(maxDecimal) {
+		return fmt.Errorf("column %s: %s does not fit Decimal(38, %d)", column, d, moneyScale)
+	}
+	return nil
+}
 
 // epoch replaces zero times, which DateTime cannot hold.
 var epoch = time.Unix(0, 0).UTC()
@@ -91,34 +107,35 @@ type field[R any] struct {
 	name   string
 	newCol func() colBuf
 	add    func(c colBuf, r *R)
+	check  func(r *R) error // nil when every value of the Go type fits the column
 }
 
 func strField[R any](name string, get func(*R) string) field[R] {
 	return field[R]{name, func() colBuf { return &strCol{} }, func(c colBuf, r *R) {
 		s := c.(*strCol)
 		s.v = append(s.v, get(r))
-	}}
+	}, nil}
 }
 
 func decField[R any](name string, get func(*R) decimal.Decimal) field[R] {
 	return field[R]{name, func() colBuf { return &decCol{} }, func(c colBuf, r *R) {
 		s := c.(*decCol)
-		s.v = append(s.v, get(r).Truncate(moneyScale))
-	}}
+		s.v = append(s.v, get(r))
+	}, func(r *R) error { return checkDecimal(name, get(r)) }}
 }
 
 func int32Field[R any](name string, get func(*R) int32) field[R] {
 	return field[R]{name, func() colBuf { return &int32Col{} }, func(c colBuf, r *R) {
 		s := c.(*int32Col)
 		s.v = append(s.v, get(r))
-	}}
+	}, nil}
 }
 
 func uint64Field[R any](name string, get func(*R) uint64) field[R] {
 	return field[R]{name, func() colBuf { return &uint64Col{} }, func(c colBuf, r *R) {
 		s := c.(*uint64Col)
 		s.v = append(s.v, get(r))
-	}}
+	}, nil}
 }
 
 // civil returns the civil date of t (its own year, month and day) as
@@ -135,7 +152,7 @@ func dateField[R any](name string, get func(*R) time.Time) field[R] {
 	return field[R]{name, func() colBuf { return &dateCol{} }, func(c colBuf, r *R) {
 		s := c.(*dateCol)
 		s.v = append(s.v, civil(get(r)))
-	}}
+	}, nil}
 }
 
 func nullDateField[R any](name string, get func(*R) time.Time) field[R] {
@@ -148,7 +165,7 @@ func nullDateField[R any](name string, get func(*R) time.Time) field[R] {
 		}
 		d := civil(t)
 		s.v = append(s.v, &d)
-	}}
+	}, nil}
 }
 
 // utc converts t to a whole-second UTC instant; the zero time becomes the
@@ -164,7 +181,7 @@ func timeField[R any](name string, get func(*R) time.Time) field[R] {
 	return field[R]{name, func() colBuf { return &timeCol{} }, func(c colBuf, r *R) {
 		s := c.(*timeCol)
 		s.v = append(s.v, utc(get(r)))
-	}}
+	}, nil}
 }
 
 // tableSpec describes one table: its name and the columns syncd writes.
@@ -214,11 +231,29 @@ func newRowBlock[R any](spec *tableSpec[R]) *rowBlock[R] {
 	return b
 }
 
-func (b *rowBlock[R]) add(r *R) {
+// check validates r against the column types without buffering it.
+func (t *tableSpec[R]) check(r *R) error {
+	for _, f := range t.fields {
+		if f.check != nil {
+			if err := f.check(r); err != nil {
+				return fmt.Errorf("%s: %w", t.table, err)
+			}
+		}
+	}
+	return nil
+}
+
+// add validates r and appends it; a row that does not fit leaves the block
+// unchanged.
+func (b *rowBlock[R]) add(r *R) error {
+	if err := b.spec.check(r); err != nil {
+		return err
+	}
 	for i, f := range b.spec.fields {
 		f.add(b.cols[i], r)
 	}
 	b.rows++
+	return nil
 }
 
 // appendEscaped appends s escaped for the TabSeparated format.

@@ -183,7 +183,9 @@ func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
 	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
 		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
 	}
-	w.cost.add(&r)
+	if err := w.cost.add(&r); err != nil {
+		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
+	}
 	w.staged.CostRecords++
 	if w.cost.rows >= w.s.cfg.BatchRows {
 		return w.flush(ctx, TableCostRecords, &w.cost.block)
@@ -220,7 +222,9 @@ func (w *MonthWriter) AddBillSummary(ctx context.Context, r BillSummary) error {
 	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
 		return fmt.Errorf("add bill summary %s/%s: %w", r.CustomerID, r.ServiceTypeCode, err)
 	}
-	w.sums.add(&r)
+	if err := w.sums.add(&r); err != nil {
+		return fmt.Errorf("add bill summary %s/%s: %w", r.CustomerID, r.ServiceTypeCode, err)
+	}
 	w.staged.BillSummaries++
 	if w.sums.rows >= w.s.cfg.BatchRows {
 		return w.flush(ctx, TableBillSummaries, &w.sums.block)

@@ -469,3 +469,57 @@ func TestMonthRejectsShiftedCycle(t *testing.T) {
 		t.Error("record of another scope accepted")
 	}
 }
+
+// TestMonthRejectsInexactMoney proves that a value Decimal(38, 8) cannot hold
+// exactly is refused with an error naming the column, instead of being
+// truncated, and that the writer stays usable for the rows that do fit.
+func TestMonthRejectsInexactMoney(t *testing.T) {
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			s := sinktest.Open(t, engine)
+			ctx := context.Background()
+			w, err := s.BeginMonth(ctx, "acme", march)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Abort(ctx)
+			good := genMonth(1, "acme", march, 1, 0).cost[0]
+			for _, c := range []struct {
+				name   string
+				mutate func(*sink.CostRecord)
+				want   string
+			}{
+				{"nine decimals", func(r *sink.CostRecord) { r.Amount = decimal.RequireFromString("0.123456789") }, "column amount: 0.123456789 has more than 8 decimal places"},
+				{"too large", func(r *sink.CostRecord) { r.CashAmount = decimal.New(1, 30) }, "column cash_amount"},
+				{"usage", func(r *sink.CostRecord) { r.Usage = decimal.RequireFromString("-1e-9") }, "column usage"},
+			} {
+				bad := good
+				c.mutate(&bad)
+				err := w.AddCostRecord(ctx, bad)
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s: AddCostRecord error = %v, want it to contain %q", c.name, err, c.want)
+				}
+			}
+			if err := w.AddCostRecord(ctx, good); err != nil {
+				t.Fatalf("writer unusable after a rejected row: %v", err)
+			}
+			if err := w.Commit(ctx, sink.MonthCounts{CostRecords: 1}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Query(ctx, "SELECT toString(sum(amount)) AS a, count() AS n FROM "+s.Database()+".cost_records WHERE scope = 'acme'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := res.Value(0, "n"), "1"; got != want {
+				t.Errorf("rows = %s, want %s", got, want)
+			}
+			if got, want := decimal.RequireFromString(res.Value(0, "a")), good.Amount; !got.Equal(want) {
+				t.Errorf("sum(amount) = %s, want %s", got, want)
+			}
+			bal := []sink.BalanceSnapshot{{Scope: "acme", ObservedAt: time.Now().UTC(), CustomerID: "c", AccountID: "a", AccountType: 1, Amount: decimal.RequireFromString("1.000000001"), Currency: "CNY"}}
+			if err := s.WriteBalances(ctx, bal); err == nil || !strings.Contains(err.Error(), "column amount") {
+				t.Errorf("WriteBalances error = %v, want a column amount error", err)
+			}
+		})
+	}
+}

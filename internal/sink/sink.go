@@ -310,10 +310,19 @@ func (s *Sink) Exec(ctx context.Context, stmt string) error {
 // insertRows writes rows into db.table (spec.table or a staging copy of it)
 // in blocks of BatchRows, one insert per block, with metrics under spec.table.
 func insertRows[R any](ctx context.Context, s *Sink, spec *tableSpec[R], table string, rows []R) error {
+	// Validate everything first, so a bad row cannot leave earlier blocks
+	// of the same snapshot written.
+	for i := range rows {
+		if err := spec.check(&rows[i]); err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
+	}
 	b := newRowBlock(spec)
 	b.table = table
 	for i := range rows {
-		b.add(&rows[i])
+		if err := b.add(&rows[i]); err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
 		if b.rows >= s.cfg.BatchRows {
 			if err := s.insertBlock(ctx, spec.table, &b.block); err != nil {
 				return err

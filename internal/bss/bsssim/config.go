@@ -127,7 +127,9 @@ type Config struct {
 	AK, SK, DomainID, SecurityToken string
 	// MasterName is the master's login name (default "acme-master").
 	MasterName string
-	// Site is SiteCN (CNY, default) or SiteIntl (USD, English names by default).
+	// Site is SiteCN (CNY, default) or SiteIntl (USD, English names by
+	// default; ListEnterpriseOrganizations answers 404 APIG.0101, as the
+	// operation is absent from the international SDK).
 	Site Site
 	// Seed determines every generated value (default DemoSeed when zero).
 	Seed  int64

@@ -283,6 +283,12 @@ var routes = map[string]route{
 	"POST /v2/accounts/customer-accounts/balances/batch-query":             {OpPartner, (*Simulator).handlePartner},
 }
 
+// intlAbsent lists the operations the international site does not offer:
+// ListEnterpriseOrganizations is absent from the international SDK
+// (reference §10.1, §19), so in intl mode its path answers like any
+// unpublished API (404 APIG.0101).
+var intlAbsent = map[string]bool{OpOrganizations: true}
+
 // reqCtx carries what a handler needs about one request.
 type reqCtx struct {
 	r      *http.Request
@@ -372,7 +378,7 @@ func (s *Simulator) serve(w http.ResponseWriter, r *http.Request, info *Request)
 		path = path[:len(path)-1]
 	}
 	rt, ok := routes[r.Method+" "+path]
-	if !ok {
+	if !ok || (s.cfg.Site == SiteIntl && intlAbsent[rt.op]) {
 		writeJSON(w, http.StatusNotFound, gatewayError("APIG.0101", "The API does not exist or has not been published in the environment.", reqID))
 		return
 	}

@@ -482,3 +482,22 @@ func TestAuthTokenLockoutAndPartner(t *testing.T) {
 		t.Fatalf("after the lock: %d %s", r.status, r.body)
 	}
 }
+
+// TestIntlHasNoOrganizations: the international site does not offer
+// ListEnterpriseOrganizations (absent from bssintl), so in intl mode its
+// path answers like an unpublished API; member accounts are still served.
+func TestIntlHasNoOrganizations(t *testing.T) {
+	cfg := testConfig()
+	cfg.Site = SiteIntl
+	_, c := newTestServer(t, cfg)
+	if r := c.get("/v2/enterprises/multi-accounts/enterprise-organizations", "recursive_query=1"); r.status != 404 || r.code(t) != "APIG.0101" {
+		t.Errorf("intl organizations = %d %s, want 404 APIG.0101", r.status, r.body)
+	}
+	if r := c.get("/v2/enterprises/multi-accounts/sub-customers", ""); r.status != 200 {
+		t.Errorf("intl sub-customers = %d %s, want 200", r.status, r.body)
+	}
+	_, cn := newTestServer(t, testConfig())
+	if r := cn.get("/v2/enterprises/multi-accounts/enterprise-organizations", "recursive_query=1"); r.status != 200 {
+		t.Errorf("cn organizations = %d %s, want 200", r.status, r.body)
+	}
+}

@@ -27,8 +27,13 @@ test-deps: ## Install missing test dependencies (apt packages, libchdb.so) idemp
 	scripts/test-deps.sh >/dev/null
 
 .PHONY: test
-test: ## Run every test with the race detector against real engines (installs what is missing first).
+test: lint ## Lint, run every test with the race detector against real engines (installs what is missing first), then every fuzz target briefly.
 	$(TEST_ENV) CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	$(TEST_ENV) FUZZTIME=$${FUZZTIME:-10s} scripts/fuzz.sh
+
+.PHONY: fuzz
+fuzz: ## Run every Go fuzz target for FUZZTIME each (default 1m).
+	$(TEST_ENV) FUZZTIME=$${FUZZTIME:-1m} scripts/fuzz.sh
 
 .PHONY: test-integration
 test-integration: ## Run only the ClickHouse sink and schema tests (both engines).

@@ -149,23 +149,27 @@ func (c Config) Validate() error {
 	}
 	if c.Endpoint != "" {
 		u, err := url.Parse(c.Endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("SYNCD_BSS_ENDPOINT: %q is not an absolute http(s) URL", c.Endpoint))
-		} else if u.User != nil {
+		switch {
+		case strings.Contains(c.Endpoint, "@"):
+			// Never echo what may be user:password.
+			errs = append(errs, errors.New("SYNCD_BSS_ENDPOINT: must not contain user info (want e.g. http://127.0.0.1:8080/)"))
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			errs = append(errs, fmt.Errorf("SYNCD_BSS_ENDPOINT: %q is not an absolute http(s) URL (want e.g. http://127.0.0.1:8080/)", c.Endpoint))
+		case u.User != nil:
 			errs = append(errs, errors.New("SYNCD_BSS_ENDPOINT: must not contain user info"))
 		}
 	}
 	if c.Timeout < 0 {
-		errs = append(errs, errors.New("SYNCD_BSS_TIMEOUT: must be positive"))
+		errs = append(errs, fmt.Errorf("SYNCD_BSS_TIMEOUT: %s is negative (want a duration such as 60s)", c.Timeout))
 	}
 	if c.MaxRetries < -1 {
-		errs = append(errs, errors.New("SYNCD_BSS_MAX_RETRIES: must be >= -1"))
+		errs = append(errs, fmt.Errorf("SYNCD_BSS_MAX_RETRIES: %d is out of range (want -1 to disable retries, or a positive count)", c.MaxRetries))
 	}
 	if c.RetryBaseDelay < 0 || c.RetryMaxDelay < c.RetryBaseDelay {
-		errs = append(errs, errors.New("SYNCD_BSS_RETRY_BASE_DELAY/SYNCD_BSS_RETRY_MAX_DELAY: need 0 <= base <= max"))
+		errs = append(errs, fmt.Errorf("SYNCD_BSS_RETRY_BASE_DELAY/SYNCD_BSS_RETRY_MAX_DELAY: %s/%s (want 0 <= base <= max, e.g. 500ms and 30s)", c.RetryBaseDelay, c.RetryMaxDelay))
 	}
 	if c.RateBurst < 1 {
-		errs = append(errs, errors.New("SYNCD_BSS_RATE_BURST: must be >= 1"))
+		errs = append(errs, fmt.Errorf("SYNCD_BSS_RATE_BURST: %d is out of range (want 1 or more)", c.RateBurst))
 	}
 	for op := range c.RateLimits {
 		known := false
@@ -173,7 +177,7 @@ func (c Config) Validate() error {
 			known = known || o == op
 		}
 		if !known {
-			errs = append(errs, fmt.Errorf("SYNCD_BSS_RATE_LIMITS: unknown operation %q", op))
+			errs = append(errs, fmt.Errorf("SYNCD_BSS_RATE_LIMITS: unknown operation %q (want one of %s)", op, strings.Join(Operations, ", ")))
 		}
 	}
 	return errors.Join(errs...)

@@ -424,6 +424,14 @@ func TestBadConfig(t *testing.T) {
 			t.Errorf("%+v: err = %v, want %q", tc.cfg, err, tc.want)
 		}
 	}
+	// An unparsable endpoint with user info is not echoed back.
+	if _, err := NewClient(Config{Endpoint: "https://user:pw-secret@bss example/%zz"}, testCreds); err == nil || strings.Contains(err.Error(), "pw-secret") {
+		t.Errorf("err = %v, want an error without the password", err)
+	}
+	if _, err := NewClient(Config{Endpoint: "https://u:pw@h/", MaxRetries: -3, RateBurst: -1}, testCreds); err == nil ||
+		strings.Count(err.Error(), "SYNCD_BSS_") != 3 {
+		t.Errorf("err = %v, want all three problems at once", err)
+	}
 	if _, err := NewClient(Config{}, Credentials{AK: "a", DomainID: "d"}); err == nil || !strings.Contains(err.Error(), "secret key (SK) is empty") {
 		t.Errorf("err = %v", err)
 	}
@@ -499,7 +507,10 @@ func TestCredentialsFromEnv(t *testing.T) {
 		{"both", map[string]string{EnvAK: "ak", EnvSK: "sk", EnvSK + "_FILE": skFile, EnvDomainID: "d"}, Credentials{}, "both HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SK_FILE are set"},
 		{"missing file", map[string]string{EnvAK: "ak", EnvSK + "_FILE": dir + "/nope", EnvDomainID: "d"}, Credentials{}, "HUAWEICLOUD_SDK_SK_FILE: read"},
 		{"empty file", map[string]string{EnvAK: "ak", EnvSK + "_FILE": emptyFile, EnvDomainID: "d"}, Credentials{}, "is empty"},
-		{"ak with space", map[string]string{EnvAK: "a k", EnvSK: "sk", EnvDomainID: "d"}, Credentials{}, "access key (AK) contains whitespace"},
+		{"ak with space", map[string]string{EnvAK: "a k", EnvSK: "sk", EnvDomainID: "d"}, Credentials{}, "HUAWEICLOUD_SDK_AK contains whitespace"},
+		// Malformed and unset variables are reported together.
+		{"bad ak and missing sk", map[string]string{EnvAK: "a,k", EnvDomainID: "d d"}, Credentials{}, "HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_SDK_SK_FILE) is not set\n" +
+			"HUAWEICLOUD_SDK_AK contains whitespace, ',' or '=' (want the access key exactly as issued)\nHUAWEICLOUD_SDK_DOMAIN_ID contains whitespace"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,24 +62,35 @@ const (
 // Validate reports missing or malformed credentials. Its messages name the
 // field, never the value.
 func (c Credentials) Validate() error {
+	return errors.Join(c.check([4]string{"access key (AK)", "secret key (SK)", "domain (account) ID", "security token"}, true)...)
+}
+
+// check validates c, naming each field as names (AK, SK, domain ID,
+// security token) says. Emptiness is checked only when required is set
+// (CredentialsFromEnv reports unset variables itself).
+func (c Credentials) check(names [4]string, required bool) []error {
 	var errs []error
 	if c.AK == "" {
-		errs = append(errs, errors.New("access key (AK) is empty"))
+		if required {
+			errs = append(errs, fmt.Errorf("%s is empty", names[0]))
+		}
 	} else if strings.ContainsAny(string(c.AK), " \t\r\n,=") {
-		errs = append(errs, errors.New("access key (AK) contains whitespace, ',' or '='"))
+		errs = append(errs, fmt.Errorf("%s contains whitespace, ',' or '=' (want the access key exactly as issued)", names[0]))
 	}
-	if c.SK == "" {
-		errs = append(errs, errors.New("secret key (SK) is empty"))
+	if c.SK == "" && required {
+		errs = append(errs, fmt.Errorf("%s is empty", names[1]))
 	}
 	if c.DomainID == "" {
-		errs = append(errs, errors.New("domain (account) ID is empty"))
+		if required {
+			errs = append(errs, fmt.Errorf("%s is empty", names[2]))
+		}
 	} else if strings.ContainsAny(c.DomainID, " \t\r\n") {
-		errs = append(errs, errors.New("domain (account) ID contains whitespace"))
+		errs = append(errs, fmt.Errorf("%s contains whitespace (want the account (domain) ID as shown in My Credentials)", names[2]))
 	}
 	if strings.ContainsAny(string(c.SecurityToken), "\r\n") {
-		errs = append(errs, errors.New("security token contains a line break"))
+		errs = append(errs, fmt.Errorf("%s contains a line break (want the token on one line)", names[3]))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // CredentialsFromEnv reads credentials through lookup (os.LookupEnv in
@@ -127,10 +138,9 @@ func CredentialsFromEnv(lookup func(string) (string, bool)) (Credentials, error)
 		DomainID:      get(EnvDomainID, true),
 		SecurityToken: Secret(get(EnvSecurityToken, false)),
 	}
+	// Malformed values are reported with the unset ones, all at once.
+	errs = append(errs, c.check([4]string{EnvAK, EnvSK, EnvDomainID, EnvSecurityToken}, false)...)
 	if err := errors.Join(errs...); err != nil {
-		return Credentials{}, fmt.Errorf("bss credentials: %w", err)
-	}
-	if err := c.Validate(); err != nil {
 		return Credentials{}, fmt.Errorf("bss credentials: %w", err)
 	}
 	return c, nil

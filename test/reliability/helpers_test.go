@@ -23,9 +23,9 @@ import (
 // 2024-03 and 2024-04 are closed.
 var fixedNow = time.Date(2024, 5, 15, 4, 0, 0, 0, time.UTC)
 
-// testScale is a small tenant: a master and two members, about 1,500
-// itemised records per account and month, three months.
-var testScale = bsssim.Scale{Members: 2, RecordsPerMonth: 1500, Months: 3}
+// testScale is a small tenant: a master and two members, about 800
+// itemised records per account and month (~2,400 a month), three months.
+var testScale = bsssim.Scale{Members: 2, RecordsPerMonth: 800, Months: 3}
 
 // newSim starts a simulator on loopback with cfg; a zero Now becomes
 // fixedNow and a zero Scale testScale.

@@ -189,6 +189,16 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 		if err := s.WriteBalances(ctx, bals); err != nil {
 			t.Fatalf("write balances: %v", err)
 		}
+		// A retried insert of the last observation: queries must not count it twice. Merges
+		// are stopped so the duplicate stays until the checks ran (testSnapshotRetry).
+		for _, table := range []string{"balances", "resource_packages"} {
+			if err := s.Exec(ctx, "SYSTEM STOP MERGES "+s.Database()+"."+table); err != nil {
+				t.Fatalf("stop merges: %v", err)
+			}
+		}
+		if err := s.WriteBalances(ctx, bals[len(bals)-3:]); err != nil {
+			t.Fatalf("write balances again: %v", err)
+		}
 
 		// Resource packages: daily snapshots for 30 days.
 		type pkg struct {
@@ -217,6 +227,9 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 		}
 		if err := s.WriteResourcePackages(ctx, snaps); err != nil {
 			t.Fatalf("write resource packages: %v", err)
+		}
+		if err := s.WriteResourcePackages(ctx, snaps[len(snaps)-len(pkgs):]); err != nil {
+			t.Fatalf("write resource packages again: %v", err)
 		}
 
 		// Sync runs: hourly bills runs over the last 2 days, one failure and one skipped.

@@ -110,6 +110,7 @@ func TestEngines(t *testing.T) {
 	t.Run("org_subtree", func(t *testing.T) { testOrgSubtreeFilter(t, sinks) })
 	t.Run("month_buckets", func(t *testing.T) { testBillingMonthBuckets(t, sinks) })
 	t.Run("focus", func(t *testing.T) { testFocus(t, sinks) })
+	t.Run("snapshot_retry", func(t *testing.T) { testSnapshotRetry(t, sinks) })
 }
 
 // testPanelQueries runs every ClickHouse query of every dashboard, expanded as Grafana
@@ -243,21 +244,7 @@ func resolveVariables(t *testing.T, ctx context.Context, s *sink.Sink, d dashboa
 // below the unit.
 func testOrgSubtreeFilter(t *testing.T, sinks map[string]*sink.Sink) {
 	ctx := context.Background()
-	var explorer dashboard
-	for _, d := range loadDashboards(t) {
-		if d.UID == "syncd-cost-explorer" {
-			explorer = d
-		}
-	}
-	var sqlText string
-	for _, q := range clickHouseQueries(explorer) {
-		if q.panel != nil && q.panel.Title == "By account" {
-			sqlText = q.sql
-		}
-	}
-	if sqlText == "" {
-		t.Fatal("no By account panel")
-	}
+	explorer, sqlText := panelSQL(t, "syncd-cost-explorer", "By account")
 	for _, engine := range sinktest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			s := sinks[engine]
@@ -299,18 +286,7 @@ func testOrgSubtreeFilter(t *testing.T, sinks map[string]*sink.Sink) {
 // month, and the month sums equal the stored per-month totals exactly.
 func testBillingMonthBuckets(t *testing.T, sinks map[string]*sink.Sink) {
 	ctx := context.Background()
-	var overview dashboard
-	for _, d := range loadDashboards(t) {
-		if d.UID == "syncd-cost-overview" {
-			overview = d
-		}
-	}
-	var trend string
-	for _, q := range clickHouseQueries(overview) {
-		if q.panel != nil && q.panel.Title == "Last 12 billing months" {
-			trend = q.sql
-		}
-	}
+	overview, trend := panelSQL(t, "syncd-cost-overview", "Last 12 billing months")
 	for _, engine := range sinktest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			s := sinks[engine]
@@ -339,5 +315,88 @@ func testBillingMonthBuckets(t *testing.T, sinks map[string]*sink.Sink) {
 				t.Error("trend re-derives months from bill_date instead of using bill_cycle")
 			}
 		})
+	}
+}
+
+// panelSQL returns the dashboard with uid and the SQL of its panel titled title.
+func panelSQL(t *testing.T, uid, title string) (dashboard, string) {
+	t.Helper()
+	for _, d := range loadDashboards(t) {
+		if d.UID != uid {
+			continue
+		}
+		for _, q := range clickHouseQueries(d) {
+			if q.panel != nil && q.panel.Title == title {
+				return d, q.sql
+			}
+		}
+	}
+	t.Fatalf("no panel %q in dashboard %s", title, uid)
+	return dashboard{}, ""
+}
+
+// testSnapshotRetry checks exact snapshot values on panels over raw snapshot history and the
+// latest views. The fixture writes the last balance and package observations twice (a retried
+// insert), which must not double the values before ClickHouse merges the duplicates away.
+func testSnapshotRetry(t *testing.T, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	at := testTo.Format(time.DateTime)
+	// The duplicates are there (merges are stopped): 3 balance accounts and 2 package items
+	// of acme, each written twice.
+	for _, engine := range sinktest.Engines {
+		s := sinks[engine]
+		for table, want := range map[string]string{"balances": "6", "resource_packages": "4"} {
+			res, err := s.Query(ctx, "SELECT count() AS n FROM "+s.Database()+"."+table+" WHERE scope = 'acme' AND observed_at = toDateTime('"+at+"', 'UTC')")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Value(0, "n"); got != want {
+				t.Fatalf("%s: %s rows of the retried observation = %s, want %s", engine, table, got, want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		uid, title string
+		match      map[string]string // column -> value selecting the row
+		col, want  string
+	}{
+		// cash: 20,000.00 - 120 observations * 90.00.
+		{"syncd-balances-runway", "Balance history by account type", map[string]string{"time": at, "account": "acme cash"}, "balance", "9200"},
+		{"syncd-balances-runway", "Balance history by account type", map[string]string{"time": at, "account": "globex credit"}, "balance", "5000"},
+		// cash 9,200 + credit 5,000 in each of the two CNY scopes.
+		{"syncd-balances-runway", "Available balance", nil, "available", "28400"},
+		// 1,024.00 - 30 days * 30.00 in each of the three scopes.
+		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "OBS storage package 1 TB / storage (GB)"}, "remaining", "372"},
+		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "CDN traffic package 500 GB / traffic (GB)"}, "remaining", "60"},
+	} {
+		d, sqlText := panelSQL(t, tc.uid, tc.title)
+		for _, engine := range sinktest.Engines {
+			s := sinks[engine]
+			vars := resolveVariables(t, ctx, s, d, true)
+			if _, ok := vars["currency"]; ok {
+				vars["currency"] = Variable{Values: []string{"CNY"}}
+			}
+			sql, err := Expand(Query{SQL: sqlText, From: testFrom, To: testTo, Interval: time.Hour, Variables: vars})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Query(ctx, sql)
+			if err != nil {
+				t.Fatalf("%s %s: %v\n%s", engine, tc.title, err, sql)
+			}
+			var got []string
+		rows:
+			for i := range res.Rows {
+				for c, v := range tc.match {
+					if res.Value(i, c) != v {
+						continue rows
+					}
+				}
+				got = append(got, res.Value(i, tc.col))
+			}
+			if len(got) != 1 || got[0] != tc.want {
+				t.Errorf("%s %s %v: %s = %v, want exactly [%s]", engine, tc.title, tc.match, tc.col, got, tc.want)
+			}
+		}
 	}
 }

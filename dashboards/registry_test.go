@@ -39,6 +39,12 @@ func registryMetrics(t *testing.T) []string {
 		names = append(names, m[1])
 	}
 	slices.Sort(names)
+	for i := 1; i < len(names); i++ {
+		if names[i] == names[i-1] {
+			// cmd/syncd's registry would refuse the second collector.
+			t.Errorf("metric %s is defined by two collectors", names[i])
+		}
+	}
 	return slices.Compact(names)
 }
 

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,23 +42,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		}
 		return def
 	}
+	// Bad numeric environment values are reported, all at once, rather
+	// than silently replaced by the default.
+	var envErrs []error
+	envInt64 := func(name string, def int64) int64 {
+		return envParse(getenv, name, def, func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "an integer", &envErrs)
+	}
+	envFloat := func(name string) float64 {
+		return envParse(getenv, name, 0, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }, "a number", &envErrs)
+	}
+	envDuration := func(name string) time.Duration {
+		return envParse(getenv, name, 0, time.ParseDuration, "a duration such as 50ms", &envErrs)
+	}
 	addr := fs.String("addr", env("BSS_SIM_ADDR", "127.0.0.1:8089"), "listen address, loopback only (BSS_SIM_ADDR)")
 	ak := fs.String("ak", env("BSS_SIM_AK", bsssim.DemoAK), "master access key (BSS_SIM_AK)")
 	sk := fs.String("sk", env("BSS_SIM_SK", bsssim.DemoSK), "master secret key (BSS_SIM_SK)")
 	domain := fs.String("domain-id", env("BSS_SIM_DOMAIN_ID", bsssim.DemoDomainID), "master account ID (BSS_SIM_DOMAIN_ID)")
 	site := fs.String("site", env("BSS_SIM_SITE", "cn"), "cn (CNY) or intl (USD) (BSS_SIM_SITE)")
-	seed := fs.Int64("seed", envInt64(getenv, "BSS_SIM_SEED", bsssim.DemoSeed), "tenant seed (BSS_SIM_SEED)")
-	members := fs.Int("members", int(envInt64(getenv, "BSS_SIM_MEMBERS", 4)), "member accounts (BSS_SIM_MEMBERS; -1 = none)")
-	months := fs.Int("months", int(envInt64(getenv, "BSS_SIM_MONTHS", 3)), "months of history, max 36 (BSS_SIM_MONTHS)")
-	records := fs.Int("records", int(envInt64(getenv, "BSS_SIM_RECORDS", 500)), "itemised records per account and month (BSS_SIM_RECORDS)")
-	resources := fs.Int("resources", int(envInt64(getenv, "BSS_SIM_RESOURCES", 40)), "resources per account (BSS_SIM_RESOURCES)")
+	seed := fs.Int64("seed", envInt64("BSS_SIM_SEED", bsssim.DemoSeed), "tenant seed (BSS_SIM_SEED)")
+	members := fs.Int("members", int(envInt64("BSS_SIM_MEMBERS", 4)), "member accounts (BSS_SIM_MEMBERS; -1 = none)")
+	months := fs.Int("months", int(envInt64("BSS_SIM_MONTHS", 3)), "months of history, max 36 (BSS_SIM_MONTHS)")
+	records := fs.Int("records", int(envInt64("BSS_SIM_RECORDS", 500)), "itemised records per account and month (BSS_SIM_RECORDS)")
+	resources := fs.Int("resources", int(envInt64("BSS_SIM_RESOURCES", 40)), "resources per account (BSS_SIM_RESOURCES)")
 	quotas := fs.String("quotas", env("BSS_SIM_QUOTAS", "documented"), "documented | off | Op=rate,... (BSS_SIM_QUOTAS)")
-	f5xx := fs.Float64("fault-5xx", envFloat(getenv, "BSS_SIM_FAULT_5XX"), "share of 500 CBC.0999 answers (BSS_SIM_FAULT_5XX)")
-	fgw := fs.Float64("fault-gateway", envFloat(getenv, "BSS_SIM_FAULT_GATEWAY"), "share of 502/504 answers (BSS_SIM_FAULT_GATEWAY)")
-	f429 := fs.Float64("fault-429", envFloat(getenv, "BSS_SIM_FAULT_429"), "share of random 429 answers (BSS_SIM_FAULT_429)")
-	freset := fs.Float64("fault-reset", envFloat(getenv, "BSS_SIM_FAULT_RESET"), "share of connection resets (BSS_SIM_FAULT_RESET)")
-	ftrunc := fs.Float64("fault-truncate", envFloat(getenv, "BSS_SIM_FAULT_TRUNCATE"), "share of truncated bodies (BSS_SIM_FAULT_TRUNCATE)")
-	latency := fs.Duration("latency", envDuration(getenv, "BSS_SIM_LATENCY"), "added latency per request (BSS_SIM_LATENCY)")
+	f5xx := fs.Float64("fault-5xx", envFloat("BSS_SIM_FAULT_5XX"), "share of 500 CBC.0999 answers (BSS_SIM_FAULT_5XX)")
+	fgw := fs.Float64("fault-gateway", envFloat("BSS_SIM_FAULT_GATEWAY"), "share of 502/504 answers (BSS_SIM_FAULT_GATEWAY)")
+	f429 := fs.Float64("fault-429", envFloat("BSS_SIM_FAULT_429"), "share of random 429 answers (BSS_SIM_FAULT_429)")
+	freset := fs.Float64("fault-reset", envFloat("BSS_SIM_FAULT_RESET"), "share of connection resets (BSS_SIM_FAULT_RESET)")
+	ftrunc := fs.Float64("fault-truncate", envFloat("BSS_SIM_FAULT_TRUNCATE"), "share of truncated bodies (BSS_SIM_FAULT_TRUNCATE)")
+	latency := fs.Duration("latency", envDuration("BSS_SIM_LATENCY"), "added latency per request (BSS_SIM_LATENCY)")
+	if err := errors.Join(envErrs...); err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,11 +91,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		cfg.Quotas = bsssim.DocumentedQuotas()
 		for _, kv := range strings.Split(*quotas, ",") {
 			op, v, ok := strings.Cut(kv, "=")
+			op = strings.TrimSpace(op)
 			rate, err := strconv.ParseFloat(v, 64)
-			if !ok || err != nil {
-				return fmt.Errorf("parse -quotas %q: want Op=rate", kv)
+			if _, known := cfg.Quotas[op]; !ok || err != nil || !known {
+				return fmt.Errorf("parse -quotas %q: want Op=rate with Op an operation name such as %s", kv, bsssim.OpResourceRecords)
 			}
-			cfg.Quotas[strings.TrimSpace(op)] = rate
+			cfg.Quotas[op] = rate
 		}
 	}
 	if cfg.Site != bsssim.SiteCN && cfg.Site != bsssim.SiteIntl {
@@ -136,19 +153,18 @@ func printSummary(out io.Writer, sim *bsssim.Simulator, url string) {
 	}
 }
 
-func envInt64(getenv func(string) string, name string, def int64) int64 {
-	if v, err := strconv.ParseInt(getenv(name), 10, 64); err == nil {
-		return v
+// envParse parses the variable name with parse, or returns def when it is
+// unset; a bad value is appended to errs, naming the variable and what
+// is expected.
+func envParse[T any](getenv func(string) string, name string, def T, parse func(string) (T, error), want string, errs *[]error) T {
+	raw := getenv(name)
+	if raw == "" {
+		return def
 	}
-	return def
-}
-
-func envFloat(getenv func(string) string, name string) float64 {
-	v, _ := strconv.ParseFloat(getenv(name), 64)
-	return v
-}
-
-func envDuration(getenv func(string) string, name string) time.Duration {
-	v, _ := time.ParseDuration(getenv(name))
+	v, err := parse(raw)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("%s: %q is not %s", name, raw, want))
+		return def
+	}
 	return v
 }

@@ -70,3 +70,19 @@ func TestRunRejectsNonLoopback(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestRunRejectsBadEnv: bad numeric environment values are errors naming
+// each variable, all at once, not silently the defaults.
+func TestRunRejectsBadEnv(t *testing.T) {
+	env := map[string]string{"BSS_SIM_SEED": "abc", "BSS_SIM_FAULT_5XX": "ten%", "BSS_SIM_LATENCY": "slow"}
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &bytes.Buffer{}, nil)
+	for _, want := range []string{`BSS_SIM_SEED: "abc" is not an integer`, `BSS_SIM_FAULT_5XX: "ten%" is not a number`, `BSS_SIM_LATENCY: "slow" is not a duration`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to contain %q", err, want)
+		}
+	}
+	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-quotas", "NoSuchOp=3"}, func(string) string { return "" }, &bytes.Buffer{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "NoSuchOp=3") {
+		t.Errorf("unknown quota operation: err = %v", err)
+	}
+}

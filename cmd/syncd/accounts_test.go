@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
 	"github.com/syncd-io/syncd/internal/jobs"
@@ -104,7 +106,53 @@ func TestTooManyMembersFallsBack(t *testing.T) {
 	if r[0] != fmt.Sprint(truth.Records) || !mustDec(t, r[1]).Equal(truth.Amount) {
 		t.Errorf("%s: %s records, amount %s; want %d, %s", cur, r[0], r[1], truth.Records, truth.Amount)
 	}
+	wantConsume := decimal.Zero
+	for _, ms := range truth.MonthlySums {
+		wantConsume = wantConsume.Add(ms.ConsumeAmount)
+	}
+	sr := query(t, p.Sink, fmt.Sprintf(`SELECT count(), toString(sum(consume_amount)) FROM DB.bill_summaries WHERE bill_cycle = toDate('%s-01')`, cur))[0]
+	if sr[0] != fmt.Sprint(len(truth.MonthlySums)) || !mustDec(t, sr[1]).Equal(wantConsume) {
+		t.Errorf("%s: %s bill summaries, consume %s; want %d, %s", cur, sr[0], sr[1], len(truth.MonthlySums), wantConsume)
+	}
 	if !strings.Contains(logs.String(), "CBC.18000048") {
 		t.Errorf("method=all was not refused, so the fallback was not exercised; logs:\n%s", logs.String())
+	}
+}
+
+// TestInternationalSite syncs an account on the international site, where
+// the org-tree API does not exist: every job succeeds, bills are in USD
+// and match the simulator's truth, members are stored, and no org-tree
+// request is sent.
+func TestInternationalSite(t *testing.T) {
+	sim := bsssim.New(bsssim.Config{Site: bsssim.SiteIntl, Now: func() time.Time { return e2eNow }, Scale: bsssim.Scale{Months: 1, RecordsPerMonth: 500}})
+	e := newE2E(t, sink.EngineServer)
+	e.cfg.BSS.Endpoint = newSimServer(t, sim)
+	e.cfg.BSS.Site = bss.SiteInternational
+	var logs syncBuffer
+	p := &Program{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return e2eNow }}
+	ctx := context.Background()
+	if err := p.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cur := bss.MonthOf(e2eNow)
+	names, _ := ParseJobs("")
+	if err := p.Sync(ctx, names, jobs.Window{From: cur, To: cur}, nil); err != nil {
+		t.Fatalf("sync on the intl site: %v\n%s", err, logs.String())
+	}
+	truth := sim.Truth("", cur.String())
+	r := query(t, p.Sink, fmt.Sprintf(`SELECT count(), toString(sum(amount)), arrayStringConcat(groupUniqArray(currency), ',') FROM DB.cost_records WHERE bill_cycle = toDate('%s-01')`, cur))[0]
+	if r[0] != fmt.Sprint(truth.Records) || !mustDec(t, r[1]).Equal(truth.Amount) || r[2] != "USD" {
+		t.Errorf("intl %s: %v; want %d records, amount %s, USD only", cur, r, truth.Records, truth.Amount)
+	}
+	org := query(t, p.Sink, `SELECT (SELECT count() FROM DB.org_units), (SELECT count() FROM DB.accounts)`)[0]
+	if org[0] != "0" || org[1] != fmt.Sprint(len(sim.Accounts())-1) {
+		t.Errorf("intl org_units, accounts = %v; want 0 and the %d members", org, len(sim.Accounts())-1)
+	}
+	if n := sim.RequestCount(bsssim.OpOrganizations); n != 0 {
+		t.Errorf("%d org-tree requests on the intl site, want 0", n)
+	}
+	if !strings.Contains(logs.String(), "organisation tree not offered") {
+		t.Errorf("no log line about the missing org tree:\n%s", logs.String())
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -107,11 +105,22 @@ func cmdRun(ctx context.Context, args []string, lookup envconfig.Lookuper, stder
 	return serve(ctx, p)
 }
 
+// closeLogged closes p for a one-shot command; a failure to close (e.g.
+// flushing the embedded engine) is logged, since the command's own result
+// is already decided.
+func closeLogged(p *Program) {
+	if err := p.Close(); err != nil {
+		p.Logger.Error("close", "err", err)
+	}
+}
+
 // serve runs p until ctx is cancelled (SIGTERM/SIGINT), then closes it.
 func serve(ctx context.Context, p *Program) int {
 	if err := p.Run(ctx); err != nil {
 		p.Logger.Error("start failed", "err", err)
-		_ = p.Close()
+		if cerr := p.Close(); cerr != nil {
+			p.Logger.Error("close after failed start", "err", cerr)
+		}
 		return exitFailed
 	}
 	<-ctx.Done()
@@ -146,19 +155,12 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		return exitUsage
 	}
 	p := &Program{Config: cfg, Logger: logger}
-	defer p.Close()
+	defer closeLogged(p)
 	if err := p.Open(ctx); err != nil {
 		logger.Error("open", "err", err)
 		return exitFailed
 	}
-	var (
-		progress func(jobs.Progress)
-		finish   = func() {}
-	)
-	if isTerminal(stderr) {
-		pd := newProgressDisplay(stderr, time.Now)
-		progress, finish = pd.update, pd.finish
-	}
+	progress, finish := terminalProgress(stderr)
 	err = p.Sync(ctx, names, w, progress)
 	finish()
 	if err != nil {
@@ -167,6 +169,17 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	}
 	fmt.Fprintf(stdout, "sync complete: %s\n", strings.Join(names, ", "))
 	return exitOK
+}
+
+// terminalProgress returns the progress callback of a long sync and the
+// function that ends its display: a live line on a terminal, nothing
+// otherwise (logs are enough there).
+func terminalProgress(stderr io.Writer) (func(jobs.Progress), func()) {
+	if !isTerminal(stderr) {
+		return nil, func() {}
+	}
+	pd := newProgressDisplay(stderr, time.Now)
+	return pd.update, pd.finish
 }
 
 // parseWindow parses --from/--to. --from alone syncs from that month up to
@@ -200,7 +213,7 @@ func cmdMigrate(ctx context.Context, args []string, lookup envconfig.Lookuper, s
 		return exitUsage
 	}
 	p := &Program{Config: cfg, Logger: logger}
-	defer p.Close()
+	defer closeLogged(p)
 	if err := p.Open(ctx); err != nil { // Open pings and migrates
 		logger.Error("migrate", "err", err)
 		return exitFailed
@@ -219,9 +232,11 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 	}
 	fmt.Fprintln(stdout, "configuration: ok")
 	p := &Program{Config: cfg, Logger: logger}
-	defer p.Close()
+	defer closeLogged(p)
 	if err := p.Open(ctx); err != nil {
-		fmt.Fprintf(stdout, "clickhouse: FAILED: %v\n", err)
+		// Open builds the BSS clients, then opens, pings and migrates
+		// ClickHouse; its error says which failed.
+		fmt.Fprintf(stdout, "open: FAILED: %v\n", err)
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "clickhouse: ok (%s, database %s)\n", p.Sink.Engine(), p.Sink.Database())
@@ -257,17 +272,14 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	if !ok {
 		return exitUsage
 	}
-	sim := bsssim.New(bsssim.Config{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	sim, err := bsssim.NewServer(bsssim.Config{})
 	if err != nil {
-		logger.Error("demo: listen for the simulator", "err", err)
+		logger.Error("demo: start the simulator", "err", err)
 		return exitFailed
 	}
-	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = simSrv.Serve(ln) }()
-	defer simSrv.Close()
+	defer sim.Close()
 
-	cfg.BSS.Endpoint = "http://" + ln.Addr().String() + "/"
+	cfg.BSS.Endpoint = sim.URL + "/"
 	cfg.Sink.DSN = ""
 	if v, ok := lookup.Lookup("SYNCD_DATA_DIR"); !ok || v == "" {
 		dir, err := os.MkdirTemp("", "syncd-demo-")
@@ -287,7 +299,7 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		cfg.BSS.Endpoint, len(sim.Months()), cfg.Sink.DataDir)
 
 	p := &Program{Config: cfg, Logger: logger}
-	defer p.Close()
+	defer closeLogged(p)
 	if err := p.Open(ctx); err != nil {
 		logger.Error("demo: open", "err", err)
 		return exitFailed
@@ -297,14 +309,7 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		logger.Error("demo", "err", err)
 		return exitFailed
 	}
-	var (
-		progress func(jobs.Progress)
-		finish   = func() {}
-	)
-	if isTerminal(stderr) {
-		pd := newProgressDisplay(stderr, time.Now)
-		progress, finish = pd.update, pd.finish
-	}
+	progress, finish := terminalProgress(stderr)
 	start := time.Now()
 	syncErr := p.Sync(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
 	finish()

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs"
 	"github.com/syncd-io/syncd/internal/sink"
 	"github.com/syncd-io/syncd/internal/sink/sinktest"
 )
@@ -146,6 +148,52 @@ func TestDemoOnce(t *testing.T) {
 	for _, want := range []string{"cost_records", "bill_summaries", "balances", "resource_packages", "org_units", "accounts", "sync_runs", "success"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "failure") {
+		t.Errorf("demo summary shows failed runs:\n%s", out)
+	}
+	// The demo tenant is deterministic: the same simulator, built here,
+	// gives the exact rows and amount the summary must print per month.
+	truthSim := bsssim.New(bsssim.Config{})
+	section := out[strings.Index(out, "cost_records"):]
+	section = section[:strings.Index(section, "bill_summaries")]
+	for _, cycle := range truthSim.Months() {
+		truth := truthSim.Truth("", cycle)
+		var fields []string
+		for _, line := range strings.Split(section, "\n") {
+			if f := strings.Fields(line); len(f) == 4 && f[0] == cycle+"-01" {
+				fields = f
+			}
+		}
+		if fields == nil {
+			t.Errorf("demo summary has no cost_records line for %s:\n%s", cycle, section)
+			continue
+		}
+		amount, err := decimal.NewFromString(fields[2])
+		if fields[1] != fmt.Sprint(truth.Records) || err != nil || !amount.Equal(truth.Amount) || fields[3] != truthSim.Currency() {
+			t.Errorf("demo %s: %v, want %d rows, amount %s %s", cycle, fields, truth.Records, truth.Amount, truthSim.Currency())
+		}
+	}
+}
+
+// TestLoggerAddsRunID: lines logged with a run's context (as the bss client
+// logs retries and fan-out) carry its run_id; a per-run logger that already
+// has one does not get a second.
+func TestLoggerAddsRunID(t *testing.T) {
+	var buf bytes.Buffer
+	logger := newLogger(&buf, "json", "info")
+	ctx := jobs.WithRunID(context.Background(), "0123456789abcdef")
+	logger.With("scope", "acme").InfoContext(ctx, "from the client")
+	logger.With("run_id", "0123456789abcdef").InfoContext(ctx, "from a run")
+	logger.Info("no run")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3:\n%s", len(lines), buf.String())
+	}
+	for i, want := range []int{1, 1, 0} {
+		if got := strings.Count(lines[i], `"run_id":"0123456789abcdef"`); got != want {
+			t.Errorf("line %d has run_id %d times, want %d: %s", i, got, want, lines[i])
 		}
 	}
 }

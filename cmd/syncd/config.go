@@ -23,6 +23,8 @@ import (
 // and program tags are composed under SYNCD_. Accounts are not tags: their
 // variable names depend on SYNCD_ACCOUNTS (see loadAccounts).
 type Config struct {
+	// BSS, Sink, Jobs and App are the packages' own configurations;
+	// Accounts are read by loadAccounts.
 	BSS      bss.Config
 	Sink     sink.Config
 	Jobs     jobs.Config     `env:", prefix=SYNCD_"`

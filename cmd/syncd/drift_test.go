@@ -13,23 +13,35 @@ import (
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
+// openOneMonth opens the daemon on the server engine against a simulator
+// with one month of bills and no members (method=oneself), for the tests
+// of failing months.
+func openOneMonth(t *testing.T) (*e2e, *bsssim.Simulator, *Program) {
+	t.Helper()
+	sim := bsssim.New(bsssim.Config{Now: func() time.Time { return e2eNow }, Scale: bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}})
+	e := newE2E(t, sink.EngineServer)
+	e.sim = sim
+	e.cfg.BSS.Endpoint = newSimServer(t, sim)
+	e.cfg.Accounts[0].Members = string(jobs.MembersNone)
+	p := &Program{Config: e.cfg, Logger: discardLogger(), Now: func() time.Time { return e2eNow }}
+	if err := p.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return e, sim, p
+}
+
 // TestBillsDriftKeepsMonth: a month whose total_count never settles is
 // retried a bounded number of times, then the stored month is kept, the run
 // fails, the unstable gauge counts it and sync_runs records the failure.
 // When the month settles again the next run replaces it.
 func TestBillsDriftKeepsMonth(t *testing.T) {
-	sim := bsssim.New(bsssim.Config{Now: func() time.Time { return e2eNow }, Scale: bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}})
-	e := newE2E(t, sink.EngineServer)
-	e.sim = sim
-	srv := newSimServer(t, sim)
-	e.cfg.BSS.Endpoint = srv
-	e.cfg.Accounts[0].Members = string(jobs.MembersNone)
-	p := &Program{Config: e.cfg, Logger: discardLogger(), Now: func() time.Time { return e2eNow }}
+	e, sim, p := openOneMonth(t)
 	ctx := context.Background()
-	if err := p.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	cycle := bss.MonthOf(e2eNow).String()
 	w := jobs.Window{From: bss.MonthOf(e2eNow), To: bss.MonthOf(e2eNow)}
 	if err := p.Sync(ctx, []string{jobs.JobBills}, w, nil); err != nil {
@@ -82,16 +94,8 @@ func newSimServer(t *testing.T, sim *bsssim.Simulator) string {
 // TestInterruptedMonthKept cancels a bills run in the middle of a month (as
 // SIGTERM does) and checks that the stored month is exactly as before.
 func TestInterruptedMonthKept(t *testing.T) {
-	sim := bsssim.New(bsssim.Config{Now: func() time.Time { return e2eNow }, Scale: bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}})
-	e := newE2E(t, sink.EngineServer)
-	e.cfg.BSS.Endpoint = newSimServer(t, sim)
-	e.cfg.Accounts[0].Members = string(jobs.MembersNone)
-	p := &Program{Config: e.cfg, Logger: discardLogger(), Now: func() time.Time { return e2eNow }}
+	e, sim, p := openOneMonth(t)
 	ctx := context.Background()
-	if err := p.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	cur := bss.MonthOf(e2eNow)
 	w := jobs.Window{From: cur, To: cur}
 	if err := p.Sync(ctx, []string{jobs.JobBills}, w, nil); err != nil {
@@ -118,6 +122,5 @@ func TestInterruptedMonthKept(t *testing.T) {
 	if err := p.Sync(ctx, []string{jobs.JobBills}, w, nil); err != nil {
 		t.Fatalf("the next run: %v", err)
 	}
-	e.sim = sim
 	e.checkBills(p.Sink)
 }

@@ -25,6 +25,8 @@ import (
 	_ "time/tzdata" // cron specs use CRON_TZ=Asia/Shanghai; scratch images have no zoneinfo
 
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/syncd-io/syncd/internal/jobs"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -45,8 +47,39 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: l}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(runIDHandler{h})
+}
+
+// runIDHandler adds the run_id of the record's context, when it has one
+// and the record does not already carry it, so that lines the bss client
+// logs during a run (retries, member fan-out) can be told apart by run.
+type runIDHandler struct{ slog.Handler }
+
+// Handle adds run_id from ctx and passes the record on.
+func (h runIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id, ok := jobs.RunIDFrom(ctx); ok {
+		r = r.Clone()
+		r.AddAttrs(slog.String("run_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs keeps the wrapper around the narrowed handler.
+func (h runIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	for _, a := range as {
+		if a.Key == "run_id" {
+			// Already tagged (a per-run logger): no second run_id.
+			return h.Handler.WithAttrs(as)
+		}
+	}
+	return runIDHandler{h.Handler.WithAttrs(as)}
+}
+
+// WithGroup keeps the wrapper around the grouped handler.
+func (h runIDHandler) WithGroup(name string) slog.Handler {
+	return runIDHandler{h.Handler.WithGroup(name)}
 }

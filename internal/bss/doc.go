@@ -20,7 +20,8 @@
 // the two apart. Errors are *Error (any error answer), *RateLimitError
 // (throttling, unwraps to *Error), *DecodeError (a body that does not
 // decode; names operation, field with array index, byte offset and paging
-// offset) and *DriftError (total_count moved while paging).
+// offset), *DriftError (total_count moved while paging) and
+// *UnsupportedError (an operation the site does not offer).
 //
 // Decoding. Money and quantities are exact decimal.Decimal values; a JSON
 // number, a numeric string and exponent form are all accepted, anything else
@@ -40,5 +41,11 @@
 // total_count rows; otherwise it ends with a *DriftError and the caller
 // should re-read the whole set. ResourceRecords and MonthlySums with method
 // "all" fall back to querying the master and each member one by one when
-// the service answers CBC.18000048.
+// the service answers CBC.18000048; callers need no fallback of their own.
+//
+// Sites. Both sites share paths and field names; the client normalises the
+// currency (a response without one gets the site's). Organizations
+// (ListEnterpriseOrganizations) exists on the China site only: on the
+// international site it returns an *UnsupportedError (matching
+// errors.ErrUnsupported) without sending a request.
 package bss

@@ -154,17 +154,11 @@ func (c *Client) MonthlySums(ctx context.Context, opts MonthlySumOptions) iter.S
 			return rows, resp, err
 		})
 	}
-	return func(yield func(MonthlySum, error) bool) {
-		if err := o.validate(); err != nil {
-			yield(MonthlySum{}, fmt.Errorf("bss %s: %w", OpMonthlySum, err))
-			return
-		}
-		fanOut(ctx, c, o.Method, one, func(m Method, sub string) MonthlySumOptions {
-			p := o
-			p.Method, p.SubCustomerID = m, sub
-			return p
-		}, o, yield)
-	}
+	return fanOut(ctx, c, OpMonthlySum, o.validate(), o, o.Method, one, func(m Method, sub string) MonthlySumOptions {
+		p := o
+		p.Method, p.SubCustomerID = m, sub
+		return p
+	})
 }
 
 // ---- ShowCustomerAccountBalances ----

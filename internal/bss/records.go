@@ -274,24 +274,33 @@ func (c *Client) ResourceRecords(ctx context.Context, opts ResourceRecordOptions
 			return c.ListResourceRecords(ctx, o, ListOptions{Offset: off, Limit: maxLimit})
 		})
 	}
-	return func(yield func(ResourceRecord, error) bool) {
-		if err := o.validate(); err != nil {
-			yield(ResourceRecord{}, fmt.Errorf("bss %s: %w", OpResourceRecords, err))
+	return fanOut(ctx, c, OpResourceRecords, o.validate(), o, o.Method, one, func(m Method, sub string) ResourceRecordOptions {
+		p := o
+		p.Method, p.SubCustomerID = m, sub
+		return p
+	})
+}
+
+// fanOut returns the iterator of a bills listing (resource records or
+// monthly sums): invalid, if not nil, is its only (wrapped) error.
+// Otherwise it runs one(opts), whose method is m; when m is all (or unset)
+// and the service refuses that with CBC.18000048 before any record, it
+// runs one(with(oneself, "")) and then one(with(sub_customer, id)) for
+// every member instead.
+func fanOut[T, O any](ctx context.Context, c *Client, op string, invalid error, opts O, m Method,
+	one func(context.Context, O) iter.Seq2[T, error], with func(Method, string) O) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		if invalid != nil {
+			var zero T
+			yield(zero, fmt.Errorf("bss %s: %w", op, invalid))
 			return
 		}
-		fanOut(ctx, c, o.Method, one, func(m Method, sub string) ResourceRecordOptions {
-			p := o
-			p.Method, p.SubCustomerID = m, sub
-			return p
-		}, o, yield)
+		fanOutYield(ctx, c, opts, m, one, with, yield)
 	}
 }
 
-// fanOut runs one(opts); when m is all (or unset) and the service refuses
-// that with CBC.18000048 before any record, it runs one(oneself) and then
-// one(sub_customer, id) for every member instead.
-func fanOut[T, O any](ctx context.Context, c *Client, m Method, one func(context.Context, O) iter.Seq2[T, error],
-	with func(Method, string) O, opts O, yield func(T, error) bool) {
+func fanOutYield[T, O any](ctx context.Context, c *Client, opts O, m Method, one func(context.Context, O) iter.Seq2[T, error],
+	with func(Method, string) O, yield func(T, error) bool) {
 	refused := false
 	started := false
 	for v, err := range one(ctx, opts) {

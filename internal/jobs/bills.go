@@ -35,6 +35,9 @@ type Progress struct {
 // optional window); Recheck re-syncs recently closed months, where
 // corrections and refunds still happen.
 type Bills struct {
+	// Accounts are the scopes to sync; Store replaces their months and Runs
+	// records each month in sync_runs. Names fills service, resource-type and
+	// unit names; Metrics and Logger are the job's instruments.
 	Accounts []Account
 	Store    MonthStore
 	Runs     RunStore
@@ -240,11 +243,14 @@ func (b *Bills) syncMonth(ctx context.Context, job string, a Account, m bss.Mont
 		if err == nil || !errors.As(err, &de) || ctx.Err() != nil {
 			break
 		}
-		logger.Warn("total_count drifted while reading the month; re-reading it", "attempt", attempt, "err", err)
 		if attempt == attempts {
+			// The final error is logged once, by the caller at the job
+			// boundary.
 			res.unstable = true
 			err = fmt.Errorf("total_count kept drifting in %d attempts, stored month kept: %w", attempts, err)
+			break
 		}
+		logger.Warn("total_count drifted while reading the month; re-reading it", "attempt", attempt, "err", err)
 	}
 	if err != nil {
 		err = fmt.Errorf("month %s: %w", m, err)

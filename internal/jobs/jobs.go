@@ -127,6 +127,7 @@ type Account struct {
 // Window is an optional inclusive range of billing months; the zero Window
 // means "only what the schedule needs" (the open months).
 type Window struct {
+	// From and To are the first and last month, both included.
 	From, To bss.Month
 }
 
@@ -189,10 +190,18 @@ func WithRunID(ctx context.Context, id string) context.Context {
 
 // RunID returns the context's run ID, or a fresh one.
 func RunID(ctx context.Context) string {
-	if id, ok := ctx.Value(runIDKey{}).(string); ok && id != "" {
+	if id, ok := RunIDFrom(ctx); ok {
 		return id
 	}
 	return NewRunID()
+}
+
+// RunIDFrom returns the context's run ID, if it has one. cmd/syncd's log
+// handler uses it to tag the lines that lower layers (the bss client) log
+// with a run's context.
+func RunIDFrom(ctx context.Context) (string, bool) {
+	id, ok := ctx.Value(runIDKey{}).(string)
+	return id, ok && id != ""
 }
 
 // NewRunID returns a random 16-hex-digit run ID.

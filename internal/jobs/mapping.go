@@ -42,22 +42,23 @@ func (n *Names) Loaded() bool {
 
 // ServiceType returns name if set, else the look-up name of code.
 func (n *Names) ServiceType(code, name string) string {
-	if name != "" || n == nil {
-		return name
-	}
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	return n.services[code]
+	return n.name(func() map[string]string { return n.services }, code, name)
 }
 
 // ResourceType returns name if set, else the look-up name of code.
 func (n *Names) ResourceType(code, name string) string {
+	return n.name(func() map[string]string { return n.resources }, code, name)
+}
+
+// name returns name if set, else code's entry in the dictionary dict
+// returns (read under the lock).
+func (n *Names) name(dict func() map[string]string, code, name string) string {
 	if name != "" || n == nil {
 		return name
 	}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	return n.resources[code]
+	return dict()[code]
 }
 
 // Unit returns the abbreviation of a measure unit ID (its name when it has
@@ -289,14 +290,8 @@ func (s sums) add(currency string, d decimal.Decimal) { s[currency] = s[currency
 // drift returns |a - b| summed over the currencies of either side, and the
 // currency when there is only one.
 func drift(itemised, summary sums) (decimal.Decimal, string) {
-	seen := make(map[string]bool)
+	seen := unionKeys(itemised, summary)
 	total := decimal.Zero
-	for c := range itemised {
-		seen[c] = true
-	}
-	for c := range summary {
-		seen[c] = true
-	}
 	cur := ""
 	for c := range seen {
 		total = total.Add(itemised[c].Sub(summary[c]).Abs())

@@ -18,6 +18,9 @@ import (
 // Balances snapshots every account balance of every scope, keyed by the
 // observation time, and exports the balance gauges.
 type Balances struct {
+	// Accounts are the scopes to sync. Store and Runs write the rows and
+	// the sync_runs records; Metrics, Logger and Now (default time.Now) are
+	// the job's instruments and clock.
 	Accounts []Account
 	Store    SnapshotStore
 	Runs     RunStore
@@ -63,6 +66,9 @@ func accountType(code int) string {
 // Packages snapshots every resource package item with its current usage and
 // exports the package gauges.
 type Packages struct {
+	// Accounts are the scopes to sync. Store and Runs write the rows and
+	// the sync_runs records; Metrics, Logger and Now (default time.Now) are
+	// the job's instruments and clock.
 	Accounts []Account
 	Store    SnapshotStore
 	Runs     RunStore
@@ -133,6 +139,9 @@ func (j *Packages) setGauges(scope string, rows []sink.ResourcePackageSnapshot) 
 // scope, and keeps the member list for bills fan-out. Scopes configured
 // with MembersNone are not masters and are skipped.
 type Org struct {
+	// Accounts are the scopes to sync. Store and Runs write the rows and
+	// the sync_runs records; Metrics, Logger and Now (default time.Now) are
+	// the job's instruments and clock.
 	Accounts []Account
 	Store    SnapshotStore
 	Runs     RunStore
@@ -241,6 +250,9 @@ func (j *Org) MemberIDs(ctx context.Context, scope string) ([]string, error) {
 // measure units) that fill names and units. They are global, so the first
 // account reads them.
 type Lookups struct {
+	// Accounts are the configured scopes (the first one reads); Names
+	// receives the dictionaries and Runs the sync_runs records; Metrics,
+	// Logger and Now (default time.Now) are the job's instruments and clock.
 	Accounts []Account
 	Names    *Names
 	Runs     RunStore

@@ -241,22 +241,8 @@ func BenchmarkMonthWriter(b *testing.B) {
 
 		// Background merges of the raw parts would slow the writer down.
 		waitMerges(ctx, b, s)
-		h := startHeapSampler()
-		start = time.Now()
-		w, err := s.BeginMonth(ctx, "acme", march)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := range n {
-			if err := w.AddCostRecord(ctx, src.row(i)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := w.Commit(ctx, sink.MonthCounts{CostRecords: n}); err != nil {
-			b.Fatal(err)
-		}
-		writerSecs += time.Since(start).Seconds()
-		p, l := h.done()
+		secs, p, l := writeMonth(ctx, b, s, src, n)
+		writerSecs += secs
 		peak, live = max(peak, p), max(live, l)
 	}
 	res, err := s.Query(ctx, "SELECT countIf(scope = 'acme'), countIf(scope = 'raw') FROM "+cfg.Database+".cost_records")
@@ -273,6 +259,29 @@ func BenchmarkMonthWriter(b *testing.B) {
 	b.ReportMetric(peak, "peak-heap-MiB")
 	b.ReportMetric(live, "peak-live-heap-MiB")
 	b.ReportMetric(0, "ns/op")
+}
+
+// writeMonth writes the n rows of src as the acme/march month through a
+// MonthWriter and returns the seconds it took and the peak and peak live heap
+// in MiB.
+func writeMonth(ctx context.Context, b *testing.B, s *sink.Sink, src *rowSource, n int) (secs, peak, live float64) {
+	h := startHeapSampler()
+	start := time.Now()
+	w, err := s.BeginMonth(ctx, "acme", march)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		if err := w.AddCostRecord(ctx, src.row(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Commit(ctx, sink.MonthCounts{CostRecords: n}); err != nil {
+		b.Fatal(err)
+	}
+	secs = time.Since(start).Seconds()
+	peak, live = h.done()
+	return secs, peak, live
 }
 
 // waitMerges waits (up to a minute) until the server runs no merges.
@@ -300,22 +309,8 @@ func BenchmarkEmbeddedWriter(b *testing.B) {
 	src := newRowSource("acme", n)
 	var secs, peak, live float64
 	for b.Loop() {
-		h := startHeapSampler()
-		start := time.Now()
-		w, err := s.BeginMonth(ctx, "acme", march)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := range n {
-			if err := w.AddCostRecord(ctx, src.row(i)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := w.Commit(ctx, sink.MonthCounts{CostRecords: n}); err != nil {
-			b.Fatal(err)
-		}
-		secs += time.Since(start).Seconds()
-		p, l := h.done()
+		t, p, l := writeMonth(ctx, b, s, src, n)
+		secs += t
 		peak, live = max(peak, p), max(live, l)
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/secs, "rows/s")

@@ -137,7 +137,8 @@ func (s *Sink) dropTable(ctx context.Context, name string) error {
 
 // CleanupStaging drops staging tables created more than olderThan ago (left
 // behind by crashed or killed runs). olderThan 0 drops them all, including
-// those of writers still running.
+// those of writers still running. Tables whose names syncd did not generate
+// (say a user's staging_notes) are left alone.
 func (s *Sink) CleanupStaging(ctx context.Context, olderThan time.Duration) error {
 	res, err := s.eng.query(ctx, fmt.Sprintf("SELECT name FROM system.tables WHERE database = %s", quote(s.cfg.Database)))
 	if err != nil {
@@ -151,7 +152,10 @@ func (s *Sink) CleanupStaging(ctx context.Context, olderThan time.Duration) erro
 			continue
 		}
 		created, ok := stagingTime(name)
-		if ok && olderThan > 0 && created.After(cutoff) {
+		if !ok {
+			continue // not a name syncd generates: not ours to drop
+		}
+		if olderThan > 0 && created.After(cutoff) {
 			continue
 		}
 		if err := s.dropTable(ctx, name); err != nil {
@@ -163,10 +167,15 @@ func (s *Sink) CleanupStaging(ctx context.Context, olderThan time.Duration) erro
 	return errors.Join(errs...)
 }
 
-// stagingTime parses the creation time out of a staging table name.
+// stagingTime parses the creation time out of a staging table name
+// (staging_<table>_<yyyymmddhhmmss>_<8 hex digits>); ok is false for any
+// other name.
 func stagingTime(name string) (time.Time, bool) {
 	parts := strings.Split(name, "_")
-	if len(parts) < 3 {
+	if len(parts) < 4 || len(parts[len(parts)-1]) != 8 {
+		return time.Time{}, false
+	}
+	if _, err := hex.DecodeString(parts[len(parts)-1]); err != nil {
 		return time.Time{}, false
 	}
 	t, err := time.Parse("20060102150405", parts[len(parts)-2])
@@ -282,14 +291,11 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
 	part := fmt.Sprintf("(%s, %s)", quote(w.scope), w.cycle.Format("200601"))
-	for _, sw := range []struct {
-		table, staging string
-		rows           int
-	}{{TableCostRecords, w.cost.table, want.CostRecords}, {TableBillSummaries, w.sums.table, want.BillSummaries}} {
-		if err := w.s.replacePartition(ctx, sw.table, sw.staging, part); err != nil {
-			return fmt.Errorf("commit month %s: %w", month, err)
-		}
-		w.s.metrics.rowsWritten.WithLabelValues(sw.table).Add(float64(sw.rows))
+	if err := w.s.swap(ctx, part, []swapPair{
+		{TableCostRecords, w.cost.table, want.CostRecords},
+		{TableBillSummaries, w.sums.table, want.BillSummaries},
+	}); err != nil {
+		return fmt.Errorf("commit month %s: %w", month, err)
 	}
 	w.logger.Info("month committed", slog.Int("cost_records", want.CostRecords), slog.Int("bill_summaries", want.BillSummaries))
 	return nil
@@ -374,6 +380,57 @@ func (s *Sink) validate(ctx context.Context, staging, table string, want int, ke
 			ve.Reason = fmt.Sprintf("%d duplicate natural keys", got-uniq)
 		}
 		return ve
+	}
+	return nil
+}
+
+// swapPair is one table whose partition a swap replaces from staging.
+type swapPair struct {
+	table, staging string
+	rows           int
+}
+
+// swapAttempts bounds how often one REPLACE PARTITION is tried.
+const swapAttempts = 3
+
+// swap replaces partition part of each table from its staging table, in
+// order. Each REPLACE PARTITION is atomic, the sequence is not: ClickHouse
+// has no multi-table transaction. To keep the window in which the tables
+// disagree as short as possible, the swaps ignore the caller's cancellation
+// (a shutdown must not stop between two tables; they are metadata operations
+// that take milliseconds) and each is retried: REPLACE PARTITION from the
+// same staging data is idempotent. If a later swap still fails, the error
+// names the tables already swapped; re-running the month repairs it.
+func (s *Sink) swap(ctx context.Context, part string, pairs []swapPair) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	var done []string
+	for _, p := range pairs {
+		var err error
+		for attempt := 1; attempt <= swapAttempts; attempt++ {
+			if s.beforeSwap != nil {
+				err = s.beforeSwap(ctx, p.table)
+			}
+			if err == nil {
+				err = s.replacePartition(ctx, p.table, p.staging, part)
+			}
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			s.logger.Warn("replace partition failed, retrying", slog.String("table", p.table), slog.Int("attempt", attempt), slog.Any("err", err))
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
+		if err != nil {
+			if len(done) > 0 {
+				return fmt.Errorf("%w (already swapped: %s; re-run to make the tables agree)", err, strings.Join(done, ", "))
+			}
+			return err
+		}
+		done = append(done, p.table)
+		s.metrics.rowsWritten.WithLabelValues(p.table).Add(float64(p.rows))
 	}
 	return nil
 }

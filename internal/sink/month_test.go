@@ -132,22 +132,7 @@ func (m *month) counts() sink.MonthCounts {
 
 // write streams m through a MonthWriter and commits it.
 func write(ctx context.Context, s *sink.Sink, m *month) error {
-	w, err := s.BeginMonth(ctx, m.scope, m.cycle)
-	if err != nil {
-		return err
-	}
-	defer w.Abort(ctx)
-	for _, c := range m.cost {
-		if err := w.AddCostRecord(ctx, c); err != nil {
-			return err
-		}
-	}
-	for _, b := range m.sums {
-		if err := w.AddBillSummary(ctx, b); err != nil {
-			return err
-		}
-	}
-	return w.Commit(ctx, m.counts())
+	return writeWant(ctx, s, m, m.counts())
 }
 
 func mustWrite(t *testing.T, s *sink.Sink, m *month) {
@@ -421,6 +406,7 @@ func sinkConfigOf(t *testing.T, s *sink.Sink, engine string) sink.Config {
 	return cfg
 }
 
+// writeWant streams m through a MonthWriter and commits it expecting want.
 func writeWant(ctx context.Context, s *sink.Sink, m *month, want sink.MonthCounts) error {
 	w, err := s.BeginMonth(ctx, m.scope, m.cycle)
 	if err != nil {
@@ -438,6 +424,94 @@ func writeWant(ctx context.Context, s *sink.Sink, m *month, want sink.MonthCount
 		}
 	}
 	return w.Commit(ctx, want)
+}
+
+// TestMonthSwap interrupts Commit inside its swap phase: cancelled between the
+// two tables, a transient REPLACE PARTITION failure, and failures that
+// persist on the first or the second table.
+func TestMonthSwap(t *testing.T) {
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			s := sinktest.Open(t, engine)
+			defer sink.SetBeforeSwap(s, nil)
+			v1 := genMonth(11, "acme", march, 500, 6)
+			mustWrite(t, s, v1)
+			errSwap := errors.New("injected swap failure")
+
+			t.Run("cancelled between tables", func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
+					if table == sink.TableBillSummaries {
+						cancel() // e.g. SIGTERM after cost_records was swapped
+					}
+					return nil
+				})
+				v2 := v1.reissue(12, 50)
+				if err := write(ctx, s, v2); err != nil {
+					t.Fatalf("commit cancelled between the swaps: %v, want success", err)
+				}
+				checkMonth(t, s, v2)
+				v1 = v2
+			})
+
+			t.Run("transient failure retried", func(t *testing.T) {
+				var calls int
+				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
+					if table == sink.TableBillSummaries {
+						calls++
+						if calls == 1 {
+							return errSwap
+						}
+					}
+					return nil
+				})
+				v2 := v1.reissue(13, 20)
+				if err := write(context.Background(), s, v2); err != nil {
+					t.Fatalf("commit with one failed swap attempt: %v, want success", err)
+				}
+				if calls != 2 {
+					t.Errorf("bill_summaries swap attempts = %d, want 2", calls)
+				}
+				checkMonth(t, s, v2)
+				v1 = v2
+			})
+
+			t.Run("first table fails", func(t *testing.T) {
+				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
+					if table == sink.TableCostRecords {
+						return errSwap
+					}
+					return nil
+				})
+				err := write(context.Background(), s, v1.reissue(14, 20))
+				if !errors.Is(err, errSwap) || strings.Contains(err.Error(), "already swapped") {
+					t.Fatalf("commit: %v, want the injected failure and nothing swapped", err)
+				}
+				checkMonth(t, s, v1)
+				if st := stagingTables(t, s); len(st) != 0 {
+					t.Errorf("staging tables left: %v", st)
+				}
+			})
+
+			t.Run("second table fails, re-run repairs", func(t *testing.T) {
+				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
+					if table == sink.TableBillSummaries {
+						return errSwap
+					}
+					return nil
+				})
+				v2 := v1.reissue(15, 20)
+				err := write(context.Background(), s, v2)
+				if !errors.Is(err, errSwap) || !strings.Contains(err.Error(), "already swapped: cost_records") {
+					t.Fatalf("commit: %v, want the injected failure naming cost_records as swapped", err)
+				}
+				sink.SetBeforeSwap(s, nil)
+				mustWrite(t, s, v2)
+				checkMonth(t, s, v2)
+			})
+		})
+	}
 }
 
 func TestMonthRejectsShiftedCycle(t *testing.T) {
@@ -519,6 +593,31 @@ func TestMonthRejectsInexactMoney(t *testing.T) {
 			bal := []sink.BalanceSnapshot{{Scope: "acme", ObservedAt: time.Now().UTC(), CustomerID: "c", AccountID: "a", AccountType: 1, Amount: decimal.RequireFromString("1.000000001"), Currency: "CNY"}}
 			if err := s.WriteBalances(ctx, bal); err == nil || !strings.Contains(err.Error(), "column amount") {
 				t.Errorf("WriteBalances error = %v, want a column amount error", err)
+			}
+		})
+	}
+}
+
+// TestCleanupKeepsForeignTables checks that the staging cleanup drops only
+// tables named the way syncd names its staging tables.
+func TestCleanupKeepsForeignTables(t *testing.T) {
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			s := sinktest.Open(t, engine)
+			if err := s.Exec(ctx, "CREATE TABLE "+s.Database()+".staging_notes (x UInt8) ENGINE = Memory"); err != nil {
+				t.Fatal(err)
+			}
+			w, err := s.BeginMonth(ctx, "acme", march)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Abort(ctx)
+			if err := s.CleanupStaging(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			if st := stagingTables(t, s); !slices.Equal(st, []string{"staging_notes"}) {
+				t.Errorf("after cleanup: %v, want only staging_notes", st)
 			}
 		})
 	}

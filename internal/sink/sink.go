@@ -141,6 +141,9 @@ type Sink struct {
 	logger  *slog.Logger
 	metrics *Metrics
 	now     func() time.Time
+	// beforeSwap, set only by tests (export_test.go), runs before each
+	// REPLACE PARTITION attempt; an error it returns fails that attempt.
+	beforeSwap func(ctx context.Context, table string) error
 }
 
 // Option customises Open.

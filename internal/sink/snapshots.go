@@ -97,15 +97,12 @@ func (s *Sink) ReplaceOrg(ctx context.Context, scope string, units []OrgUnit, ac
 	if err := s.validate(ctx, accountsStaging, TableAccounts, len(accounts), "customer_id", ""); err != nil {
 		return fmt.Errorf("replace org %s: %w", scope, err)
 	}
-	part := quote(scope)
-	if err := s.replacePartition(ctx, TableOrgUnits, unitsStaging, part); err != nil {
+	if err := s.swap(ctx, quote(scope), []swapPair{
+		{TableOrgUnits, unitsStaging, len(units)},
+		{TableAccounts, accountsStaging, len(accounts)},
+	}); err != nil {
 		return fmt.Errorf("replace org %s: %w", scope, err)
 	}
-	if err := s.replacePartition(ctx, TableAccounts, accountsStaging, part); err != nil {
-		return fmt.Errorf("replace org %s: %w", scope, err)
-	}
-	s.metrics.rowsWritten.WithLabelValues(TableOrgUnits).Add(float64(len(units)))
-	s.metrics.rowsWritten.WithLabelValues(TableAccounts).Add(float64(len(accounts)))
 	return nil
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -327,7 +329,7 @@ func TestClickHouseRestart(t *testing.T) {
 
 // checkAfterRestart is checkOldOrNew for a server that was killed: a month
 // that holds exactly the union of its previous and new rows is the known
-// ClickHouse bug (ClickHouse/ClickHouse#107605, fixed in 26.6 by #107623):
+// ClickHouse bug (ClickHouse/ClickHouse#107605, fixed upstream by #107623):
 // on a plain MergeTree, REPLACE PARTITION deactivates the replaced parts only
 // in memory, so a server killed before its background cleanup (old_parts_lifetime)
 // loads them as active again. It is reported loudly but does not fail the
@@ -481,4 +483,134 @@ func TestTwoSyncsSameDatabase(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDaemonNoOverlapAndCatchUp runs the daemon (`syncd run`, without
+// --now) on an empty database with the bills job scheduled every second
+// while one bills run takes longer than that: the overdue jobs run once at
+// start-up, bills runs never overlap (the simulator never sees two bill
+// requests in flight at once, and the daemon counts skipped runs), and
+// SIGTERM stops it with exit 0 and correct data.
+func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
+	s := sinktest.Open(t, sink.EngineServer)
+	sim := newSim(t, bsssim.Config{Seed: 81, Now: time.Now, LogRequests: 100_000,
+		Scale: bsssim.Scale{Members: 2, RecordsPerMonth: 900, Months: 2}, Faults: bsssim.Faults{Latency: 150 * time.Millisecond}})
+	for _, m := range sim.Months() {
+		if !sim.MonthClosed(m) {
+			if err := sim.CloseMonth(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	port, err := sinktest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	env := append(withoutVar(syncdEnv(sim.URL, sinktest.DSN(t), s.Database()), "SYNCD_LISTEN"),
+		"SYNCD_LISTEN="+addr, "SYNCD_SCHEDULE_BILLS=@every 1s", "SYNCD_SHUTDOWN_GRACE=20s")
+	p := startSyncd(t, env, "run")
+	time.Sleep(8 * time.Second)
+	metrics := scrape(t, p, "http://"+addr, "/metrics")
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t, time.Minute); code != 0 {
+		t.Errorf("daemon exit %d after SIGTERM:\n%s", code, tail(p.output(), 3000))
+	}
+	recordOutput("daemon schedules", p.output()+metrics)
+
+	// Bill requests in flight at once for the same month, from the
+	// simulator's log. (The bills job reads the open month, the recheck job
+	// closed ones; both may run at the same time, on different months.)
+	type ev struct {
+		at    time.Time
+		delta int
+	}
+	evs := map[string][]ev{}
+	n := 0
+	for _, r := range sim.Requests() {
+		if r.Operation != bsssim.OpResourceRecords && r.Operation != bsssim.OpMonthlySum {
+			continue
+		}
+		q, err := url.ParseQuery(r.Query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cycle := q.Get("cycle") + q.Get("bill_cycle")
+		evs[cycle] = append(evs[cycle], ev{r.Time, 1}, ev{r.Time.Add(r.Duration), -1})
+		n++
+	}
+	if n == 0 {
+		t.Fatal("the daemon made no bill requests")
+	}
+	for cycle, es := range evs {
+		slices.SortFunc(es, func(a, b ev) int {
+			if c := a.at.Compare(b.at); c != 0 {
+				return c
+			}
+			return a.delta - b.delta // ends before starts at the same instant
+		})
+		inFlight, peak := 0, 0
+		for _, e := range es {
+			inFlight += e.delta
+			peak = max(peak, inFlight)
+		}
+		t.Logf("month %s: %d bill requests, at most %d in flight", cycle, len(es)/2, peak)
+		if peak > 1 {
+			t.Errorf("month %s: %d bill requests in flight at once: two runs synced the month concurrently", cycle, peak)
+		}
+	}
+	skipped := metricValue(metrics, `syncd_job_runs_total{job="bills",result="skipped"}`)
+	success := metricValue(metrics, `syncd_job_runs_total{job="bills",result="success"}`)
+	t.Logf("bills runs: %v successful, %v skipped", success, skipped)
+	if skipped < 1 {
+		t.Errorf("no bills run was skipped although each takes longer than the 1s interval:\n%s", grepLines(metrics, "syncd_job_runs_total"))
+	}
+	res, err := s.Query(context.Background(), "SELECT job, countIf(status = 'success'), count() FROM "+s.Database()+".sync_runs GROUP BY job ORDER BY job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sync_runs (job, successes, runs): %v", res.Rows)
+	if fails, err := s.Query(context.Background(), "SELECT job, toString(bill_cycle), error FROM "+s.Database()+".sync_runs WHERE status != 'success'"); err == nil {
+		for _, r := range fails.Rows {
+			t.Logf("not successful: %v", r) // the run cut short by SIGTERM
+		}
+	}
+	ran := map[string]string{}
+	for _, r := range res.Rows {
+		ran[r[0]] = r[1]
+	}
+	for _, job := range []string{"lookups", "org", "balances", "packages"} {
+		if ran[job] == "" || ran[job] == "0" {
+			t.Errorf("overdue job %s did not run at start-up", job)
+		}
+	}
+	for _, job := range []string{"lookups", "org"} { // daily: exactly once
+		if ran[job] != "1" {
+			t.Errorf("daily job %s ran %s times in 8s, want once", job, ran[job])
+		}
+	}
+}
+
+// metricValue returns the value of one sample line of a /metrics body, or
+// -1 when absent.
+func metricValue(body, series string) float64 {
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, series+" ") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(l, series)), 64)
+			if err == nil {
+				return v
+			}
+		}
+	}
+	return -1
+}
+
+func grepLines(body, sub string) string {
+	var out []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

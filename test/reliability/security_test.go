@@ -3,11 +3,20 @@ package reliability
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -163,4 +172,171 @@ func scrape(t *testing.T, p *proc, base string, paths ...string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestReadOnlyUserCannotWrite loads the ClickHouse users of the deploy pack
+// (deploy/compose/clickhouse/users.d/syncd.xml, with its root element and
+// passwords adapted to the 18.16 test server) into a private server: the
+// writer user `syncd` can migrate and sync, and the `grafana` user can read
+// the billing tables but cannot insert, alter, drop or create anything.
+func TestReadOnlyUserCannotWrite(t *testing.T) {
+	ctx := context.Background()
+	srv, err := sinktest.StartServer(ctx)
+	if err != nil {
+		t.Fatalf("clickhouse server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	src, err := os.ReadFile("../../deploy/compose/clickhouse/users.d/syncd.xml")
+	if err != nil {
+		t.Fatalf("deploy pack users: %v", err)
+	}
+	x := string(src)
+	x = strings.ReplaceAll(x, "<clickhouse>", "<yandex>")
+	x = strings.ReplaceAll(x, "</clickhouse>", "</yandex>")
+	x = strings.Replace(x, `<password from_env="SYNCD_CH_WRITER_PASSWORD"/>`, "<password>"+secretPW+"-w</password>", 1)
+	x = strings.Replace(x, `<password from_env="SYNCD_CH_GRAFANA_PASSWORD"/>`, "<password>"+secretPW+"-g</password>", 1)
+	if strings.Contains(x, "from_env") {
+		t.Fatalf("unexpected from_env left in the deploy pack users:\n%s", x)
+	}
+	dir := filepath.Join(srv.Dir, "users.d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "syncd.xml"), []byte(x), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hostPort := strings.TrimPrefix(srv.DSN, "clickhouse://")
+	hostPort = hostPort[strings.Index(hostPort, "@")+1 : strings.Index(hostPort, "/")]
+	writerDSN := fmt.Sprintf("clickhouse://syncd:%s-w@%s/default?dial_timeout=10s", secretPW, hostPort)
+	readerDSN := fmt.Sprintf("clickhouse://grafana:%s-g@%s/billing?dial_timeout=10s", secretPW, hostPort)
+
+	// The server reloads its users config by itself; wait until the writer
+	// can log in.
+	var w *sink.Sink
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		w, err = sink.Open(ctx, sink.Config{DSN: writerDSN, Database: "billing", BatchRows: sink.MinBatchRows}, testLogger(t))
+		if err == nil {
+			if err = w.Ping(ctx); err == nil {
+				break
+			}
+			_ = w.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("writer user never accepted: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	defer w.Close()
+	if err := w.Migrate(ctx); err != nil {
+		t.Fatalf("writer migrate: %v", err)
+	}
+	// A month written through the writer, the way syncd does it.
+	cycle := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	mw, err := w.BeginMonth(ctx, testScope, cycle)
+	if err != nil {
+		t.Fatalf("writer begin month: %v", err)
+	}
+	if err := mw.AddCostRecord(ctx, sink.CostRecord{RecordID: "r1", BillDate: cycle, Currency: "CNY"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Commit(ctx, sink.MonthCounts{CostRecords: 1}); err != nil {
+		t.Fatalf("writer commit: %v", err)
+	}
+
+	r, err := sink.Open(ctx, sink.Config{DSN: readerDSN, Database: "billing", BatchRows: sink.MinBatchRows}, testLogger(t))
+	if err != nil {
+		t.Fatalf("reader open: %v", err)
+	}
+	defer r.Close()
+	res, err := r.Query(ctx, "SELECT count() FROM billing.cost_records")
+	if err != nil {
+		t.Fatalf("reader cannot read: %v", err)
+	}
+	if res.Rows[0][0] != "1" {
+		t.Errorf("reader sees %s rows, want 1", res.Rows[0][0])
+	}
+	for _, stmt := range []string{
+		"INSERT INTO billing.cost_records (scope, record_id, bill_cycle, currency) VALUES ('x', 'evil', toDate('2024-04-01'), 'CNY')",
+		"ALTER TABLE billing.cost_records DROP PARTITION ('acme', toDate('2024-04-01'))",
+		"ALTER TABLE billing.cost_records DELETE WHERE 1",
+		"DROP TABLE billing.sync_runs",
+		"CREATE TABLE billing.evil (x UInt8) ENGINE = Memory",
+		"TRUNCATE TABLE billing.cost_records",
+	} {
+		err := r.Exec(ctx, stmt)
+		if err == nil {
+			t.Errorf("read-only user could run: %s", stmt)
+			continue
+		}
+		if strings.Contains(err.Error(), secretPW) {
+			t.Errorf("error shows the password: %v", err)
+		}
+		t.Logf("refused: %.60s…: %v", stmt, err)
+	}
+	if err := r.Migrate(ctx); err == nil {
+		t.Errorf("read-only user could run the migrations")
+	}
+	res, err = w.Query(ctx, "SELECT count(), countIf(record_id = 'evil') FROM billing.cost_records")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows[0][0] != "1" || res.Rows[0][1] != "0" {
+		t.Errorf("after the read-only attempts: %v rows, want 1 and no 'evil'", res.Rows[0])
+	}
+}
+
+// TestTLSWrongCA connects syncd to a TLS ClickHouse port: with the server's
+// CA it migrates, with another CA (a fresh self-signed one) it fails with a
+// certificate error and exit status 1.
+func TestTLSWrongCA(t *testing.T) {
+	ctx := context.Background()
+	srv, err := sinktest.StartTLSServer(ctx)
+	if err != nil {
+		t.Fatalf("clickhouse TLS server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	wrongCA := filepath.Join(t.TempDir(), "other-ca.pem")
+	if err := os.WriteFile(wrongCA, selfSignedCA(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := syncdEnv("http://127.0.0.1:1", srv.TLSDSN, "billing")
+	code, out := runSyncd(t, good, "migrate")
+	recordOutput("migrate over TLS", out)
+	if code != 0 {
+		t.Fatalf("migrate with the right CA: exit %d\n%s", code, tail(out, 3000))
+	}
+	bad := syncdEnv("http://127.0.0.1:1", strings.Replace(srv.TLSDSN, srv.CAFile, wrongCA, 1), "billing")
+	code, out = runSyncd(t, bad, "migrate")
+	recordOutput("migrate over TLS with a wrong CA", out)
+	t.Logf("wrong CA: exit %d: %s", code, strings.TrimSpace(tail(out, 800)))
+	if code != 1 {
+		t.Errorf("migrate with a wrong CA: exit %d, want 1", code)
+	}
+	if !strings.Contains(out, "certificate") {
+		t.Errorf("the error does not say the certificate was not trusted")
+	}
+}
+
+// selfSignedCA returns a fresh CA certificate (PEM) that signed nothing.
+func selfSignedCA(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(7),
+		Subject:               pkix.Name{CommonName: "not the syncd test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

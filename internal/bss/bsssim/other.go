@@ -3,7 +3,6 @@ package bsssim
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -140,14 +139,10 @@ func (s *Simulator) handleFreeResources(rc *reqCtx) (int, []byte) {
 		}
 		all = append(all, o)
 	}
-	page := []pkgOut{}
-	for i := offset; i < len(all) && i < offset+limit; i++ {
-		page = append(page, all[i])
-	}
 	return marshal(struct {
 		TotalCount           int      `json:"total_count"`
 		FreeResourcePackages []pkgOut `json:"free_resource_packages"`
-	}{len(all), page})
+	}{len(all), pageOf(all, offset, limit)})
 }
 
 // handleFreeResourceUsages serves POST
@@ -330,14 +325,10 @@ func (s *Simulator) handleSubCustomers(rc *reqCtx) (int, []byte) {
 		}
 		all = append(all, it)
 	}
-	page := []info{}
-	for i := offset; i < len(all) && i < offset+limit; i++ {
-		page = append(page, all[i])
-	}
 	return marshal(struct {
 		TotalCount       int    `json:"total_count"`
 		SubCustomerInfos []info `json:"sub_customer_infos"`
-	}{len(all), page})
+	}{len(all), pageOf(all, offset, limit)})
 }
 
 // handleServiceTypes serves GET /v2/products/service-types (reference §11.1).
@@ -367,6 +358,8 @@ func (s *Simulator) handleServiceTypes(rc *reqCtx) (int, []byte) {
 	}{len(all), pageOf(all, offset, limit)})
 }
 
+// pageOf returns all[offset:offset+limit], clipped, never nil (an empty
+// page encodes as [], as the service sends it).
 func pageOf[T any](all []T, offset, limit int) []T {
 	out := []T{}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
@@ -512,5 +505,3 @@ func (s *Simulator) handleConversions(rc *reqCtx) (int, []byte) {
 		Conversions []item `json:"conversions"`
 	}{all})
 }
-
-var _ = http.StatusOK

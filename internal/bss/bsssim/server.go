@@ -17,6 +17,9 @@ type Server struct {
 	URL  string
 	srv  *http.Server
 	done chan struct{}
+	// serveErr is the listener's failure, if any; written before done is
+	// closed.
+	serveErr error
 }
 
 // NewServer starts a simulator on 127.0.0.1 with a random free port. Close it
@@ -49,7 +52,7 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the listener failed; requests will fail and show it
+			s.serveErr = fmt.Errorf("bsssim: serve: %w", err) // reported by Shutdown
 		}
 	}()
 	return s, nil
@@ -61,9 +64,10 @@ func (s *Server) Close() {
 	<-s.done
 }
 
-// Shutdown stops the server gracefully, waiting for requests in flight.
+// Shutdown stops the server gracefully, waiting for requests in flight. It
+// also reports a listener that failed while serving.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	<-s.done
-	return err
+	return errors.Join(err, s.serveErr)
 }

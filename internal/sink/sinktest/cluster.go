@@ -145,14 +145,8 @@ func (c *Cluster) Stop() {
 		_ = r.Stop()
 	}
 	c.Replicas = nil
-	if c.zk != nil && c.zk.Process != nil {
-		_ = c.zk.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-c.zkDone:
-		case <-time.After(10 * time.Second):
-			_ = c.zk.Process.Kill()
-			<-c.zkDone
-		}
+	if c.zk != nil {
+		terminate(c.zk.Process, c.zkDone, 10*time.Second)
 		c.zk = nil
 	}
 	if c.zkDir != "" {

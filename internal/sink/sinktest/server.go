@@ -343,17 +343,26 @@ func (s *Server) logTail() string {
 // Stop terminates the server (SIGTERM, then SIGKILL after 15s) and removes
 // its directory.
 func (s *Server) Stop() error {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(15 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
+	if s.cmd != nil {
+		terminate(s.cmd.Process, s.done, 15*time.Second)
 	}
 	for _, d := range s.extraDirs {
 		_ = os.RemoveAll(d)
 	}
 	return os.RemoveAll(s.Dir)
+}
+
+// terminate sends p SIGTERM and waits for done (which receives p's exit),
+// killing p after grace. A nil p is a no-op.
+func terminate(p *os.Process, done <-chan error, grace time.Duration) {
+	if p == nil {
+		return
+	}
+	_ = p.Signal(syscall.SIGTERM) // fails only when p already exited; done says so
+	select {
+	case <-done:
+	case <-time.After(grace):
+		_ = p.Kill()
+		<-done
+	}
 }

@@ -23,26 +23,22 @@ import (
 
 // benchRows is the month size of the writer benchmarks: SYNCD_BENCH_ROWS,
 // 100k by default (make bench-sink uses 1M).
-func benchRows(b *testing.B) int {
-	n := 100_000
-	if v := os.Getenv("SYNCD_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("SYNCD_BENCH_ROWS: %v", err)
-		}
-	}
-	return n
-}
+func benchRows(b *testing.B) int { return envInt(b, "SYNCD_BENCH_ROWS", 100_000) }
 
 // benchBatch is the block size of the writer benchmarks: SYNCD_BENCH_BATCH,
 // 50k (the default of Config.BatchRows) unless set.
-func benchBatch(b *testing.B) int {
-	n := 50_000
-	if v := os.Getenv("SYNCD_BENCH_BATCH"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("SYNCD_BENCH_BATCH: %v", err)
-		}
+func benchBatch(b *testing.B) int { return envInt(b, "SYNCD_BENCH_BATCH", 50_000) }
+
+// envInt returns the integer in the environment variable name, or def when
+// it is unset.
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
 	}
 	return n
 }

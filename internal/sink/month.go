@@ -407,14 +407,9 @@ func (s *Sink) swap(ctx context.Context, part string, pairs []swapPair) error {
 	var done []string
 	for _, p := range pairs {
 		var err error
-		for attempt := 1; attempt <= swapAttempts; attempt++ {
-			if s.beforeSwap != nil {
-				err = s.beforeSwap(ctx, p.table)
-			}
-			if err == nil {
-				err = s.replacePartition(ctx, p.table, p.staging, part)
-			}
-			if err == nil || ctx.Err() != nil {
+		for attempt := 1; ; attempt++ {
+			err = s.replaceAttempt(ctx, p.table, p.staging, part)
+			if err == nil || ctx.Err() != nil || attempt == swapAttempts {
 				break
 			}
 			s.logger.Warn("replace partition failed, retrying", slog.String("table", p.table), slog.Int("attempt", attempt), slog.Any("err", err))
@@ -433,6 +428,16 @@ func (s *Sink) swap(ctx context.Context, part string, pairs []swapPair) error {
 		s.metrics.rowsWritten.WithLabelValues(p.table).Add(float64(p.rows))
 	}
 	return nil
+}
+
+// replaceAttempt is one try of replacePartition, after the test hook.
+func (s *Sink) replaceAttempt(ctx context.Context, table, staging, part string) error {
+	if s.beforeSwap != nil {
+		if err := s.beforeSwap(ctx, table, staging); err != nil {
+			return err
+		}
+	}
+	return s.replacePartition(ctx, table, staging, part)
 }
 
 // replacePartition atomically replaces partition part of db.table with the

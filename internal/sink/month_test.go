@@ -441,7 +441,7 @@ func TestMonthSwap(t *testing.T) {
 			t.Run("cancelled between tables", func(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
-				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
+				sink.SetBeforeSwap(s, func(_ context.Context, table, _ string) error {
 					if table == sink.TableBillSummaries {
 						cancel() // e.g. SIGTERM after cost_records was swapped
 					}
@@ -456,15 +456,19 @@ func TestMonthSwap(t *testing.T) {
 			})
 
 			t.Run("transient failure retried", func(t *testing.T) {
+				// The first REPLACE PARTITION of bill_summaries really fails on the
+				// engine (its staging table is renamed away), the retry finds it.
 				var calls int
-				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
-					if table == sink.TableBillSummaries {
-						calls++
-						if calls == 1 {
-							return errSwap
-						}
+				sink.SetBeforeSwap(s, func(ctx context.Context, table, staging string) error {
+					if table != sink.TableBillSummaries {
+						return nil
 					}
-					return nil
+					calls++
+					from, to := staging, staging+"_away"
+					if calls == 2 {
+						from, to = to, from
+					}
+					return s.Exec(ctx, "RENAME TABLE "+s.Database()+"."+from+" TO "+s.Database()+"."+to)
 				})
 				v2 := v1.reissue(13, 20)
 				if err := write(context.Background(), s, v2); err != nil {
@@ -478,7 +482,7 @@ func TestMonthSwap(t *testing.T) {
 			})
 
 			t.Run("first table fails", func(t *testing.T) {
-				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
+				sink.SetBeforeSwap(s, func(_ context.Context, table, _ string) error {
 					if table == sink.TableCostRecords {
 						return errSwap
 					}
@@ -495,7 +499,7 @@ func TestMonthSwap(t *testing.T) {
 			})
 
 			t.Run("second table fails, re-run repairs", func(t *testing.T) {
-				sink.SetBeforeSwap(s, func(_ context.Context, table string) error {
+				sink.SetBeforeSwap(s, func(_ context.Context, table, _ string) error {
 					if table == sink.TableBillSummaries {
 						return errSwap
 					}

@@ -143,7 +143,7 @@ type Sink struct {
 	now     func() time.Time
 	// beforeSwap, set only by tests (export_test.go), runs before each
 	// REPLACE PARTITION attempt; an error it returns fails that attempt.
-	beforeSwap func(ctx context.Context, table string) error
+	beforeSwap func(ctx context.Context, table, staging string) error
 }
 
 // Option customises Open.

@@ -17,11 +17,16 @@ const moneyScale = 8
 var maxDecimal = decimal.New(1, 38-moneyScale)
 
 // checkDecimal reports whether d fits a Decimal(38, 8) column exactly.
+// It runs for every money value written, so the common case (at most 8
+// fractional digits in the representation, a coefficient of at most 30
+// integer digits) is decided from the exponent and digit count alone, without
+// allocating.
 func checkDecimal(column string, d decimal.Decimal) error {
-	if !d.Equal(d.Truncate(moneyScale)) {
+	exp := int(d.Exponent())
+	if exp < -moneyScale && !d.Equal(d.Truncate(moneyScale)) {
 		return fmt.Errorf("column %s: %s has more than %d decimal places", column, d, moneyScale)
 	}
-	if d.Abs().GreaterThanOrEqual(maxDecimal) {
+	if d.NumDigits()+exp > 38-moneyScale && d.Abs().GreaterThanOrEqual(maxDecimal) {
 		return fmt.Errorf("column %s: %s does not fit Decimal(38, %d)", column, d, moneyScale)
 	}
 	return nil

@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -103,6 +102,28 @@ func (b *bench) runSyncd(ctx context.Context, sim *bsssim.Server, db string, ext
 	if err := cmd.Start(); err != nil {
 		return res, err
 	}
+	// Peak RSS is sampled from /proc/<pid>/status (VmHWM, the high-water
+	// mark of the program's own address space after exec). getrusage's
+	// ru_maxrss is not used: Linux carries the parent's RSS at fork over
+	// into the child's figure, so a big bench process inflates it.
+	hwmDone := make(chan int64)
+	stopHWM := make(chan struct{})
+	go func() {
+		var peak int64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := vmHWM(cmd.Process.Pid); v > peak {
+				peak = v
+			}
+			select {
+			case <-stopHWM:
+				hwmDone <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	var out strings.Builder
 	sc := bufio.NewScanner(stderr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -120,16 +141,32 @@ func (b *bench) runSyncd(ctx context.Context, sim *bsssim.Server, db string, ext
 		}
 	}
 	_, _ = io.Copy(io.Discard, stderr)
+	close(stopHWM) // stderr is closed: the process is exiting; its last sample stands
+	res.maxRSS = <-hwmDone
 	err = cmd.Wait()
 	res.wall = time.Since(start)
 	res.out = out.String()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.maxRSS = ru.Maxrss * 1024
-	}
 	if err != nil {
 		return res, fmt.Errorf("syncd %s: %v\n%s", strings.Join(args, " "), err, tailString(res.out, 3000))
 	}
 	return res, nil
+}
+
+// vmHWM returns the VmHWM of pid in bytes, or 0 when it cannot be read.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 func tailString(s string, n int) string {
@@ -418,7 +455,7 @@ func memory(ctx context.Context, w io.Writer, sizes string) error {
 		return err
 	}
 	defer b.close()
-	fmt.Fprintln(w, "memory: peak RSS of `syncd sync --job recheck` for one closed month (simulator unthrottled, in the bench process)")
+	fmt.Fprintln(w, "memory: peak RSS (VmHWM) of `syncd sync --job recheck` for one closed month (simulator unthrottled, in the bench process)")
 	var first float64
 	for i, f := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))

@@ -99,10 +99,12 @@ func TestBadInputKeepsStoredMonth(t *testing.T) {
 				return body
 			}
 			recs, _ := m["fee_records"].([]any)
-			for len(recs) < 2500 { // more rows than limit=1000 (duplicates)
+			for len(recs) < 1500 {
 				recs = append(recs, recs...)
 			}
-			m["fee_records"] = recs
+			// 1,500 rows for limit=1000: more than asked for, fewer than
+			// total_count, half of them repeated.
+			m["fee_records"] = recs[:1500]
 			out, _ := json.Marshal(m)
 			return out
 		}, nil, false},
@@ -171,6 +173,7 @@ func TestBadInputKeepsStoredMonth(t *testing.T) {
 				if jerr == nil {
 					t.Errorf("%s: bills run succeeded over a broken answer", tc.name)
 				}
+
 				t.Logf("%s: client: %v; job: %v", tc.name, rerr, jerr)
 				got, err := storedMonth(ctx, s, testScope, cycle)
 				if err != nil {
@@ -277,5 +280,49 @@ func TestSinkRejectsBadIdentifiers(t *testing.T) {
 			continue
 		}
 		t.Logf("database %q: %v", db, err)
+	}
+}
+
+// TestUnknownEnumValues serves a charge_mode and a bill_type the reference
+// does not list. They are not errors (Huawei adds values); they must be
+// stored verbatim, not mapped to a default, and the month stays exact.
+func TestUnknownEnumValues(t *testing.T) {
+	sim := bsssim.New(bsssim.Config{Seed: 52, Now: func() time.Time { return fixedNow }, Scale: testScale})
+	cycle := sim.Months()[1]
+	up := &corrupting{sim: sim, cycle: cycle}
+	up.set(func(body []byte) []byte {
+		return editRecord(4, "bill_type", `99`)(editRecord(4, "charge_mode", `"77"`)(body))
+	})
+	ts := httptest.NewServer(up)
+	t.Cleanup(ts.Close)
+	s := sinktest.Open(t, sink.EngineServer)
+	c, err := bss.NewClient(fastRetries(bss.Config{Endpoint: ts.URL + "/", RecordsRateLimit: -1, RateLimit: -1}),
+		bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID}, bss.WithClock(func() time.Time { return fixedNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := bss.ParseMonth(cycle)
+	b := &jobs.Bills{
+		Accounts: []jobs.Account{{Scope: testScope, CustomerID: bsssim.DemoDomainID, Source: c, Members: jobs.MembersAll, FinalDay: 3}},
+		Store:    s, Runs: s, Names: &jobs.Names{}, Metrics: jobs.NewMetrics(), Logger: testLogger(t),
+		Now: func() time.Time { return fixedNow },
+	}
+	ctx := context.Background()
+	if err := b.Recheck(ctx, jobs.Window{From: m, To: m}); err != nil {
+		t.Fatalf("unknown enum values refused: %v", err)
+	}
+	got, err := storedMonth(ctx, s, testScope, cycle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := truthState(sim, cycle).diff(got); d != "" {
+		t.Errorf("month differs from truth: %s", d)
+	}
+	res, err := s.Query(ctx, "SELECT charge_mode, bill_type FROM "+s.Database()+".cost_records WHERE charge_mode = '77'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0][1] != "99" {
+		t.Errorf("rows with charge_mode 77: %v, want one with bill_type 99", res.Rows)
 	}
 }

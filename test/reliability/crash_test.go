@@ -490,11 +490,12 @@ func TestTwoSyncsSameDatabase(t *testing.T) {
 // while one bills run takes longer than that: the overdue jobs run once at
 // start-up, bills runs never overlap (the simulator never sees two bill
 // requests in flight at once, and the daemon counts skipped runs), and
-// SIGTERM stops it with exit 0 and correct data.
+// SIGTERM stops it with exit 0. SYNCD_JOB_TIMEOUT is raised: by default a
+// run may last one interval (1s here) and would be cut off instead.
 func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 	s := sinktest.Open(t, sink.EngineServer)
 	sim := newSim(t, bsssim.Config{Seed: 81, Now: time.Now, LogRequests: 100_000,
-		Scale: bsssim.Scale{Members: 2, RecordsPerMonth: 900, Months: 2}, Faults: bsssim.Faults{Latency: 150 * time.Millisecond}})
+		Scale: bsssim.Scale{Members: 2, RecordsPerMonth: 900, Months: 2}, Faults: bsssim.Faults{Latency: 400 * time.Millisecond}})
 	for _, m := range sim.Months() {
 		if !sim.MonthClosed(m) {
 			if err := sim.CloseMonth(m); err != nil {
@@ -508,7 +509,7 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	env := append(withoutVar(syncdEnv(sim.URL, sinktest.DSN(t), s.Database()), "SYNCD_LISTEN"),
-		"SYNCD_LISTEN="+addr, "SYNCD_SCHEDULE_BILLS=@every 1s", "SYNCD_SHUTDOWN_GRACE=20s")
+		"SYNCD_LISTEN="+addr, "SYNCD_SCHEDULE_BILLS=@every 1s", "SYNCD_JOB_TIMEOUT=30s", "SYNCD_SHUTDOWN_GRACE=20s")
 	p := startSyncd(t, env, "run")
 	time.Sleep(8 * time.Second)
 	metrics := scrape(t, p, "http://"+addr, "/metrics")
@@ -562,6 +563,9 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 	skipped := metricValue(metrics, `syncd_job_runs_total{job="bills",result="skipped"}`)
 	success := metricValue(metrics, `syncd_job_runs_total{job="bills",result="success"}`)
 	t.Logf("bills runs: %v successful, %v skipped", success, skipped)
+	if success < 1 {
+		t.Errorf("no bills run succeeded:\n%s", grepLines(metrics, "syncd_job_runs_total"))
+	}
 	if skipped < 1 {
 		t.Errorf("no bills run was skipped although each takes longer than the 1s interval:\n%s", grepLines(metrics, "syncd_job_runs_total"))
 	}

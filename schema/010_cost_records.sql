@@ -1,6 +1,10 @@
 -- Itemised resource consumption records (ListCustomerselfResourceRecords,
 -- statistic_type=3). One (scope, bill_cycle) is exactly one partition, which
 -- the sink replaces as a whole with ALTER TABLE ... REPLACE PARTITION.
+-- old_parts_lifetime = 1: replaced parts leave the disk within seconds, because
+-- a plain MergeTree resurrects them if the engine dies before they are gone
+-- (ClickHouse #107605; see Sink.DuplicatedMonths). Every table swapped by
+-- partition (cost_records, bill_summaries, org_units, accounts) sets it.
 CREATE TABLE IF NOT EXISTS {{.DB}}.cost_records {{.OnCluster}} (
     scope                       String,
     record_id                   String,
@@ -49,4 +53,5 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.cost_records {{.OnCluster}} (
     currency                    String
 ) ENGINE = {{engine "cost_records" "MergeTree"}}
 PARTITION BY (scope, toYYYYMM(bill_cycle))
-ORDER BY (scope, bill_cycle, customer_id, service_type_code, record_id);
+ORDER BY (scope, bill_cycle, customer_id, service_type_code, record_id)
+SETTINGS old_parts_lifetime = 1;

@@ -25,4 +25,5 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.bill_summaries {{.OnCluster}} (
     currency                    String
 ) ENGINE = {{engine "bill_summaries" "MergeTree"}}
 PARTITION BY (scope, toYYYYMM(bill_cycle))
-ORDER BY (scope, bill_cycle, customer_id, service_type_code, resource_type_code, charging_mode, bill_type);
+ORDER BY (scope, bill_cycle, customer_id, service_type_code, resource_type_code, charging_mode, bill_type)
+SETTINGS old_parts_lifetime = 1;

@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.org_units {{.OnCluster}} (
     path        String
 ) ENGINE = {{engine "org_units" "MergeTree"}}
 PARTITION BY scope
-ORDER BY (scope, org_id);
+ORDER BY (scope, org_id)
+SETTINGS old_parts_lifetime = 1;
 
 CREATE TABLE IF NOT EXISTS {{.DB}}.accounts {{.OnCluster}} (
     scope        String,
@@ -21,4 +22,5 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.accounts {{.OnCluster}} (
     status       Int32
 ) ENGINE = {{engine "accounts" "MergeTree"}}
 PARTITION BY scope
-ORDER BY (scope, customer_id);
+ORDER BY (scope, customer_id)
+SETTINGS old_parts_lifetime = 1;

@@ -137,7 +137,7 @@ func (p *Program) buildJobs() {
 	p.bills = &jobs.Bills{
 		Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Now: p.Now, Attempts: jc.BillsAttempts, FinalHour: jc.BillsFinalHour,
-		RecheckMonths: jc.BillsRecheckMonths,
+		RecheckMonths: jc.BillsRecheckMonths, Integrity: p.Sink,
 	}
 	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}

@@ -58,11 +58,15 @@ type Bills struct {
 	RecheckMonths int
 	// Progress, if set, is called as the run advances.
 	Progress func(Progress)
+	// Integrity, if set, is asked at the first run and after every engine
+	// restart for stored months with duplicated rows; Run re-syncs them.
+	Integrity IntegrityStore
 
 	mu          sync.Mutex
 	daily       map[string]map[string]sums    // scope -> bill date -> amount per currency
 	dailyMonths map[string]map[bss.Month]bool // scope -> months whose days are in daily
 	closed      map[bss.Month]bool            // closed months synced since start
+	engineStart time.Time                     // engine start seen by the last integrity check
 }
 
 func (b *Bills) now() time.Time {
@@ -113,6 +117,11 @@ func (b *Bills) Run(ctx context.Context, w Window) error {
 		ms = append(ms, w.Months()...)
 		ms = append(ms, b.burnMonthsMissing(a.Scope, now)...)
 		plan[a.Scope] = dedupMonths(ms)
+	}
+	for scope, ms := range b.repairs(ctx, now) {
+		if _, ok := plan[scope]; ok {
+			plan[scope] = dedupMonths(append(plan[scope], ms...))
+		}
 	}
 	b.Metrics.billMonths.WithLabelValues("open").Set(float64(open))
 	return b.sync(ctx, JobBills, plan, now)
@@ -484,4 +493,54 @@ func (b *Bills) updateBurn(scope string, now time.Time) {
 	for cur, v := range total {
 		b.Metrics.dailyBurn.WithLabelValues(scope, cur).Set(float(v.Div(decimal.NewFromInt(7))))
 	}
+}
+
+// restartSlack absorbs the one-second jitter of now() - uptime() between two
+// readings of the same engine start.
+const restartSlack = 5 * time.Second
+
+// repairs returns, per scope, the stored months within the API's history
+// that hold duplicated rows, checked only when the engine has (re)started
+// since the last check: the only time such months can appear. A failed check
+// is logged and retried at the next run; it never fails the run.
+func (b *Bills) repairs(ctx context.Context, now time.Time) map[string][]bss.Month {
+	if b.Integrity == nil {
+		return nil
+	}
+	started, err := b.Integrity.StartedAt(ctx)
+	if err != nil {
+		b.Logger.Warn("integrity check skipped", "err", err)
+		return nil
+	}
+	b.mu.Lock()
+	last := b.engineStart
+	b.mu.Unlock()
+	if !last.IsZero() && started.Sub(last).Abs() <= restartSlack {
+		return nil
+	}
+	dups, err := b.Integrity.DuplicatedMonths(ctx)
+	if err != nil {
+		b.Logger.Warn("integrity check failed", "err", err)
+		return nil
+	}
+	b.mu.Lock()
+	b.engineStart = started
+	b.mu.Unlock()
+	oldest := bss.MonthOf(now)
+	for range HistoryMonths - 1 {
+		oldest = oldest.Prev()
+	}
+	out := make(map[string][]bss.Month)
+	for _, k := range dups {
+		m := bss.Month{Year: k.Cycle.Year(), Month: k.Cycle.Month()}
+		if m.Before(oldest) {
+			b.Logger.Error("stored month has duplicated rows but is older than the API keeps; delete or repair it by hand",
+				"scope", k.Scope, "bill_cycle", m.String())
+			continue
+		}
+		b.Logger.Warn("stored month has duplicated rows after an engine restart; re-syncing it",
+			"scope", k.Scope, "bill_cycle", m.String())
+		out[k.Scope] = append(out[k.Scope], m)
+	}
+	return out
 }

@@ -81,6 +81,14 @@ type RunStore interface {
 	LastSuccess(ctx context.Context) (map[[2]string]time.Time, error)
 }
 
+// IntegrityStore notices engine restarts and finds stored months holding more
+// than one row per natural key, which a plain MergeTree can show after a
+// crash right after a partition swap (see sink.Sink.DuplicatedMonths).
+type IntegrityStore interface {
+	StartedAt(ctx context.Context) (time.Time, error)
+	DuplicatedMonths(ctx context.Context) ([]sink.MonthKey, error)
+}
+
 // Store is everything the jobs write; *sink.Sink has it all.
 type Store interface {
 	MonthStore

@@ -283,11 +283,10 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 			}
 		}
 	}
-	if err := w.s.validate(ctx, w.cost.table, TableCostRecords, want.CostRecords, "record_id", "record_id = ''"); err != nil {
+	if err := w.s.validate(ctx, w.cost.table, TableCostRecords, want.CostRecords, costRecordsKey, "record_id = ''"); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
-	if err := w.s.validate(ctx, w.sums.table, TableBillSummaries, want.BillSummaries,
-		"customer_id, service_type_code, resource_type_code, charging_mode, bill_type", ""); err != nil {
+	if err := w.s.validate(ctx, w.sums.table, TableBillSummaries, want.BillSummaries, billSummariesKey, ""); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
 	part := fmt.Sprintf("(%s, %s)", quote(w.scope), w.cycle.Format("200601"))

@@ -10,8 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -102,6 +104,7 @@ type proc struct {
 	lines   chan string  // stderr lines as they come (dropped when nobody reads); closed at EOF
 	done    chan struct{}
 	waitErr error
+	peakRSS atomic.Int64 // VmHWM in bytes, sampled while the process runs
 }
 
 // startSyncd starts the binary with args and env.
@@ -120,6 +123,22 @@ func startSyncd(t testing.TB, env []string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	p.start = time.Now()
+	go func() {
+		// VmHWM of the program's own address space; getrusage's maxrss would
+		// include the test process's RSS at fork.
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if v := vmHWM(cmd.Process.Pid); v > p.peakRSS.Load() {
+				p.peakRSS.Store(v)
+			}
+			select {
+			case <-p.done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -189,6 +208,23 @@ func runSyncd(t testing.TB, env []string, args ...string) (int, string) {
 	p := startSyncd(t, env, args...)
 	code := p.wait(t, 3*time.Minute)
 	return code, p.output()
+}
+
+// vmHWM returns the VmHWM of pid in bytes, or 0 when it cannot be read.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 func tail(s string, n int) string {

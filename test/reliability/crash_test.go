@@ -332,9 +332,13 @@ func TestClickHouseRestart(t *testing.T) {
 // ClickHouse bug (ClickHouse/ClickHouse#107605, fixed upstream by #107623):
 // on a plain MergeTree, REPLACE PARTITION deactivates the replaced parts only
 // in memory, so a server killed before its background cleanup (old_parts_lifetime)
-// loads them as active again. It is reported loudly but does not fail the
-// test until the sink mitigates it (docs/reliability.md); any other mix
-// fails. The next run must repair it (checked by the caller).
+// loads them as active again. syncd narrows that window (old_parts_lifetime
+// = 1 on the swapped tables) and repairs such months: after every engine
+// start the bills job looks for months with duplicated natural keys and
+// re-syncs them (cmd/syncd TestRestartRepairsDuplicatedMonth). Between the
+// restart and that run the month is visibly doubled, which this test reports
+// loudly without failing; any other mix fails. The next run must repair it
+// (checked by the caller).
 func (e *crashEnv) checkAfterRestart(old, new map[string]monthState) string {
 	e.t.Helper()
 	var desc []string

@@ -139,6 +139,9 @@ func (c *Client) ListMonthlySums(ctx context.Context, opts MonthlySumOptions, lo
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := checkPageSize(OpMonthlySum, "bill_sums", lo.Offset, lo.Limit, len(rows)); err != nil {
+		return nil, nil, nil, err
+	}
 	resp.TotalCount, resp.NextOffset, resp.Currency = total, lo.Offset+len(rows), tot.Currency
 	return rows, tot, resp, nil
 }
@@ -304,6 +307,9 @@ func (c *Client) ListResourcePackages(ctx context.Context, opts ResourcePackageO
 			return err
 		})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkPageSize(OpResourcePackages, "free_resource_packages", lo.Offset, lo.Limit, len(rows)); err != nil {
 		return nil, nil, err
 	}
 	resp.TotalCount, resp.NextOffset = total, lo.Offset+len(rows)
@@ -472,6 +478,9 @@ func (c *Client) ListSubCustomers(ctx context.Context, opts SubCustomerOptions, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkPageSize(OpSubCustomers, "sub_customer_infos", lo.Offset, lo.Limit, len(out)); err != nil {
+		return nil, nil, err
+	}
 	resp.TotalCount, resp.NextOffset = total, lo.Offset+len(out)
 	return out, resp, nil
 }
@@ -510,6 +519,9 @@ func listLookup[W any, T any](ctx context.Context, c *Client, op, path, key stri
 		return nil
 	})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkPageSize(op, key, off, limit, len(out)); err != nil {
 		return nil, nil, err
 	}
 	resp.TotalCount, resp.NextOffset = total, off+len(out)

@@ -230,6 +230,9 @@ func (c *Client) ListResourceRecords(ctx context.Context, opts ResourceRecordOpt
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkPageSize(OpResourceRecords, "fee_records", lo.Offset, lo.Limit, len(recs)); err != nil {
+		return nil, nil, err
+	}
 	resp.TotalCount, resp.NextOffset, resp.Currency = total, lo.Offset+len(recs), cur
 	return recs, resp, nil
 }

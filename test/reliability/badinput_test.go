@@ -107,7 +107,7 @@ func TestBadInputKeepsStoredMonth(t *testing.T) {
 			m["fee_records"] = recs[:1500]
 			out, _ := json.Marshal(m)
 			return out
-		}, nil, false},
+		}, []string{"fee_records", "page has 1500 rows, more than the limit 1000"}, true},
 	}
 	cases[3] = struct {
 		name   string

@@ -133,15 +133,18 @@ func (p *Program) Open(ctx context.Context) error {
 func (p *Program) buildJobs() {
 	jc := p.Config.Jobs
 	p.names = &jobs.Names{}
-	org := &jobs.Org{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	// One RunLog for every job: sync_runs rows that fail while ClickHouse
+	// is down are written once it is back.
+	runs := &jobs.RunLog{Store: p.Sink}
+	org := &jobs.Org{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.bills = &jobs.Bills{
-		Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
+		Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Now: p.Now, Attempts: jc.BillsAttempts, FinalHour: jc.BillsFinalHour,
 		RecheckMonths: jc.BillsRecheckMonths, Integrity: p.Sink,
 	}
-	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
-	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: p.Sink, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
-	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: p.Sink, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.runners = map[string]func(context.Context, jobs.Window) error{
 		jobs.JobLookups: lookups.Run,
 		jobs.JobOrg:     org.Run,

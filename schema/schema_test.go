@@ -176,8 +176,8 @@ func TestStagingEngineMatchesSchema(t *testing.T) {
 			for _, s := range m.Statements {
 				if strings.HasPrefix(s, "CREATE TABLE IF NOT EXISTS billing."+table+" ") {
 					found = true
-					if !strings.HasSuffix(s, keys) {
-						t.Errorf("%s: statement does not end with the staging keys %q", table, keys)
+					if want := keys + "\n" + swapSettings; !strings.HasSuffix(s, want) {
+						t.Errorf("%s: statement does not end with the staging keys and settings %q", table, want)
 					}
 				}
 			}

@@ -60,12 +60,15 @@ func utilisation(ctx context.Context, w io.Writer, d time.Duration, callers int)
 	defer cancel()
 	type result struct{ ok, failed int }
 	var mu sync.Mutex
-	results := map[string]*result{}
+	// Every entry exists before the callers start: they only read the map.
+	results := make(map[string]*result, len(ops))
+	for op := range ops {
+		results[op] = &result{}
+	}
 	var firstErr error
 	var wg sync.WaitGroup
 	start := time.Now()
 	for op, call := range ops {
-		results[op] = &result{}
 		for range callers {
 			wg.Add(1)
 			go func() {

@@ -253,11 +253,7 @@ func FuzzResourceRecordsPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		recs, total, _, err := decodeResourceRecordsPage(b, Month{2024, time.May}, "CNY")
 		if err != nil {
-			var de *DecodeError
-			var e *Error
-			if !errors.As(err, &de) && !errors.As(err, &e) {
-				t.Fatalf("untyped error %T: %v", err, err)
-			}
+			requireTypedError(t, err)
 			return
 		}
 		if total < 0 || recs == nil && bytes.Contains(b, []byte(`"fee_records":[{`)) {
@@ -270,13 +266,8 @@ func FuzzResourceRecordsPage(f *testing.F) {
 func FuzzMonthlySumPage(f *testing.F) {
 	f.Add(fixture(f, "monthly_sum.json"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _, _, err := decodeMonthlySumPage(b, "CNY")
-		if err != nil {
-			var de *DecodeError
-			var e *Error
-			if !errors.As(err, &de) && !errors.As(err, &e) {
-				t.Fatalf("untyped error %T: %v", err, err)
-			}
+		if _, _, _, err := decodeMonthlySumPage(b, "CNY"); err != nil {
+			requireTypedError(t, err)
 		}
 	})
 }

@@ -526,10 +526,7 @@ func (b *Bills) repairs(ctx context.Context, now time.Time) map[string][]bss.Mon
 	b.mu.Lock()
 	b.engineStart = started
 	b.mu.Unlock()
-	oldest := bss.MonthOf(now)
-	for range HistoryMonths - 1 {
-		oldest = oldest.Prev()
-	}
+	oldest := OldestMonth(now)
 	out := make(map[string][]bss.Month)
 	for _, k := range dups {
 		m := bss.Month{Year: k.Cycle.Year(), Month: k.Cycle.Month()}

@@ -172,10 +172,7 @@ func CheckWindow(w Window, now time.Time) error {
 		return nil
 	}
 	cur := bss.MonthOf(now)
-	oldest := cur
-	for range HistoryMonths - 1 {
-		oldest = oldest.Prev()
-	}
+	oldest := OldestMonth(now)
 	switch {
 	case !w.From.Valid() || !w.To.Valid():
 		return errors.New("window: both months must be set (YYYY-MM)")
@@ -187,6 +184,16 @@ func CheckWindow(w Window, now time.Time) error {
 		return fmt.Errorf("window: %s is older than the %d months the API keeps (oldest is %s)", w.From, HistoryMonths, oldest)
 	}
 	return nil
+}
+
+// OldestMonth returns the oldest billing month the API still keeps at now:
+// HistoryMonths months back, counting the current one.
+func OldestMonth(now time.Time) bss.Month {
+	m := bss.MonthOf(now)
+	for range HistoryMonths - 1 {
+		m = m.Prev()
+	}
+	return m
 }
 
 type runIDKey struct{}

@@ -515,8 +515,25 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 	env := append(withoutVar(syncdEnv(sim.URL, sinktest.DSN(t), s.Database()), "SYNCD_LISTEN"),
 		"SYNCD_LISTEN="+addr, "SYNCD_SCHEDULE_BILLS=@every 1s", "SYNCD_JOB_TIMEOUT=30s", "SYNCD_SHUTDOWN_GRACE=20s")
 	p := startSyncd(t, env, "run")
+	// Let bills overlap itself for a while, then wait (bounded) until every
+	// overdue job's start-up run has finished, so SIGTERM does not cut one
+	// short on a slow machine.
+	startupJobs := []string{"lookups", "org", "balances", "packages"}
 	time.Sleep(8 * time.Second)
-	metrics := scrape(t, p, "http://"+addr, "/metrics")
+	var metrics string
+	for deadline := time.Now().Add(90 * time.Second); ; {
+		metrics = scrape(t, p, "http://"+addr, "/metrics")
+		done := true
+		for _, job := range startupJobs {
+			if metricValue(metrics, `syncd_job_runs_total{job="`+job+`",result="success"}`) < 1 {
+				done = false
+			}
+		}
+		if done || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	if code := p.wait(t, time.Minute); code != 0 {
 		t.Errorf("daemon exit %d after SIGTERM:\n%s", code, tail(p.output(), 3000))
@@ -587,7 +604,7 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 	for _, r := range res.Rows {
 		ran[r[0]] = r[1]
 	}
-	for _, job := range []string{"lookups", "org", "balances", "packages"} {
+	for _, job := range startupJobs {
 		if ran[job] == "" || ran[job] == "0" {
 			t.Errorf("overdue job %s did not run at start-up", job)
 		}

@@ -62,6 +62,8 @@ const (
 	defaultRecordsRate  = 30.0
 	defaultTimeout      = 60 * time.Second
 	defaultMaxRetries   = 8
+	defaultPrefetch     = 4
+	maxPrefetch         = 64
 	defaultRetryBase    = 500 * time.Millisecond
 	defaultRetryMax     = 30 * time.Second
 	maxRetryAfter       = 5 * time.Minute
@@ -104,6 +106,12 @@ type Config struct {
 	RateLimits map[string]float64 `env:"SYNCD_BSS_RATE_LIMITS"`
 	// RateBurst is the token-bucket size (1 = strictly spaced requests).
 	RateBurst int `env:"SYNCD_BSS_RATE_BURST, default=1"`
+	// Prefetch is the number of pages of a bills listing (resource records,
+	// monthly sums) requested ahead of the page being consumed, so that
+	// request latency, decoding and inserting overlap; requests still obey
+	// the pacing above. 0 means the default (4); -1 requests one page at a
+	// time.
+	Prefetch int `env:"SYNCD_BSS_PREFETCH, default=4"`
 }
 
 func (c Config) withDefaults() Config {
@@ -137,6 +145,12 @@ func (c Config) withDefaults() Config {
 	if c.RateBurst == 0 {
 		c.RateBurst = 1
 	}
+	switch {
+	case c.Prefetch == 0:
+		c.Prefetch = defaultPrefetch
+	case c.Prefetch == -1:
+		c.Prefetch = 0
+	}
 	return c
 }
 
@@ -167,6 +181,9 @@ func (c Config) Validate() error {
 	}
 	if c.RetryBaseDelay < 0 || c.RetryMaxDelay < c.RetryBaseDelay {
 		errs = append(errs, fmt.Errorf("SYNCD_BSS_RETRY_BASE_DELAY/SYNCD_BSS_RETRY_MAX_DELAY: %s/%s (want 0 <= base <= max, e.g. 500ms and 30s)", c.RetryBaseDelay, c.RetryMaxDelay))
+	}
+	if c.Prefetch < -1 || c.Prefetch > maxPrefetch {
+		errs = append(errs, fmt.Errorf("SYNCD_BSS_PREFETCH: %d is out of range (want -1 to disable read-ahead, or 1 to %d pages)", c.Prefetch, maxPrefetch))
 	}
 	if c.RateBurst < 1 {
 		errs = append(errs, fmt.Errorf("SYNCD_BSS_RATE_BURST: %d is out of range (want 1 or more)", c.RateBurst))

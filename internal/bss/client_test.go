@@ -84,22 +84,26 @@ func TestPagingExact(t *testing.T) {
 }
 
 func TestPagingStopsEarlyWhenConsumerStops(t *testing.T) {
-	ts := newTestServer(t)
-	h, seen := recordsHandler(t, 5000, nil)
-	ts.mux.Handle("/v2/bills/customer-bills/res-fee-records", h)
-	c := ts.client(t, Config{})
-	n := 0
-	for _, err := range c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}) {
-		if err != nil {
-			t.Fatal(err)
+	// Sequential paging stops at the page the consumer stopped in; with
+	// read-ahead at most Prefetch more pages were requested.
+	for _, tc := range []struct{ prefetch, maxPages int }{{-1, 2}, {3, 2 + 3}} {
+		ts := newTestServer(t)
+		h, seen := recordsHandler(t, 50000, nil)
+		ts.mux.Handle("/v2/bills/customer-bills/res-fee-records", h)
+		c := ts.client(t, Config{Prefetch: tc.prefetch})
+		n := 0
+		for _, err := range c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if n == 1500 {
+				break
+			}
 		}
-		n++
-		if n == 1500 {
-			break
+		if len(*seen) < 2 || len(*seen) > tc.maxPages || (tc.prefetch < 0 && len(*seen) != 2) {
+			t.Errorf("prefetch %d: pages fetched = %v, want 2 to %d", tc.prefetch, *seen, tc.maxPages)
 		}
-	}
-	if len(*seen) != 2 {
-		t.Errorf("pages fetched = %v", *seen)
 	}
 }
 
@@ -118,23 +122,34 @@ func TestPagingDrift(t *testing.T) {
 		{"more rows than total", 1500, func(int) int { return 900 }, 900, 1000, "more rows than total_count"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t)
-			h, _ := recordsHandler(t, tc.n, tc.totalAt)
-			ts.mux.Handle("/v2/bills/customer-bills/res-fee-records", h)
-			c := ts.client(t, Config{})
-			_, err := collect(c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
-			var de *DriftError
-			if !errors.As(err, &de) {
-				t.Fatalf("err = %v, want *DriftError", err)
-			}
-			if de.First != tc.wantFirst || de.Last != tc.wantLast || de.Reason != tc.wantReason || de.Operation != OpResourceRecords {
-				t.Errorf("drift = %+v", de)
-			}
-			if IsRetryable(err) {
-				t.Error("drift must not be retried by the client")
-			}
-		})
+		// With read-ahead the handler's call order, hence the total a
+		// drifting page reports, varies; the kind of drift does not.
+		for _, prefetch := range []int{-1, 4} {
+			t.Run(fmt.Sprintf("%s/prefetch=%d", tc.name, prefetch), func(t *testing.T) {
+				ts := newTestServer(t)
+				h, _ := recordsHandler(t, tc.n, tc.totalAt)
+				ts.mux.Handle("/v2/bills/customer-bills/res-fee-records", h)
+				c := ts.client(t, Config{Prefetch: prefetch})
+				_, err := collect(c.ResourceRecords(context.Background(), ResourceRecordOptions{Cycle: mustMonth(t, "2024-05")}))
+				var de *DriftError
+				if !errors.As(err, &de) {
+					t.Fatalf("err = %v, want *DriftError", err)
+				}
+				wantLast := tc.wantLast
+				if prefetch > 0 && tc.wantReason == "total_count changed" {
+					wantLast = de.Last
+					if de.Last == de.First {
+						t.Errorf("drift = %+v: last total equals the first", de)
+					}
+				}
+				if de.First != tc.wantFirst || de.Last != wantLast || de.Reason != tc.wantReason || de.Operation != OpResourceRecords {
+					t.Errorf("drift = %+v", de)
+				}
+				if IsRetryable(err) {
+					t.Error("drift must not be retried by the client")
+				}
+			})
+		}
 	}
 }
 
@@ -722,7 +737,7 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Site: SiteInternational, Language: "en_US", Timeout: time.Minute, MaxRetries: 8, RetryBaseDelay: 500 * time.Millisecond,
-		RetryMaxDelay: 30 * time.Second, RateLimit: 10, RecordsRateLimit: 30, RateBurst: 1,
+		RetryMaxDelay: 30 * time.Second, RateLimit: 10, RecordsRateLimit: 30, RateBurst: 1, Prefetch: 4,
 		RateLimits: map[string]float64{OpMonthlySum: 5, OpSubCustomers: 2.5}}
 	if fmt.Sprint(cfg) != fmt.Sprint(want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)

@@ -152,7 +152,7 @@ func (c *Client) ListMonthlySums(ctx context.Context, opts MonthlySumOptions, lo
 func (c *Client) MonthlySums(ctx context.Context, opts MonthlySumOptions) iter.Seq2[MonthlySum, error] {
 	o := opts
 	one := func(ctx context.Context, o MonthlySumOptions) iter.Seq2[MonthlySum, error] {
-		return paginate(ctx, OpMonthlySum, func(ctx context.Context, off int) ([]MonthlySum, *Response, error) {
+		return paginate(ctx, OpMonthlySum, c.cfg.Prefetch, maxLimit, func(ctx context.Context, off int) ([]MonthlySum, *Response, error) {
 			rows, _, resp, err := c.ListMonthlySums(ctx, o, ListOptions{Offset: off, Limit: maxLimit})
 			return rows, resp, err
 		})
@@ -321,7 +321,7 @@ func (c *Client) ListResourcePackages(ctx context.Context, opts ResourcePackageO
 func (c *Client) ResourcePackages(ctx context.Context, opts ResourcePackageOptions) iter.Seq2[ResourcePackage, error] {
 	o := opts
 	o.ServiceTypeCodes = append([]string(nil), opts.ServiceTypeCodes...)
-	return paginate(ctx, OpResourcePackages, func(ctx context.Context, off int) ([]ResourcePackage, *Response, error) {
+	return paginateSeq(ctx, OpResourcePackages, func(ctx context.Context, off int) ([]ResourcePackage, *Response, error) {
 		return c.ListResourcePackages(ctx, o, ListOptions{Offset: off, Limit: maxLimit})
 	})
 }
@@ -489,7 +489,7 @@ func (c *Client) ListSubCustomers(ctx context.Context, opts SubCustomerOptions, 
 // limit 100 with drift detection.
 func (c *Client) SubCustomers(ctx context.Context, opts SubCustomerOptions) iter.Seq2[SubCustomer, error] {
 	o := opts
-	return paginate(ctx, OpSubCustomers, func(ctx context.Context, off int) ([]SubCustomer, *Response, error) {
+	return paginateSeq(ctx, OpSubCustomers, func(ctx context.Context, off int) ([]SubCustomer, *Response, error) {
 		return c.ListSubCustomers(ctx, o, ListOptions{Offset: off, Limit: maxSubCustomerLimit})
 	})
 }
@@ -552,7 +552,7 @@ type wResourceType struct {
 // ServiceTypes iterates over all cloud service types: GET /v2/products/service-types
 // (https://support.huaweicloud.com/api-oce/zh-cn_topic_0000001256679455.html).
 func (c *Client) ServiceTypes(ctx context.Context) iter.Seq2[ServiceType, error] {
-	return paginate(ctx, OpServiceTypes, withLimitFallback(func(ctx context.Context, off, limit int) ([]ServiceType, *Response, error) {
+	return paginateSeq(ctx, OpServiceTypes, withLimitFallback(func(ctx context.Context, off, limit int) ([]ServiceType, *Response, error) {
 		return listLookup(ctx, c, OpServiceTypes, "v2/products/service-types", "service_types", off, limit,
 			func(w wServiceType) ServiceType { return ServiceType(w) },
 			func(p *lookupPage[wServiceType]) []wServiceType { return p.ServiceTypes })
@@ -564,7 +564,7 @@ func (c *Client) ServiceTypes(ctx context.Context) iter.Seq2[ServiceType, error]
 // The maximum limit of this endpoint is not documented: it pages at 1000
 // and falls back to 100 if the service answers CBC.0100.
 func (c *Client) ResourceTypes(ctx context.Context) iter.Seq2[ResourceType, error] {
-	return paginate(ctx, OpResourceTypes, withLimitFallback(func(ctx context.Context, off, limit int) ([]ResourceType, *Response, error) {
+	return paginateSeq(ctx, OpResourceTypes, withLimitFallback(func(ctx context.Context, off, limit int) ([]ResourceType, *Response, error) {
 		return listLookup(ctx, c, OpResourceTypes, "v2/products/resource-types", "resource_types", off, limit,
 			func(w wResourceType) ResourceType { return ResourceType(w) },
 			func(p *lookupPage[wResourceType]) []wResourceType { return p.ResourceTypes })

@@ -273,7 +273,7 @@ func (lo ListOptions) normalise(max int) (ListOptions, error) {
 func (c *Client) ResourceRecords(ctx context.Context, opts ResourceRecordOptions) iter.Seq2[ResourceRecord, error] {
 	o := opts
 	one := func(ctx context.Context, o ResourceRecordOptions) iter.Seq2[ResourceRecord, error] {
-		return paginate(ctx, OpResourceRecords, func(ctx context.Context, off int) ([]ResourceRecord, *Response, error) {
+		return paginate(ctx, OpResourceRecords, c.cfg.Prefetch, maxLimit, func(ctx context.Context, off int) ([]ResourceRecord, *Response, error) {
 			return c.ListResourceRecords(ctx, o, ListOptions{Offset: off, Limit: maxLimit})
 		})
 	}
@@ -345,47 +345,6 @@ func fanOutYield[T, O any](ctx context.Context, c *Client, opts O, m Method, one
 			}
 			started = true
 			if !yield(v, err) || err != nil {
-				return
-			}
-		}
-	}
-}
-
-// paginate turns a page function into an iterator that stops at the
-// first page's total_count, and reports drift as a *DriftError.
-func paginate[T any](ctx context.Context, op string, page func(ctx context.Context, offset int) ([]T, *Response, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		offset, first, yielded := 0, -1, 0
-		for {
-			items, resp, err := page(ctx, offset)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			switch {
-			case first < 0:
-				first = resp.TotalCount
-			case resp.TotalCount != first:
-				yield(zero, &DriftError{Operation: op, First: first, Last: resp.TotalCount, Yielded: yielded, Reason: "total_count changed"})
-				return
-			}
-			if offset+len(items) > first {
-				yield(zero, &DriftError{Operation: op, First: first, Last: offset + len(items), Yielded: yielded, Reason: "more rows than total_count"})
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-				yielded++
-			}
-			offset += len(items)
-			if offset >= first {
-				return
-			}
-			if len(items) == 0 {
-				yield(zero, &DriftError{Operation: op, First: first, Last: offset, Yielded: yielded, Reason: "empty page before total_count"})
 				return
 			}
 		}

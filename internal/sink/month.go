@@ -55,6 +55,8 @@ type MonthWriter struct {
 	cycle   time.Time
 	logger  *slog.Logger
 	cost    *rowBlock[CostRecord]
+	spare   *rowBlock[CostRecord] // the other cost block: in flight, or free
+	flying  chan error            // result of the background cost insert; nil when none runs
 	sums    *rowBlock[BillSummary]
 	staged  MonthCounts
 	created []string // staging tables created, unqualified names
@@ -197,9 +199,44 @@ func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
 	}
 	w.staged.CostRecords++
 	if w.cost.rows >= w.s.cfg.BatchRows {
-		return w.flush(ctx, TableCostRecords, &w.cost.block)
+		return w.flushCost(ctx)
 	}
 	return nil
+}
+
+// flushCost hands the full cost block to a background insert and goes on
+// filling the other block, so that inserting overlaps reading the next
+// rows. At most one insert runs at a time (two blocks in memory at most);
+// a failed insert surfaces at the next flush, Commit or Abort, and makes
+// the writer unusable like a failed synchronous insert.
+func (w *MonthWriter) flushCost(ctx context.Context) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	full := w.cost
+	if w.spare == nil {
+		w.spare = newRowBlock(costRecordSpec)
+		w.spare.table = full.table
+	}
+	w.cost, w.spare = w.spare, full
+	done := make(chan error, 1)
+	w.flying = done
+	go func() { done <- w.s.insertBlock(ctx, TableCostRecords, &full.block) }()
+	return nil
+}
+
+// wait waits for the background cost insert, if one runs, and returns its
+// error (also kept as the writer's error).
+func (w *MonthWriter) wait() error {
+	if w.flying == nil {
+		return nil
+	}
+	err := <-w.flying
+	w.flying = nil
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return err
 }
 
 func (w *MonthWriter) usable() error {
@@ -273,6 +310,9 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	w.done = true
 	defer w.dropStaging()
 	month := w.scope + " " + w.cycle.Format("2006-01")
+	if err := w.wait(); err != nil {
+		return fmt.Errorf("commit month %s: %w", month, err)
+	}
 	for _, b := range []struct {
 		metric string
 		blk    *block
@@ -309,6 +349,7 @@ func (w *MonthWriter) Abort(ctx context.Context) error {
 		return nil
 	}
 	w.done = true
+	_ = w.wait() // the insert's error is the caller's; staging goes anyway
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := w.dropStagingCtx(ctx); err != nil {
@@ -336,6 +377,9 @@ func (w *MonthWriter) dropStagingCtx(ctx context.Context) error {
 	}
 	w.created = nil
 	w.cost.reset()
+	if w.spare != nil {
+		w.spare.reset()
+	}
 	w.sums.reset()
 	return errors.Join(errs...)
 }

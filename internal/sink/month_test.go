@@ -281,6 +281,43 @@ func TestMonthReplace(t *testing.T) {
 				}
 			})
 
+			t.Run("background insert fails", func(t *testing.T) {
+				// Blocks are inserted in the background while the next one
+				// fills; an insert that fails there (its staging table is
+				// gone) must still fail the month and keep the stored one.
+				w, err := s.BeginMonth(ctx, "acme", march)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Abort(ctx)
+				v3 := v2.reissue(10, 0)
+				var failed error
+				for i, c := range v3.cost {
+					if i == 5_000 {
+						for _, st := range stagingTables(t, s) {
+							if strings.HasPrefix(st, "staging_"+sink.TableCostRecords) {
+								if err := s.Exec(ctx, "DROP TABLE "+s.Database()+"."+st); err != nil {
+									t.Fatal(err)
+								}
+							}
+						}
+					}
+					if failed = w.AddCostRecord(ctx, c); failed != nil {
+						break
+					}
+				}
+				if failed == nil {
+					failed = w.Commit(ctx, v3.counts())
+				}
+				if failed == nil || !strings.Contains(failed.Error(), "insert") {
+					t.Fatalf("write with its staging table dropped: err = %v, want an insert error", failed)
+				}
+				if err := w.Commit(ctx, v3.counts()); err == nil {
+					t.Fatal("commit after a failed insert succeeded")
+				}
+				checkMonth(t, s, v2)
+			})
+
 			t.Run("wrong count", func(t *testing.T) {
 				v3 := v2.reissue(6, 10)
 				want := v3.counts()

@@ -61,6 +61,10 @@ type Bills struct {
 	// Integrity, if set, is asked at the first run and after every engine
 	// restart for stored months with duplicated rows; Run re-syncs them.
 	Integrity IntegrityStore
+	// Parallel is how many accounts are synced at the same time (default 1).
+	// Each account has its own API quotas, so a multi-account backfill
+	// takes about as long as its largest account.
+	Parallel int
 
 	mu          sync.Mutex
 	daily       map[string]map[string]sums    // scope -> bill date -> amount per currency
@@ -183,47 +187,70 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 		total += len(ms)
 	}
 	var (
-		errs           []error
+		mu             sync.Mutex // guards the counters and serialises Progress
 		done           int
 		rows, apiCalls int64
 	)
-	report := func(scope string, m bss.Month, extraRows, extraCalls int64) {
+	report := func(scope string, m bss.Month, addRows, addCalls, extraRows, extraCalls int64, finished bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		rows += addRows
+		apiCalls += addCalls
+		if finished {
+			done++
+		}
 		if b.Progress != nil {
 			b.Progress(Progress{Total: total, Done: done, Scope: scope, Month: m, Rows: rows + extraRows, APICalls: apiCalls + extraCalls})
 		}
 	}
-	for _, a := range b.Accounts {
-		var scopeErrs []error
-		unstable := 0
-		for _, m := range plan[a.Scope] {
-			if ctx.Err() != nil {
-				scopeErrs = append(scopeErrs, ctx.Err())
-				break
-			}
-			res, err := b.syncMonth(ctx, job, a, m, func(r, c int64) { report(a.Scope, m, r, c) })
-			done++
-			rows += res.rows
-			apiCalls += res.calls
-			report(a.Scope, m, 0, 0)
-			if res.unstable {
-				unstable++
-			}
-			if err != nil {
-				scopeErrs = append(scopeErrs, err)
-			}
-		}
-		b.Metrics.unstable.WithLabelValues(a.Scope).Set(float64(unstable))
-		scopeErr := errors.Join(scopeErrs...)
-		b.Metrics.scopeResult(job, a.Scope, b.now(), scopeErr)
-		if scopeErr != nil {
-			errs = append(errs, fmt.Errorf("%s scope %s: %w", job, a.Scope, scopeErr))
-		}
-		b.updateBurn(a.Scope, now)
+	// Quotas are per account, so accounts are synced side by side (at most
+	// Parallel at a time); the months of one account go one after the other.
+	errs := make([]error, len(b.Accounts))
+	sem := make(chan struct{}, max(1, b.Parallel))
+	var wg sync.WaitGroup
+	for i, a := range b.Accounts {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = b.syncScope(ctx, job, a, plan[a.Scope], now, report)
+		}()
 	}
+	wg.Wait()
 	b.mu.Lock()
 	b.Metrics.billMonths.WithLabelValues("closed").Set(float64(len(b.closed)))
 	b.mu.Unlock()
 	return errors.Join(errs...)
+}
+
+// syncScope syncs the planned months of one account in order.
+func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []bss.Month, now time.Time,
+	report func(scope string, m bss.Month, addRows, addCalls, extraRows, extraCalls int64, finished bool)) error {
+	var scopeErrs []error
+	unstable := 0
+	for _, m := range months {
+		if ctx.Err() != nil {
+			scopeErrs = append(scopeErrs, ctx.Err())
+			break
+		}
+		res, err := b.syncMonth(ctx, job, a, m, func(r, c int64) { report(a.Scope, m, 0, 0, r, c, false) })
+		report(a.Scope, m, res.rows, res.calls, 0, 0, true)
+		if res.unstable {
+			unstable++
+		}
+		if err != nil {
+			scopeErrs = append(scopeErrs, err)
+		}
+	}
+	b.Metrics.unstable.WithLabelValues(a.Scope).Set(float64(unstable))
+	scopeErr := errors.Join(scopeErrs...)
+	b.Metrics.scopeResult(job, a.Scope, b.now(), scopeErr)
+	b.updateBurn(a.Scope, now)
+	if scopeErr != nil {
+		return fmt.Errorf("%s scope %s: %w", job, a.Scope, scopeErr)
+	}
+	return nil
 }
 
 type monthResult struct {

@@ -29,6 +29,9 @@ type Config struct {
 	BillsFinalHour int `env:"BILLS_FINAL_HOUR, default=10"`
 	// BillsRecheckMonths is how many closed months the recheck job re-syncs.
 	BillsRecheckMonths int `env:"BILLS_RECHECK_MONTHS, default=3"`
+	// BillsParallelAccounts is how many accounts the bills and recheck jobs
+	// sync at the same time (each account has its own API quotas).
+	BillsParallelAccounts int `env:"BILLS_PARALLEL_ACCOUNTS, default=4"`
 }
 
 // Schedules returns the cron spec of every job by name.
@@ -66,6 +69,9 @@ func (c Config) Validate() error {
 	}
 	if c.BillsRecheckMonths < 0 || c.BillsRecheckMonths > HistoryMonths {
 		errs = append(errs, fmt.Errorf("SYNCD_BILLS_RECHECK_MONTHS: %d is out of range (want 0 to %d)", c.BillsRecheckMonths, HistoryMonths))
+	}
+	if c.BillsParallelAccounts < 1 || c.BillsParallelAccounts > 64 {
+		errs = append(errs, fmt.Errorf("SYNCD_BILLS_PARALLEL_ACCOUNTS: %d is out of range (want 1 to 64)", c.BillsParallelAccounts))
 	}
 	return errors.Join(errs...)
 }

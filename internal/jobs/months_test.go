@@ -97,7 +97,7 @@ func TestBurnDays(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	good := Config{ScheduleBills: "CRON_TZ=Asia/Shanghai 7 * * * *", ScheduleRecheck: "@daily", ScheduleBalances: "@every 10m",
-		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3}
+		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
@@ -105,8 +105,9 @@ func TestConfigValidate(t *testing.T) {
 	bad.ScheduleBills = "CRON_TZ=Mars/Olympus 7 * * * *"
 	bad.ScheduleOrg = "every day"
 	bad.BillsAttempts = 0
+	bad.BillsParallelAccounts = 0
 	err := bad.Validate()
-	for _, want := range []string{"SYNCD_SCHEDULE_BILLS", "SYNCD_SCHEDULE_ORG", "SYNCD_BILLS_ATTEMPTS"} {
+	for _, want := range []string{"SYNCD_SCHEDULE_BILLS", "SYNCD_SCHEDULE_ORG", "SYNCD_BILLS_ATTEMPTS", "SYNCD_BILLS_PARALLEL_ACCOUNTS: 0"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to name %s", err, want)
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
 )
 
 // benchPage returns a res-fee-records body of n records shaped like the
@@ -37,21 +39,44 @@ func benchPage(tb testing.TB, offset, n, total int) []byte {
 	return b.Bytes()
 }
 
-// BenchmarkDecodeResourceRecordsPage decodes one 1000-record page.
+// BenchmarkDecodeResourceRecordsPage decodes one 1000-record page: the
+// fixture-shaped benchPage and a simulator page (zh_CN names, numbers as
+// the simulator sends them), each through decodeResourceRecordsPage (the
+// fast path) and through the encoding/json reference it falls back to.
 func BenchmarkDecodeResourceRecordsPage(b *testing.B) {
-	body := benchPage(b, 0, 1000, 1000)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		recs, _, _, err := decodeResourceRecordsPage(body, Month{2024, 5}, "CNY")
-		if err != nil || len(recs) != 1000 {
-			b.Fatal(err)
+	bodies := []struct {
+		name string
+		body []byte
+	}{
+		{"fixture", benchPage(b, 0, 1000, 1000)},
+		{"sim", simPage(b, newSim(bsssim.SiteCN), "zh_CN", "cycle=2024-05&statistic_type=3&offset=0&limit=1000")},
+	}
+	decoders := []struct {
+		name   string
+		decode func([]byte, Month, string) ([]ResourceRecord, int, string, error)
+	}{
+		{"fast", decodeResourceRecordsPage},
+		{"slow", decodeResourceRecordsPageSlow},
+	}
+	for _, bd := range bodies {
+		if _, _, _, ok := fastResourceRecordsPage(bd.body, Month{2024, 5}, "CNY"); !ok {
+			b.Fatalf("%s: the fast path declines the page", bd.name)
+		}
+		for _, dec := range decoders {
+			b.Run(bd.name+"/"+dec.name, func(b *testing.B) {
+				b.SetBytes(int64(len(bd.body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					recs, _, _, err := dec.decode(bd.body, Month{2024, 5}, "CNY")
+					if err != nil || len(recs) != 1000 {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "records/s")
+				// allocs/op covers 1000 records; divide by 1000 for allocs/record.
+			})
 		}
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "records/s")
-	// allocs/op covers 1000 records; divide by 1000 for allocs/record.
 }
 
 // BenchmarkPagingHTTP pages 10,000 records through the full client stack

@@ -3,7 +3,9 @@ package sink
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -44,9 +46,87 @@ type colBuf interface {
 	appendTSV(dst []byte, i int) []byte
 }
 
-type strCol struct{ v []string }
+// strCol copies every string it buffers into chunks of its own, so that a
+// buffered row keeps only its values alive (not, say, the whole API
+// response it was decoded from), and the chunks are reused by the next
+// block instead of being garbage. Values repeated within a block (regions,
+// service names, currencies…) are stored once while the column has at most
+// maxInterned distinct values.
+type strCol struct {
+	v      []string
+	seen   map[string]string // value -> its copy; nil once the column proved high-cardinality
+	cur    []byte            // chunk being filled
+	full   [][]byte          // chunks filled in this block
+	spare  [][]byte          // chunks free for reuse
+	strict bool              // seen was dropped in this block
+}
 
-func (c *strCol) reset()      { clear(c.v); c.v = c.v[:0] }
+const (
+	strChunk    = 64 << 10
+	maxInterned = 1024
+)
+
+func (c *strCol) reset() {
+	clear(c.v)
+	c.v = c.v[:0]
+	// Nothing refers to the chunks any more: clickhouse-go and the TSV
+	// encoder copy the values they send.
+	for _, ch := range c.full {
+		c.spare = append(c.spare, ch[:0])
+	}
+	if c.cur != nil {
+		c.spare = append(c.spare, c.cur[:0])
+	}
+	c.full, c.cur = c.full[:0], nil
+	if c.seen == nil || c.strict {
+		c.seen, c.strict = make(map[string]string), false
+	} else {
+		clear(c.seen)
+	}
+}
+
+func (c *strCol) add(s string) {
+	if s == "" {
+		c.v = append(c.v, "")
+		return
+	}
+	if c.seen != nil {
+		if v, ok := c.seen[s]; ok {
+			c.v = append(c.v, v)
+			return
+		}
+	}
+	v := c.copyOf(s)
+	switch {
+	case c.seen == nil:
+	case len(c.seen) < maxInterned:
+		c.seen[v] = v
+	default:
+		c.seen, c.strict = nil, true
+	}
+	c.v = append(c.v, v)
+}
+
+// copyOf returns a copy of s held in the column's chunks.
+func (c *strCol) copyOf(s string) string {
+	if len(s) > strChunk/4 {
+		return strings.Clone(s)
+	}
+	if len(c.cur)+len(s) > cap(c.cur) {
+		if c.cur != nil {
+			c.full = append(c.full, c.cur)
+		}
+		if n := len(c.spare); n > 0 {
+			c.cur, c.spare = c.spare[n-1], c.spare[:n-1]
+		} else {
+			c.cur = make([]byte, 0, strChunk)
+		}
+	}
+	start := len(c.cur)
+	c.cur = append(c.cur, s...)
+	return unsafe.String(&c.cur[start], len(s))
+}
+
 func (c *strCol) values() any { return c.v }
 func (c *strCol) appendTSV(dst []byte, i int) []byte {
 	return appendEscaped(dst, c.v[i])
@@ -116,9 +196,8 @@ type field[R any] struct {
 }
 
 func strField[R any](name string, get func(*R) string) field[R] {
-	return field[R]{name, func() colBuf { return &strCol{} }, func(c colBuf, r *R) {
-		s := c.(*strCol)
-		s.v = append(s.v, get(r))
+	return field[R]{name, func() colBuf { return &strCol{seen: make(map[string]string)} }, func(c colBuf, r *R) {
+		c.(*strCol).add(get(r))
 	}, nil}
 }
 

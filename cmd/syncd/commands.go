@@ -240,6 +240,14 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "clickhouse: ok (%s, database %s)\n", p.Sink.Engine(), p.Sink.Database())
+	// The spool is a warning, not a failure: without it the rows wait in memory.
+	if sp := p.runs.Spool; sp == nil {
+		fmt.Fprintln(stdout, "spool: off (sync_runs rows that cannot be written wait in memory only)")
+	} else if err := sp.Check(); err != nil {
+		fmt.Fprintf(stdout, "spool: WARNING: %v (sync_runs rows that cannot be written wait in memory only)\n", err)
+	} else {
+		fmt.Fprintf(stdout, "spool: ok (%s)\n", sp.Path())
+	}
 	failed := false
 	for _, a := range p.accounts {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -112,10 +114,21 @@ func TestCheckCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK {
 		t.Fatalf("check exit = %d, want 0\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"configuration: ok", "clickhouse: ok", "bss account default: ok"} {
+	for _, want := range []string{"configuration: ok", "clickhouse: ok", "bss account default: ok", "spool: ok (" + filepath.Join(mustAbs(t, "data"), "spool", "sync_runs-")} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, stdout.String())
 		}
+	}
+	// An unusable spool (here: under a file; a read-only root fails alike)
+	// is a warning, not a failure.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(with(env, "SYNCD_SPOOL_DIR", filepath.Join(file, "spool"))), &stdout, &stderr); code != exitOK ||
+		!strings.Contains(stdout.String(), "spool: WARNING: spool directory "+filepath.Join(file, "spool")+": ") || !strings.Contains(stdout.String(), "not a directory") {
+		t.Errorf("check with an unusable spool: exit %d, output:\n%s", code, stdout.String())
 	}
 	stdout.Reset()
 	bad := with(env, "HUAWEICLOUD_SDK_AK", "AKWRONGWRONGWRONG001")
@@ -196,4 +209,13 @@ func TestLoggerAddsRunID(t *testing.T) {
 			t.Errorf("line %d has run_id %d times, want %d: %s", i, got, want, lines[i])
 		}
 	}
+}
+
+func mustAbs(t *testing.T, path string) string {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }

@@ -42,6 +42,8 @@ type AppConfig struct {
 	LogFormat string `env:"LOG_FORMAT"`
 	// ShutdownGrace bounds the wait for running jobs after SIGTERM/SIGINT.
 	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE, default=30s"`
+	// SpoolDir keeps the sync_runs rows that cannot be written while ClickHouse is unreachable, in one small file per ClickHouse server and database, until the next run or start writes them; so a failed one-shot sync or a daemon restarted during an outage still leaves its failure in sync_runs. Empty means SYNCD_DATA_DIR/spool (nothing on disk when SYNCD_DATA_DIR is empty too); off keeps the rows in memory only. The directory is created when first needed; if it cannot be written, a warning is logged once and the rows are kept in memory.
+	SpoolDir string `env:"SPOOL_DIR"`
 	// Accounts names several accounts (comma-separated; lower case, digits, - and _). Each account NAME then reads SYNCD_ACCOUNT_<NAME>_AK, _SK, _DOMAIN_ID, _SECURITY_TOKEN (each also as _FILE), _MEMBERS and _SETTLEMENT, with NAME upper-cased and - turned into _. Empty means one account from HUAWEICLOUD_SDK_*.
 	Accounts []string `env:"ACCOUNTS"`
 }

@@ -42,6 +42,7 @@ type Program struct {
 	accounts []jobs.Account
 	names    *jobs.Names
 	bills    *jobs.Bills
+	runs     *jobs.RunLog
 	runners  map[string]func(context.Context, jobs.Window) error
 	sched    *jobs.Scheduler
 	ln       net.Listener
@@ -134,8 +135,10 @@ func (p *Program) buildJobs() {
 	jc := p.Config.Jobs
 	p.names = &jobs.Names{}
 	// One RunLog for every job: sync_runs rows that fail while ClickHouse
-	// is down are written once it is back.
-	runs := &jobs.RunLog{Store: p.Sink}
+	// is down are spooled and written once it is back, by this process or
+	// the next one.
+	runs := &jobs.RunLog{Store: p.Sink, Spool: newSpool(p.Config, p.Logger)}
+	p.runs = runs
 	org := &jobs.Org{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.bills = &jobs.Bills{
 		Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
@@ -161,6 +164,33 @@ func (p *Program) buildJobs() {
 	for _, a := range p.accounts {
 		p.Metrics.InitCurrency(a.Scope, a.Source.Currency())
 	}
+	injectFaults(p)
+}
+
+// flushRuns writes the sync_runs rows an earlier process (or an earlier
+// run of this one) could not write, before anything else is recorded, and
+// warns once if the spool cannot be used. A failure only delays them.
+func (p *Program) flushRuns(ctx context.Context) {
+	if p.runs.Spool != nil {
+		_ = p.runs.Spool.Check() // logs its own warning
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n, err := p.runs.Flush(ctx)
+	if n > 0 {
+		p.Logger.Info("wrote sync_runs rows kept from an earlier run", "rows", n, "spool", p.spoolPath())
+	}
+	if err != nil {
+		p.Logger.Warn("could not write the sync_runs rows kept from an earlier run; the next run retries", "err", err)
+	}
+}
+
+// spoolPath names the spool for logs.
+func (p *Program) spoolPath() string {
+	if p.runs == nil || p.runs.Spool == nil {
+		return "off (memory only)"
+	}
+	return p.runs.Spool.Path()
 }
 
 // jobScopes lists the scopes a job covers, for start-up catch-up.
@@ -202,9 +232,11 @@ func (p *Program) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p.flushRuns(ctx)
 	last := map[[2]string]time.Time{}
 	if !p.RunAtStart {
-		if last, err = p.Sink.LastSuccess(ctx); err != nil {
+		// Successes still in the spool count too.
+		if last, err = p.runs.LastSuccess(ctx); err != nil {
 			return fmt.Errorf("read last successes from sync_runs: %w", err)
 		}
 	}
@@ -220,7 +252,7 @@ func (p *Program) Run(ctx context.Context) error {
 	// The scheduler's runs derive from a context that outlives Run's
 	// caller-scoped ctx only until Close: Close cancels them.
 	sched.Start(context.WithoutCancel(ctx), last)
-	p.Logger.Info("syncd running", "listen", ln.Addr().String(), "accounts", len(p.accounts), "engine", p.Sink.Engine(), "version", version)
+	p.Logger.Info("syncd running", "listen", ln.Addr().String(), "accounts", len(p.accounts), "engine", p.Sink.Engine(), "spool", p.spoolPath(), "version", version)
 	return nil
 }
 
@@ -296,6 +328,7 @@ func (p *Program) Sync(ctx context.Context, names []string, w jobs.Window, progr
 	if slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobLookups) {
 		names = append([]string{jobs.JobLookups}, names...)
 	}
+	p.flushRuns(ctx)
 	p.bills.Progress = progress
 	defer func() { p.bills.Progress = nil }()
 	var errs []error

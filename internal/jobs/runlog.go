@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -10,46 +11,156 @@ import (
 )
 
 // maxPendingRuns bounds the sync_runs rows a RunLog keeps while ClickHouse is
-// unreachable; past it the oldest are dropped (the metrics still count them).
+// unreachable, in memory or in its spool; past it the oldest are dropped
+// (the metrics still count them).
 const maxPendingRuns = 1000
 
-// RunLog is the RunStore the daemon gives its jobs. A row it cannot write
+// RunChecker is implemented by a RunStore that can tell whether a row is
+// already stored. A RunLog asks it before it writes a row a second time: the
+// first write may have landed although it reported an error (a timeout after
+// the server inserted), or the process may have died between writing a
+// spooled row and removing it from the spool.
+type RunChecker interface {
+	RunRecorded(ctx context.Context, run sink.SyncRun) (bool, error)
+}
+
+// RunLog is the RunStore the program gives its jobs. A row it cannot write
 // (typically a failure caused by ClickHouse being down) is kept and written
 // before the next row, so the failure still lands in sync_runs once the
-// server is back. A one-shot `syncd sync` that exits first loses such rows;
-// its exit status and log carry the failure instead.
+// server is back. With a Spool the kept rows are on disk, so they also
+// survive the process: a one-shot `syncd sync` that exits, or a daemon
+// restarted during the outage, leaves them to the next process, whose first
+// RecordRun (or Flush at start) writes them. Without one, or when the spool
+// cannot be written, they are kept in memory only.
+//
+// A kept row is written again only after the store, if it is a RunChecker,
+// says it is not stored yet, so an uncertain earlier write does not
+// duplicate it.
 type RunLog struct {
 	Store RunStore
+	// Spool, if set, keeps the unwritten rows on disk.
+	Spool *Spool
 
 	mu      sync.Mutex
-	pending []sink.SyncRun
+	pending []sink.SyncRun // kept in memory: no spool, or the spool failed
 }
 
 // RecordRun writes the kept rows, then run. On failure every unwritten row,
-// run included, is kept for the next call and the error is returned.
+// run included, is kept (spooled if possible) for the next call and the
+// error is returned.
 func (l *RunLog) RecordRun(ctx context.Context, run sink.SyncRun) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.pending = append(l.pending, run)
-	for len(l.pending) > 0 {
-		if err := l.Store.RecordRun(ctx, l.pending[0]); err != nil {
-			if n := len(l.pending) - maxPendingRuns; n > 0 {
-				l.pending = slices.Clone(l.pending[n:])
-			}
-			return err
-		}
-		l.pending[0] = sink.SyncRun{}
-		l.pending = l.pending[1:]
-	}
-	l.pending = nil
-	return nil
+	_, err := l.record(ctx, &run)
+	return err
 }
 
-// Pending returns how many rows wait to be written.
+// Flush writes the kept rows (those of this process and those an earlier
+// process left in the spool) and returns how many are now stored. The
+// program calls it at start-up.
+func (l *RunLog) Flush(ctx context.Context) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.record(ctx, nil)
+}
+
+func (l *RunLog) record(ctx context.Context, run *sink.SyncRun) (int, error) {
+	var spooled []sink.SyncRun
+	locked := false
+	if l.Spool != nil && l.Spool.exists() {
+		unlock, err := l.Spool.lock(ctx)
+		if err != nil {
+			l.Spool.warn("cannot lock the sync_runs spool; its rows wait for a later run", err)
+		} else {
+			defer unlock()
+			locked = true
+			spooled = l.Spool.read(true)
+		}
+	}
+	// Every kept row may have been written already: its outcome was unknown.
+	retry := append(spooled, l.pending...)
+	l.pending = nil
+	rows := retry
+	if run != nil {
+		rows = append(rows, *run)
+	}
+	checker, _ := l.Store.(RunChecker)
+	stored := 0
+	for i, r := range rows {
+		if i < len(retry) && checker != nil {
+			ok, err := checker.RunRecorded(ctx, r)
+			if err != nil {
+				return stored, l.keep(ctx, rows[i:], locked, err)
+			}
+			if ok {
+				stored++
+				continue
+			}
+		}
+		if err := l.Store.RecordRun(ctx, r); err != nil {
+			return stored, l.keep(ctx, rows[i:], locked, err)
+		}
+		stored++
+	}
+	if locked {
+		if err := l.Spool.replace(nil); err != nil {
+			// The rows are stored; the next reader finds them stored too.
+			l.Spool.warn("cannot remove the written rows from the sync_runs spool", err)
+		}
+	}
+	return stored, nil
+}
+
+// keep keeps rows, which could not be written because of err, in the spool
+// (locked says whether this call already holds its lock) or else in memory,
+// and returns err, noting where the rows wait.
+func (l *RunLog) keep(ctx context.Context, rows []sink.SyncRun, locked bool, err error) error {
+	if l.Spool == nil {
+		l.pending = l.bound(rows)
+		return err
+	}
+	all := rows
+	if !locked {
+		unlock, lerr := l.Spool.lock(ctx)
+		if lerr != nil {
+			l.Spool.warn("cannot use the sync_runs spool; rows that cannot be written are kept in memory only", lerr)
+			l.pending = l.bound(rows)
+			return err
+		}
+		defer unlock()
+		// Rows another process spooled since we looked.
+		all = append(l.Spool.read(true), rows...)
+	}
+	if werr := l.Spool.replace(l.bound(all)); werr != nil {
+		l.Spool.warn("cannot write the sync_runs spool; rows that cannot be written are kept in memory only", werr)
+		l.pending = l.bound(rows)
+		return err
+	}
+	return fmt.Errorf("%w (the sync_runs row is kept in %s and written by the next run)", err, l.Spool.Path())
+}
+
+// bound keeps the newest maxPendingRuns rows.
+func (l *RunLog) bound(rows []sink.SyncRun) []sink.SyncRun {
+	n := len(rows) - maxPendingRuns
+	if n <= 0 {
+		return rows
+	}
+	if l.Spool != nil {
+		l.Spool.logger.Warn("too many sync_runs rows wait to be written; dropping the oldest", "dropped", n, "kept", maxPendingRuns)
+	}
+	return slices.Clone(rows[n:])
+}
+
+// Pending returns how many rows wait to be written, in memory and in the
+// spool.
 func (l *RunLog) Pending() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.pending)
+	n := len(l.pending)
+	if l.Spool != nil {
+		n += len(l.Spool.read(false))
+	}
+	return n
 }
 
 // LastSuccess reads the store's last successes, counting kept rows too.
@@ -63,7 +174,11 @@ func (l *RunLog) LastSuccess(ctx context.Context) (map[[2]string]time.Time, erro
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, r := range l.pending {
+	kept := l.pending
+	if l.Spool != nil {
+		kept = append(l.Spool.read(false), kept...)
+	}
+	for _, r := range kept {
 		k := [2]string{r.Job, r.Scope}
 		if r.Status == sink.RunSuccess && r.FinishedAt.After(last[k]) {
 			last[k] = r.FinishedAt

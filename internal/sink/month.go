@@ -321,6 +321,7 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 			if err := w.s.insertBlock(ctx, b.metric, b.blk); err != nil {
 				return fmt.Errorf("commit month %s: %w", month, err)
 			}
+			faultPoint(faultStaged)
 		}
 	}
 	if err := w.s.validate(ctx, w.cost.table, TableCostRecords, want.CostRecords, costRecordsKey, "record_id = ''"); err != nil {
@@ -329,6 +330,7 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	if err := w.s.validate(ctx, w.sums.table, TableBillSummaries, want.BillSummaries, billSummariesKey, ""); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
+	faultPoint(faultBeforeSwap)
 	part := fmt.Sprintf("(%s, %s)", quote(w.scope), w.cycle.Format("200601"))
 	if err := w.s.swap(ctx, part, []swapPair{
 		{TableCostRecords, w.cost.table, want.CostRecords},
@@ -468,6 +470,7 @@ func (s *Sink) swap(ctx context.Context, part string, pairs []swapPair) error {
 			return err
 		}
 		done = append(done, p.table)
+		faultPoint(faultSwapped + p.table)
 		s.metrics.rowsWritten.WithLabelValues(p.table).Add(float64(p.rows))
 	}
 	return nil

@@ -118,6 +118,29 @@ func (s *Sink) RecordRun(ctx context.Context, run SyncRun) error {
 	return nil
 }
 
+// RunRecorded reports whether sync_runs holds r: same run, job, scope,
+// month, start (to the second, as stored) and status. The RunLog asks it
+// before it writes a kept row again, so that a row whose first write had an
+// unknown outcome is not stored twice (sync_runs is a plain MergeTree:
+// nothing would merge the copies away). The sorting key (job, scope,
+// started_at, run_id) makes it a point lookup.
+func (s *Sink) RunRecorded(ctx context.Context, r SyncRun) (bool, error) {
+	cycle := "isNull(bill_cycle)"
+	if !r.BillCycle.IsZero() {
+		cycle = "bill_cycle = toDate(" + quote(r.BillCycle.UTC().Format(time.DateOnly)) + ")"
+	}
+	res, err := s.eng.query(ctx, fmt.Sprintf(
+		"SELECT count() FROM %s.sync_runs WHERE job = %s AND scope = %s AND started_at = toDateTime(%d) AND run_id = %s AND status = %s AND %s",
+		s.cfg.Database, quote(r.Job), quote(r.Scope), r.StartedAt.Unix(), quote(r.RunID), quote(r.Status), cycle))
+	if err != nil {
+		return false, fmt.Errorf("look up run %s in sync_runs: %w", r.RunID, err)
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 1 {
+		return false, fmt.Errorf("look up run %s in sync_runs: unexpected result %v", r.RunID, res.Rows)
+	}
+	return res.Rows[0][0] != "0", nil
+}
+
 // LastSuccess returns, per {job, scope}, the finish time of the last
 // successful run recorded in sync_runs.
 func (s *Sink) LastSuccess(ctx context.Context) (map[[2]string]time.Time, error) {

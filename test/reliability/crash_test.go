@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -251,10 +252,13 @@ func TestKill9(t *testing.T) {
 }
 
 // TestClickHouseRestart kills the ClickHouse server (SIGKILL) after the
-// first month of a sync was swapped and starts it again on the same data:
-// the run fails cleanly (non-zero exit, an error naming the cause, bounded
-// memory), every month is its previous state or the new truth, and the next
-// run completes with the new truth.
+// first month of a sync was swapped and starts it again on the same data
+// once the sync has given up: the run fails cleanly (non-zero exit, an error
+// naming the cause, bounded memory), every month is its previous state or
+// the new truth, and the next run completes with the new truth. The failed
+// run's sync_runs rows, which could not be written while the server was
+// down, wait in the spool (SYNCD_DATA_DIR/spool, no secret in it) and the
+// next run writes them, once each.
 func TestClickHouseRestart(t *testing.T) {
 	ctx := context.Background()
 	srv, err := sinktest.StartServer(ctx)
@@ -266,6 +270,8 @@ func TestClickHouseRestart(t *testing.T) {
 	s := sinktest.OpenConfig(t, cfg)
 	e := newCrashEnv(t, 41, bsssim.Scale{Members: 2, RecordsPerMonth: 900, Months: 4},
 		bsssim.Faults{Latency: 80 * time.Millisecond}, s, srv.DSN)
+	dataDir := t.TempDir() // the default spool: SYNCD_DATA_DIR/spool
+	e.env = append(withoutVar(e.env, "SYNCD_DATA_DIR"), "SYNCD_DATA_DIR="+dataDir)
 	old := e.expected()
 	e.syncOK("first sync", old)
 	for _, cycle := range e.months {
@@ -291,9 +297,10 @@ func TestClickHouseRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("killed clickhouse-server pid %d after the first swap", pid)
-	time.Sleep(500 * time.Millisecond)
-	restarted := restartServer(t, srv.Dir)
+	// The server stays down until syncd has given up, so the run's failure
+	// rows cannot reach sync_runs.
 	code := p.wait(t, 3*time.Minute)
+	restarted := restartServer(t, srv.Dir)
 	out := p.output()
 	maxRSS := p.peakRSS.Load()
 	t.Logf("syncd exit %d, peak RSS %d MiB; output tail:\n%s", code, maxRSS>>20, tail(out, 2500))
@@ -314,17 +321,103 @@ func TestClickHouseRestart(t *testing.T) {
 	}
 	desc := e.checkAfterRestart(old, want)
 	t.Logf("months after the restart: %s", desc)
-	rows, err := s.Query(ctx, "SELECT status, count() FROM reliability_restart.sync_runs WHERE job = 'bills' GROUP BY status ORDER BY status")
-	if err != nil {
-		t.Fatal(err)
+
+	// The failed run's rows are in the spool, not in sync_runs.
+	runID, spooled := checkSpool(t, dataDir, "reliability_restart", out)
+	failedRows := func() (rows, distinct string) {
+		t.Helper()
+		res, err := s.Query(ctx, fmt.Sprintf("SELECT count(), uniqExact(job, scope, bill_cycle) FROM reliability_restart.sync_runs WHERE run_id = '%s'", runID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Rows[0][0], res.Rows[0][1]
 	}
-	t.Logf("sync_runs after the failed run: %v", rows.Rows)
+	if n, _ := failedRows(); n != "0" {
+		t.Fatalf("sync_runs holds %s rows of the failed run %s before the next run; the test needs them to be unwritable", n, runID)
+	}
 	e.syncOK("run after the restart", want)
-	rows, err = s.Query(ctx, "SELECT count() FROM reliability_restart.sync_runs WHERE job = 'bills' AND status = 'failure'")
+	n, distinct := failedRows()
+	t.Logf("sync_runs rows of the failed run %s after the next run: %s (%d spooled)", runID, n, spooled)
+	if n != fmt.Sprint(spooled) || distinct != n {
+		t.Errorf("sync_runs holds %s rows (%s distinct) of the failed run %s, want the %d spooled, once each", n, distinct, runID, spooled)
+	}
+	res, err := s.Query(ctx, fmt.Sprintf("SELECT toString(bill_cycle), status, error FROM reliability_restart.sync_runs WHERE run_id = '%s' ORDER BY bill_cycle", runID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("failure rows in sync_runs: %s", rows.Rows[0][0])
+	failures := 0
+	for _, r := range res.Rows {
+		if r[1] == "failure" && strings.Contains(r[2], "connection refused") {
+			failures++
+		}
+	}
+	if failures == 0 {
+		t.Errorf("no failure row naming the cause for the failed run %s in sync_runs: %v", runID, res.Rows)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dataDir, "spool", "sync_runs-*.jsonl")); len(left) != 0 {
+		t.Errorf("spool files left after the next run: %v", left)
+	}
+}
+
+// checkSpool requires exactly one spool file for database db under
+// dataDir/spool, holding only rows of one bills run (the one whose "job
+// failed" line is in out), at least one of them a failure with its error,
+// and no secret. It returns the run ID and the number of rows. (The month
+// swapped just before the server died has a success row in it: its data
+// was committed, its row was not.)
+func checkSpool(t *testing.T, dataDir, db, out string) (string, int) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dataDir, "spool", "sync_runs-"+db+"-*.jsonl"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("spool files %v (%v), want one for %s; output:\n%s", files, err, db, tail(out, 3000))
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{sinktest.Password, bsssim.DemoSK} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("the spool %s contains the secret %.6s…", files[0], secret)
+		}
+	}
+	var failed struct {
+		RunID string `json:"run_id"`
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"msg":"job failed"`) && strings.Contains(line, `"job":"bills"`) {
+			if err := json.Unmarshal([]byte(line), &failed); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if failed.RunID == "" {
+		t.Fatalf("no \"job failed\" line of the bills job:\n%s", tail(out, 3000))
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	failures := 0
+	for _, l := range lines {
+		var row struct {
+			RunID              string `json:"run_id"`
+			Job, Status, Error string
+		}
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatalf("spool line %q: %v", l, err)
+		}
+		if row.RunID != failed.RunID || row.Job != "bills" || (row.Status == "failure") != (row.Error != "") {
+			t.Errorf("spool row %s: want a row of bills run %s, with an error if and only if it failed", l, failed.RunID)
+		}
+		if row.Status == "failure" {
+			failures++
+		}
+	}
+	if failures == 0 {
+		t.Errorf("the spool holds no failure row:\n%s", b)
+	}
+	t.Logf("spool %s: %d rows of the failed run %s, e.g. %s", filepath.Base(files[0]), len(lines), failed.RunID, tail(lines[0], 300))
+	if !strings.Contains(out, "and written by the next run") {
+		t.Errorf("the failed run did not log that its rows were spooled:\n%s", tail(out, 3000))
+	}
+	return failed.RunID, len(lines)
 }
 
 // checkAfterRestart is checkOldOrNew for a server that was killed: a month
@@ -492,8 +585,9 @@ func TestTwoSyncsSameDatabase(t *testing.T) {
 // TestDaemonNoOverlapAndCatchUp runs the daemon (`syncd run`, without
 // --now) on an empty database with the bills job scheduled every second
 // while one bills run takes longer than that: the overdue jobs run once at
-// start-up, bills runs never overlap (the simulator never sees two bill
-// requests in flight at once, and the daemon counts skipped runs), and
+// start-up, bills runs never overlap (the simulator never sees a month's
+// read start while a request for that month is in flight, and the daemon
+// counts skipped runs), and
 // SIGTERM stops it with exit 0. SYNCD_JOB_TIMEOUT is raised: by default a
 // run may last one interval (1s here) and would be cut off instead.
 func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
@@ -540,12 +634,17 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 	}
 	recordOutput("daemon schedules", p.output()+metrics)
 
-	// Bill requests in flight at once for the same month, from the
-	// simulator's log. (The bills job reads the open month, the recheck job
-	// closed ones; both may run at the same time, on different months.)
+	// Overlapping runs of the same month, from the simulator's log. A run
+	// reads a month's records and then its summaries, each from offset 0,
+	// and sends that first request alone (read-ahead starts after it), so a
+	// request at offset 0 that starts while another request for the same
+	// month is in flight means two runs were reading the month at once.
+	// (The bills job reads the open month, the recheck job closed ones; both
+	// may run at the same time, on different months.)
 	type ev struct {
 		at    time.Time
 		delta int
+		first bool // a request at offset 0
 	}
 	evs := map[string][]ev{}
 	n := 0
@@ -558,7 +657,8 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		cycle := q.Get("cycle") + q.Get("bill_cycle")
-		evs[cycle] = append(evs[cycle], ev{r.Time, 1}, ev{r.Time.Add(r.Duration), -1})
+		first := q.Get("offset") == "" || q.Get("offset") == "0"
+		evs[cycle] = append(evs[cycle], ev{r.Time, 1, first}, ev{r.Time.Add(r.Duration), -1, false})
 		n++
 	}
 	if n == 0 {
@@ -571,15 +671,18 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 			}
 			return a.delta - b.delta // ends before starts at the same instant
 		})
-		inFlight, peak := 0, 0
+		inFlight, peak, starts := 0, 0, 0
 		for _, e := range es {
+			if e.first {
+				starts++
+				if inFlight > 0 {
+					t.Errorf("month %s: a read started at offset 0 while %d requests of the month were in flight: two runs synced the month concurrently", cycle, inFlight)
+				}
+			}
 			inFlight += e.delta
 			peak = max(peak, inFlight)
 		}
-		t.Logf("month %s: %d bill requests, at most %d in flight", cycle, len(es)/2, peak)
-		if peak > 1 {
-			t.Errorf("month %s: %d bill requests in flight at once: two runs synced the month concurrently", cycle, peak)
-		}
+		t.Logf("month %s: %d bill requests, %d reads from offset 0, at most %d in flight (read-ahead)", cycle, len(es)/2, starts, peak)
 	}
 	skipped := metricValue(metrics, `syncd_job_runs_total{job="bills",result="skipped"}`)
 	success := metricValue(metrics, `syncd_job_runs_total{job="bills",result="success"}`)

@@ -46,34 +46,49 @@ func TestMain(m *testing.M) {
 	}())
 }
 
+// binary is one build of cmd/syncd, made once per test binary.
+type binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	defaultBuild binary // the production build
+	faultBuild   binary // -tags faultinject: SYNCD_FAULT_PANIC_JOB, SYNCD_FAULT_CRASH_AT
 )
 
 // syncdBinary builds cmd/syncd once per test binary and returns its path.
-func syncdBinary(t testing.TB) string {
+func syncdBinary(t testing.TB) string { return defaultBuild.build(t, "syncd") }
+
+// syncdFaultBinary builds cmd/syncd with -tags faultinject once per test
+// binary and returns its path.
+func syncdFaultBinary(t testing.TB) string {
+	return faultBuild.build(t, "syncd-faultinject", "-tags", "faultinject")
+}
+
+func (b *binary) build(t testing.TB, name string, flags ...string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binPath = filepath.Join(workDir, "syncd")
+	b.once.Do(func() {
+		b.path = filepath.Join(workDir, name)
 		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		cmd := exec.Command(gobin, "build", "-o", binPath, "github.com/syncd-io/syncd/cmd/syncd")
-		out, err := cmd.CombinedOutput()
+		args := append(append([]string{"build"}, flags...), "-o", b.path, "github.com/syncd-io/syncd/cmd/syncd")
+		out, err := exec.Command(gobin, args...).CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/syncd: %v\n%s", err, out)
+			b.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return binPath
+	return b.path
 }
 
 // syncdEnv is the environment of a syncd subprocess: the demo credentials
 // of sim, the ClickHouse DSN and database, JSON debug logs and quick
 // retries. Nothing else of the test's environment leaks in, except PATH,
-// HOME and CHDB_LIB_PATH.
+// HOME and CHDB_LIB_PATH. SYNCD_DATA_DIR is in the work dir, so that the
+// sync_runs spool (SYNCD_DATA_DIR/spool) never lands in the source tree.
 func syncdEnv(simURL, dsn, db string, extra ...string) []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -91,6 +106,7 @@ func syncdEnv(simURL, dsn, db string, extra ...string) []string {
 		"SYNCD_LOG_FORMAT=json",
 		"SYNCD_LOG_LEVEL=debug",
 		"SYNCD_LISTEN=127.0.0.1:0",
+		"SYNCD_DATA_DIR=" + filepath.Join(workDir, "data"),
 	}
 	return append(env, extra...)
 }
@@ -110,7 +126,13 @@ type proc struct {
 // startSyncd starts the binary with args and env.
 func startSyncd(t testing.TB, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(syncdBinary(t), args...)
+	return startBinary(t, syncdBinary(t), env, args...)
+}
+
+// startBinary starts bin (a build of cmd/syncd) with args and env.
+func startBinary(t testing.TB, bin string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()

@@ -62,7 +62,7 @@ const (
 	defaultRecordsRate  = 30.0
 	defaultTimeout      = 60 * time.Second
 	defaultMaxRetries   = 8
-	defaultPrefetch     = 4
+	defaultPrefetch     = 8
 	maxPrefetch         = 64
 	defaultRetryBase    = 500 * time.Millisecond
 	defaultRetryMax     = 30 * time.Second
@@ -109,9 +109,10 @@ type Config struct {
 	// Prefetch is the number of pages of a bills listing (resource records,
 	// monthly sums) requested ahead of the page being consumed, so that
 	// request latency, decoding and inserting overlap; requests still obey
-	// the pacing above. 0 means the default (4); -1 requests one page at a
-	// time.
-	Prefetch int `env:"SYNCD_BSS_PREFETCH, default=4"`
+	// the pacing above. At 200 ms per response, 8 keep one reader at the
+	// 30/s records quota. 0 means the default (8); -1 requests one page at
+	// a time.
+	Prefetch int `env:"SYNCD_BSS_PREFETCH, default=8"`
 }
 
 func (c Config) withDefaults() Config {

@@ -742,7 +742,7 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Site: SiteInternational, Language: "en_US", Timeout: time.Minute, MaxRetries: 8, RetryBaseDelay: 500 * time.Millisecond,
-		RetryMaxDelay: 30 * time.Second, RateLimit: 10, RecordsRateLimit: 30, RateBurst: 1, Prefetch: 4,
+		RetryMaxDelay: 30 * time.Second, RateLimit: 10, RecordsRateLimit: 30, RateBurst: 1, Prefetch: 8,
 		RateLimits: map[string]float64{OpMonthlySum: 5, OpSubCustomers: 2.5}}
 	if fmt.Sprint(cfg) != fmt.Sprint(want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)

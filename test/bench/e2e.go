@@ -457,11 +457,11 @@ func memory(ctx context.Context, w io.Writer, sizes string) error {
 	defer b.close()
 	fmt.Fprintln(w, "memory: peak RSS (VmHWM) of `syncd sync --job recheck` for one closed month (simulator unthrottled, in the bench process)")
 	var first float64
-	for i, f := range strings.Split(sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
-			return fmt.Errorf("-sizes: %w", err)
-		}
+	ns, err := parseInts(sizes)
+	if err != nil {
+		return fmt.Errorf("-sizes: %w", err)
+	}
+	for i, n := range ns {
 		sim, cycle, err := simFor(n, nil)
 		if err != nil {
 			return err
@@ -480,4 +480,17 @@ func memory(ctx context.Context, w io.Writer, sizes string) error {
 		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs\n", records, mib, mib/first, res.wall.Seconds())
 	}
 	return nil
+}
+
+// parseInts parses a comma-separated list of integers.
+func parseInts(list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@
 // prints ratios measured in one run:
 //
 //	go run ./test/bench -case utilisation [-duration 10s -callers 8]
+//	go run ./test/bench -case paging      [-latency 200ms -records 30000 -prefetch -1,2,4,8]
 //	go run ./test/bench -case e2e         [-records 100000]
 //	go run ./test/bench -case memory      [-sizes 100000,1000000]
 //	go run ./test/bench -case backfill    [-months 36 -accounts 3]
@@ -9,7 +10,9 @@
 // utilisation: every operation is called as fast as the client allows
 // against a simulator enforcing the documented quotas; it reports achieved
 // requests/s per operation as a share of the quota, and the throttles and
-// failed calls seen. e2e: one month synced from the simulator (unthrottled)
+// failed calls seen. paging: one month read by one caller, as the bills job
+// reads it, against the quotas and a per-response latency, for several
+// read-ahead settings. e2e: one month synced from the simulator (unthrottled)
 // into a private ClickHouse server, compared with the simulator's own serving
 // rate and a raw clickhouse-go insert of the same rows. memory: peak RSS of
 // `syncd sync` for months of the given sizes. backfill: a months × accounts
@@ -29,10 +32,12 @@ import (
 )
 
 func main() {
-	c := flag.String("case", "", "utilisation | e2e | memory | backfill")
+	c := flag.String("case", "", "utilisation | paging | e2e | memory | backfill")
 	duration := flag.Duration("duration", 10*time.Second, "utilisation: how long to drive each operation")
 	callers := flag.Int("callers", 8, "utilisation: concurrent callers per operation")
-	records := flag.Int("records", 100_000, "e2e: itemised records in the month")
+	records := flag.Int("records", 100_000, "e2e, paging: itemised records in the month")
+	latency := flag.Duration("latency", 200*time.Millisecond, "paging: delay of every records response")
+	prefetch := flag.String("prefetch", "-1,2,4,8", "paging: comma-separated SYNCD_BSS_PREFETCH values to compare")
 	sizes := flag.String("sizes", "100000,1000000", "memory: comma-separated month sizes (records)")
 	months := flag.Int("months", 36, "backfill: months per account")
 	accounts := flag.Int("accounts", 3, "backfill: accounts")
@@ -44,6 +49,14 @@ func main() {
 	switch *c {
 	case "utilisation":
 		err = utilisation(ctx, os.Stdout, *duration, *callers)
+	case "paging":
+		var pfs []int
+		if pfs, err = parseInts(*prefetch); err == nil {
+			if *records == 100_000 {
+				*records = 30_000 // 30 pages: one second of quota
+			}
+			err = paging(ctx, os.Stdout, *latency, *records, pfs)
+		}
 	case "e2e":
 		err = endToEnd(ctx, os.Stdout, *records)
 	case "memory":

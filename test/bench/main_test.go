@@ -21,3 +21,22 @@ func TestUtilisationSmoke(t *testing.T) {
 		t.Errorf("failed calls in the smoke run:\n%s", out.String())
 	}
 }
+
+// TestPagingSmoke runs the paging case on a small month: every setting must
+// read the whole month without a throttle; rates are not checked.
+func TestPagingSmoke(t *testing.T) {
+	var out bytes.Buffer
+	if err := paging(context.Background(), &out, 20*time.Millisecond, 2000, []int{-1, 4}); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want a header and 2 result lines:\n%s", out.String())
+	}
+	for _, l := range lines[2:] {
+		if f := strings.Fields(l); len(f) != 7 || f[6] != "0" || f[1] == "0" {
+			t.Errorf("result line %q: want records read and 0 throttles", l)
+		}
+	}
+}

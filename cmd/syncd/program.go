@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -340,8 +341,16 @@ func (p *Program) Sync(ctx context.Context, names []string, w jobs.Window, progr
 		id := jobs.NewRunID()
 		logger := p.Logger.With("job", name, "run_id", id)
 		start := p.now()
-		err := p.runners[name](jobs.WithRunID(ctx, id), w)
+		stack, err := p.runOnce(jobs.WithRunID(ctx, id), name, w)
 		d := p.now().Sub(start)
+		if stack != "" {
+			// As in the daemon's scheduler: logged with its stack and
+			// counted; the other jobs still run and the sync fails.
+			p.Metrics.ObserveRun(name, jobs.ResultPanic, d)
+			logger.Error("job panicked", "duration", d, "err", err, "stack", stack)
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
 		if err != nil {
 			p.Metrics.ObserveRun(name, jobs.ResultFailure, d)
 			logger.Error("job failed", "duration", d, "err", err)
@@ -352,6 +361,18 @@ func (p *Program) Sync(ctx context.Context, names []string, w jobs.Window, progr
 		logger.Info("job succeeded", "duration", d)
 	}
 	return errors.Join(errs...)
+}
+
+// runOnce runs one job of a one-shot sync, turning a panic into an error
+// and the panicking goroutine's stack, so that one job's bug neither kills
+// the process before the other jobs ran nor skips the deferred clean-up.
+func (p *Program) runOnce(ctx context.Context, name string, w jobs.Window) (stack string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stack, err = string(debug.Stack()), fmt.Errorf("job panicked: %v", r)
+		}
+	}()
+	return "", p.runners[name](ctx, w)
 }
 
 // handler serves /metrics, /healthz and /readyz.

@@ -300,3 +300,44 @@ func TestDaemonSurvivesJobPanic(t *testing.T) {
 	}
 	t.Logf("sync_runs (job, successes): %v; %d panics logged", res.Rows, panics)
 }
+
+// TestSyncSurvivesJobPanic: in a one-shot `syncd sync` a panicking job is
+// recovered like in the daemon: logged with the panicking goroutine's stack,
+// the jobs after it still run, and the command fails with its usual exit
+// status 1 instead of a Go crash (exit 2).
+func TestSyncSurvivesJobPanic(t *testing.T) {
+	s := sinktest.Open(t, sink.EngineServer)
+	sim := newSim(t, bsssim.Config{Seed: 92, Now: time.Now, Scale: bsssim.Scale{Members: 1, RecordsPerMonth: 100, Months: 1}})
+	env := append(syncdEnv(sim.URL, sinktest.DSN(t), s.Database()), "SYNCD_FAULT_PANIC_JOB=balances")
+	p := startBinary(t, syncdFaultBinary(t), env, "sync", "--job", "balances,packages")
+	code := p.wait(t, 2*time.Minute)
+	out := p.output()
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (failed):\n%s", code, tail(out, 3000))
+	}
+	var panicked, packagesOK bool
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "goroutine ") {
+			t.Errorf("the process crashed instead of recovering: %q", line)
+		}
+		if hasLine(line, "job panicked") {
+			var l struct{ Level, Job, Err, Stack string }
+			if err := json.Unmarshal([]byte(line), &l); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			panicked = l.Level == "ERROR" && l.Job == "balances" && strings.Contains(l.Err, "assignment to entry in nil map") &&
+				strings.Contains(l.Stack, "panicJob")
+		}
+		packagesOK = packagesOK || (hasLine(line, "job succeeded") && strings.Contains(line, `"job":"packages"`))
+	}
+	if !panicked {
+		t.Errorf("no ERROR line for the balances panic with its value and the panicking stack:\n%s", tail(out, 3000))
+	}
+	if !packagesOK {
+		t.Errorf("the packages job after the panicking one did not succeed:\n%s", tail(out, 3000))
+	}
+	res, err := s.Query(context.Background(), "SELECT count() FROM "+s.Database()+".resource_packages")
+	if err != nil || res.Rows[0][0] == "0" {
+		t.Errorf("resource_packages after the sync: %v, %v", res, err)
+	}
+}

@@ -302,15 +302,24 @@ func waitMerges(ctx context.Context, b *testing.B, s *sink.Sink) {
 // BenchmarkEmbeddedWriter measures the MonthWriter on the embedded engine
 // (TabSeparated blocks through chDB).
 func BenchmarkEmbeddedWriter(b *testing.B) {
+	benchWriter(b, sink.EngineEmbedded, (*rowSource).row)
+}
+
+// benchWriter writes months of rows from row through a MonthWriter on
+// engine and reports rows/s and the peak (live) heap.
+func benchWriter(b *testing.B, engine string, row func(*rowSource, int) sink.CostRecord) {
 	ctx := context.Background()
 	n := benchRows(b)
-	cfg := sinktest.Config(b, sink.EngineEmbedded)
+	cfg := sinktest.Config(b, engine)
 	cfg.BatchRows = benchBatch(b)
 	s := sinktest.OpenConfig(b, cfg)
 	src := newRowSource("acme", n)
 	var secs, peak, live float64
 	for b.Loop() {
-		t, p, l := writeMonth(ctx, b, s, src, n)
+		if engine == sink.EngineServer {
+			waitMerges(ctx, b, s)
+		}
+		t, p, l := writeMonthRows(ctx, b, s, func(i int) sink.CostRecord { return row(src, i) }, n)
 		secs += t
 		peak, live = max(peak, p), max(live, l)
 	}
@@ -339,21 +348,5 @@ func (s *rowSource) decodedRow(i int) sink.CostRecord {
 // with rows whose decimals are allocated per row, as decoded from BSS
 // pages: what buffering them costs shows in the heap.
 func BenchmarkMonthWriterDecoded(b *testing.B) {
-	ctx := context.Background()
-	n := benchRows(b)
-	cfg := sinktest.Config(b, sink.EngineServer)
-	cfg.BatchRows = benchBatch(b)
-	s := sinktest.OpenConfig(b, cfg)
-	src := newRowSource("acme", n)
-	var secs, peak, live float64
-	for b.Loop() {
-		waitMerges(ctx, b, s)
-		t, p, l := writeMonthRows(ctx, b, s, src.decodedRow, n)
-		secs += t
-		peak, live = max(peak, p), max(live, l)
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/secs, "rows/s")
-	b.ReportMetric(peak, "peak-heap-MiB")
-	b.ReportMetric(live, "peak-live-heap-MiB")
-	b.ReportMetric(0, "ns/op")
+	benchWriter(b, sink.EngineServer, (*rowSource).decodedRow)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -206,6 +207,7 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 	// Quotas are per account, so accounts are synced side by side (at most
 	// Parallel at a time); the months of one account go one after the other.
 	errs := make([]error, len(b.Accounts))
+	panics := make([]*helperPanic, len(b.Accounts))
 	sem := make(chan struct{}, max(1, b.Parallel))
 	var wg sync.WaitGroup
 	for i, a := range b.Accounts {
@@ -214,10 +216,14 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			defer capturePanic(&panics[i])
 			errs[i] = b.syncScope(ctx, job, a, plan[a.Scope], now, report)
 		}()
 	}
 	wg.Wait()
+	for _, p := range panics {
+		p.repanic()
+	}
 	b.mu.Lock()
 	b.Metrics.billMonths.WithLabelValues("closed").Set(float64(len(b.closed)))
 	b.mu.Unlock()
@@ -227,21 +233,50 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 // syncScope syncs the planned months of one account in order.
 func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []bss.Month, now time.Time,
 	report func(scope string, m bss.Month, addRows, addCalls, extraRows, extraCalls int64, finished bool)) error {
-	var scopeErrs []error
-	unstable := 0
+	var (
+		scopeErrs []error
+		unstable  int
+		pending   chan monthResult // the previous month's commit, while it runs
+	)
+	collect := func(res monthResult) {
+		res.panic.repanic()
+		report(a.Scope, res.month, res.rows, res.calls, 0, 0, true)
+		if res.unstable {
+			unstable++
+		}
+		if res.err != nil {
+			scopeErrs = append(scopeErrs, res.err)
+		}
+	}
 	for _, m := range months {
 		if ctx.Err() != nil {
 			scopeErrs = append(scopeErrs, ctx.Err())
 			break
 		}
-		res, err := b.syncMonth(ctx, job, a, m, func(r, c int64) { report(a.Scope, m, 0, 0, r, c, false) })
-		report(a.Scope, m, res.rows, res.calls, 0, 0, true)
-		if res.unstable {
-			unstable++
+		sm := b.stageMonth(ctx, job, a, m, func(r, c int64) { report(a.Scope, m, 0, 0, r, c, false) })
+		if pending != nil {
+			collect(<-pending)
+			pending = nil
 		}
-		if err != nil {
-			scopeErrs = append(scopeErrs, err)
+		if sm.err != nil {
+			collect(b.finishMonth(ctx, a, sm))
+			continue
 		}
+		// The month's validation and swap run while the next month is
+		// read: ClickHouse's fixed cost per month (staging tables,
+		// validation, two swaps; seconds in cluster mode) overlaps the
+		// API's. One commit at a time, in month order.
+		done := make(chan monthResult, 1)
+		pending = done
+		go func() {
+			var res monthResult
+			defer func() { done <- res }()
+			defer capturePanic(&res.panic)
+			res = b.finishMonth(ctx, a, sm)
+		}()
+	}
+	if pending != nil {
+		collect(<-pending)
 	}
 	b.Metrics.unstable.WithLabelValues(a.Scope).Set(float64(unstable))
 	scopeErr := errors.Join(scopeErrs...)
@@ -254,42 +289,91 @@ func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []b
 }
 
 type monthResult struct {
+	month       bss.Month
 	rows, calls int64
 	unstable    bool
+	err         error
+	panic       *helperPanic // a panic of the goroutine that committed the month
 }
 
-// syncMonth replaces one (scope, month), re-reading it up to Attempts times
-// while total_count drifts. If it never settles, the stored month is kept
-// and the month counts as unstable.
-func (b *Bills) syncMonth(ctx context.Context, job string, a Account, m bss.Month, progress func(rows, calls int64)) (monthResult, error) {
+// helperPanic carries a panic out of a goroutine a job started, so that the
+// job's own goroutine raises it again where the scheduler (or syncd sync)
+// recovers and counts it; unrecovered, it would kill the process.
+type helperPanic struct {
+	value any
+	stack []byte
+}
+
+// capturePanic recovers a panic into *p; use as `defer capturePanic(&p)`.
+func capturePanic(p **helperPanic) {
+	if r := recover(); r != nil {
+		*p = &helperPanic{value: r, stack: debug.Stack()}
+	}
+}
+
+// repanic raises the captured panic, with the helper goroutine's stack, in
+// the calling goroutine; it does nothing on nil.
+func (p *helperPanic) repanic() {
+	if p != nil {
+		panic(fmt.Sprintf("%v\n\n[raised in a helper goroutine of the job]\n%s", p.value, p.stack))
+	}
+}
+
+// stagedMonth is a month read into staging, not yet committed (w is nil
+// when reading failed: err says why).
+type stagedMonth struct {
+	month    bss.Month
+	run      *scopeRun
+	rctx     context.Context // counts the run's API calls
+	logger   *slog.Logger
+	w        *sink.MonthWriter
+	st       monthStats
+	unstable bool
+	err      error
+}
+
+// stageMonth reads one (scope, month) into staging, re-reading it up to
+// Attempts times while total_count drifts. If it never settles the month
+// counts as unstable and the stored month is kept.
+func (b *Bills) stageMonth(ctx context.Context, job string, a Account, m bss.Month, progress func(rows, calls int64)) *stagedMonth {
 	run, rctx := newScopeRun(ctx, job, a.Scope, m, b.now())
-	logger := b.Logger.With("job", job, "scope", a.Scope, "run_id", run.runID, "bill_cycle", m.String())
+	sm := &stagedMonth{month: m, run: run, rctx: rctx,
+		logger: b.Logger.With("job", job, "scope", a.Scope, "run_id", run.runID, "bill_cycle", m.String())}
 	attempts := b.Attempts
 	if attempts <= 0 {
 		attempts = 3
 	}
-	var (
-		st  monthStats
-		err error
-		res monthResult
-	)
 	for attempt := 1; attempt <= attempts; attempt++ {
-		st, err = b.attemptMonth(rctx, a, m, logger, func(rows int64) { progress(rows, run.calls.Load()) })
+		sm.st, sm.w, sm.err = b.attemptMonth(rctx, a, m, func(rows int64) { progress(rows, run.calls.Load()) })
 		var de *bss.DriftError
-		if err == nil || !errors.As(err, &de) || ctx.Err() != nil {
+		if sm.err == nil || !errors.As(sm.err, &de) || ctx.Err() != nil {
 			break
 		}
 		if attempt == attempts {
 			// The final error is logged once, by the caller at the job
 			// boundary.
-			res.unstable = true
-			err = fmt.Errorf("total_count kept drifting in %d attempts, stored month kept: %w", attempts, err)
+			sm.unstable = true
+			sm.err = fmt.Errorf("total_count kept drifting in %d attempts, stored month kept: %w", attempts, sm.err)
 			break
 		}
-		logger.Warn("total_count drifted while reading the month; re-reading it", "attempt", attempt, "err", err)
+		sm.logger.Warn("total_count drifted while reading the month; re-reading it", "attempt", attempt, "err", sm.err)
 	}
+	return sm
+}
+
+// finishMonth commits a staged month (validation and swap) and records the
+// run in sync_runs and the metrics; a month that failed to stage is only
+// recorded.
+func (b *Bills) finishMonth(ctx context.Context, a Account, sm *stagedMonth) monthResult {
+	st, run, err := sm.st, sm.run, sm.err
+	if err == nil {
+		if cerr := sm.w.Commit(sm.rctx, sink.MonthCounts{CostRecords: st.records, BillSummaries: st.summaries}); cerr != nil {
+			err = fmt.Errorf("commit month: %w", cerr)
+		}
+	}
+	res := monthResult{month: sm.month, unstable: sm.unstable}
 	if err != nil {
-		err = fmt.Errorf("month %s: %w", m, err)
+		err = fmt.Errorf("month %s: %w", sm.month, err)
 	}
 	res.calls = run.calls.Load()
 	if err == nil {
@@ -298,14 +382,14 @@ func (b *Bills) syncMonth(ctx context.Context, job string, a Account, m bss.Mont
 		run.itemised = st.itemised.total()
 		run.summary = st.summary.total()
 		run.driftV, run.currency = drift(st.itemised, st.summary)
-		b.recordMonth(a, m, st)
+		b.recordMonth(a, sm.month, st)
 	}
-	err = run.finish(ctx, b.Runs, logger, b.now(), err)
-	if err == nil {
-		logger.Info("month synced", "records", st.records, "summaries", st.summaries, "api_calls", res.calls,
+	res.err = run.finish(ctx, b.Runs, sm.logger, b.now(), err)
+	if res.err == nil {
+		sm.logger.Info("month synced", "records", st.records, "summaries", st.summaries, "api_calls", res.calls,
 			"drift", run.driftV.String(), "duration", b.now().Sub(run.start))
 	}
-	return res, err
+	return res
 }
 
 type monthStats struct {
@@ -342,22 +426,22 @@ func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
 	}
 }
 
-// attemptMonth streams one month into a fresh staging area and commits it
-// with the expected counts. On any error the staging area is dropped and the
-// stored month stays as it was.
-func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, logger *slog.Logger, progress func(rows int64)) (st monthStats, err error) {
+// attemptMonth streams one month into a fresh staging area and returns its
+// writer, for the caller to commit with the counts in st. On any error (or
+// panic) the staging area is dropped and the stored month stays as it was.
+func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ *sink.MonthWriter, err error) {
 	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[string]sums{}}
 	queries, err := b.queries(ctx, a)
 	if err != nil {
-		return st, err
+		return st, nil, err
 	}
 	w, err := b.Store.BeginMonth(ctx, a.Scope, m.Date())
 	if err != nil {
-		return st, fmt.Errorf("begin month: %w", err)
+		return st, nil, fmt.Errorf("begin month: %w", err)
 	}
-	committed := false
+	staged := false
 	defer func() {
-		if committed {
+		if staged {
 			return
 		}
 		actx, cancel := detached(ctx)
@@ -378,11 +462,11 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, logger
 				break
 			}
 			if err != nil {
-				return st, fmt.Errorf("resource records %s: %w", describe(q), err)
+				return st, nil, fmt.Errorf("resource records %s: %w", describe(q), err)
 			}
 			n++
 			if err := w.AddCostRecord(ctx, CostRecord(a.Scope, m, rec, b.Names)); err != nil {
-				return st, fmt.Errorf("add cost record: %w", err)
+				return st, nil, fmt.Errorf("add cost record: %w", err)
 			}
 			st.records++
 			st.itemised.add(rec.Currency, rec.Amount)
@@ -397,26 +481,23 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, logger
 			}
 		}
 		if hidden {
-			logger.Warn("member bills not visible to the master (not authorised); skipped", "sub_customer_id", q[1])
+			b.Logger.Warn("member bills not visible to the master (not authorised); skipped", "scope", a.Scope, "bill_cycle", m.String(), "sub_customer_id", q[1])
 			continue
 		}
 		sopts := bss.MonthlySumOptions{Cycle: m, Method: bss.Method(q[0]), SubCustomerID: q[1]}
 		for s, err := range a.Source.MonthlySums(ctx, sopts) {
 			if err != nil {
-				return st, fmt.Errorf("monthly sums %s: %w", describe(q), err)
+				return st, nil, fmt.Errorf("monthly sums %s: %w", describe(q), err)
 			}
 			if err := w.AddBillSummary(ctx, BillSummary(a.Scope, m, s, b.Names)); err != nil {
-				return st, fmt.Errorf("add bill summary: %w", err)
+				return st, nil, fmt.Errorf("add bill summary: %w", err)
 			}
 			st.summaries++
 			st.summary.add(s.Currency, s.ConsumeAmount)
 		}
 	}
-	if err := w.Commit(ctx, sink.MonthCounts{CostRecords: st.records, BillSummaries: st.summaries}); err != nil {
-		return st, fmt.Errorf("commit month: %w", err)
-	}
-	committed = true
-	return st, nil
+	staged = true
+	return st, w, nil
 }
 
 func describe(q [2]string) string {

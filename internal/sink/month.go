@@ -127,20 +127,27 @@ func (s *Sink) createStaging(ctx context.Context, table, suffix string) (string,
 		}
 		q += " " + eng
 	}
+	s.inUse.Store(name, true) // before CREATE: a cleanup must not see it unprotected
 	if err := s.eng.exec(ctx, q); err != nil {
+		s.inUse.Delete(name)
 		return "", fmt.Errorf("create staging table for %s: %w", table, err)
 	}
 	return name, nil
 }
 
 func (s *Sink) dropTable(ctx context.Context, name string) error {
-	return s.eng.exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", s.cfg.Database, name))
+	if err := s.eng.exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", s.cfg.Database, name)); err != nil {
+		return err
+	}
+	s.inUse.Delete(name)
+	return nil
 }
 
 // CleanupStaging drops staging tables created more than olderThan ago (left
-// behind by crashed or killed runs). olderThan 0 drops them all, including
-// those of writers still running. Tables whose names syncd did not generate
-// (say a user's staging_notes) are left alone.
+// behind by crashed or killed runs); olderThan 0 drops them whatever their
+// age. Tables that this process's writers still use are never dropped (other
+// processes' are protected by their age only), nor are tables whose names
+// syncd did not generate (say a user's staging_notes).
 func (s *Sink) CleanupStaging(ctx context.Context, olderThan time.Duration) error {
 	res, err := s.eng.query(ctx, fmt.Sprintf("SELECT name FROM system.tables WHERE database = %s", quote(s.cfg.Database)))
 	if err != nil {
@@ -151,6 +158,9 @@ func (s *Sink) CleanupStaging(ctx context.Context, olderThan time.Duration) erro
 	for _, r := range res.Rows {
 		name := r[0]
 		if !strings.HasPrefix(name, stagingPrefix) {
+			continue
+		}
+		if _, mine := s.inUse.Load(name); mine {
 			continue
 		}
 		created, ok := stagingTime(name)

@@ -640,7 +640,8 @@ func TestMonthRejectsInexactMoney(t *testing.T) {
 }
 
 // TestCleanupKeepsForeignTables checks that the staging cleanup drops only
-// tables named the way syncd names its staging tables.
+// tables named the way syncd names its staging tables, and never those of a
+// writer of this process that is still running, whatever their age.
 func TestCleanupKeepsForeignTables(t *testing.T) {
 	for _, engine := range sinktest.Engines {
 		t.Run(engine, func(t *testing.T) {
@@ -654,11 +655,22 @@ func TestCleanupKeepsForeignTables(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer w.Abort(ctx)
+			mine := stagingTables(t, s) // the writer's two tables and staging_notes
+			// A leftover of a crashed run, named as syncd names staging tables.
+			if err := s.Exec(ctx, "CREATE TABLE "+s.Database()+".staging_cost_records_20200101000000_deadbeef AS "+s.Database()+".cost_records"); err != nil {
+				t.Fatal(err)
+			}
 			if err := s.CleanupStaging(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
+			if st := stagingTables(t, s); len(mine) != 3 || !slices.Equal(st, mine) {
+				t.Errorf("after cleanup: %v, want the running writer's tables and staging_notes: %v", st, mine)
+			}
+			if err := w.Abort(ctx); err != nil {
+				t.Fatal(err)
+			}
 			if st := stagingTables(t, s); !slices.Equal(st, []string{"staging_notes"}) {
-				t.Errorf("after cleanup: %v, want only staging_notes", st)
+				t.Errorf("after abort: %v, want only staging_notes", st)
 			}
 		})
 	}

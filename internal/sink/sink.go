@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/syncd-io/syncd/schema"
@@ -144,6 +145,11 @@ type Sink struct {
 	// beforeSwap, set only by tests (export_test.go), runs before each
 	// REPLACE PARTITION attempt; an error it returns fails that attempt.
 	beforeSwap func(ctx context.Context, table, staging string) error
+	// inUse holds the names of the staging tables this process's writers
+	// have created and not yet dropped: CleanupStaging never drops them,
+	// however old (a giant month, or a writer of another account running
+	// at the same time).
+	inUse sync.Map
 }
 
 // Option customises Open.

@@ -82,7 +82,9 @@ func loadFor(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions, d
 	if format == "" {
 		format = defaultFormat
 	}
-	return cfg, newLogger(stderr, format, cfg.App.LogLevel), true
+	logger := newLogger(stderr, format, cfg.App.LogLevel)
+	appliedMemLimit.log(logger)
+	return cfg, logger, true
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {

@@ -33,6 +33,7 @@ import (
 var version = "dev"
 
 func main() {
+	appliedMemLimit = applyMemoryLimit(os.Getenv, osRoot)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], envconfig.OsLookuper(), os.Stdout, os.Stderr)
 	stop()

@@ -76,9 +76,14 @@ type runResult struct {
 }
 
 // runSyncd runs the syncd binary to completion against sim and the bench
-// server, in database db.
+// server, in database db. With SYNCD_BENCH_CGROUP set to a cgroup directory
+// (say one with a memory limit) syncd starts inside that cgroup, as in a
+// container, while the bench, the simulator and ClickHouse stay outside.
 func (b *bench) runSyncd(ctx context.Context, sim *bsssim.Server, db string, extraEnv []string, args ...string) (runResult, error) {
 	cmd := exec.CommandContext(ctx, b.bin, args...)
+	if cg := os.Getenv("SYNCD_BENCH_CGROUP"); cg != "" {
+		cmd = exec.CommandContext(ctx, "sh", append([]string{"-c", `echo $$ > "$0/cgroup.procs" && exec "$@"`, cg, b.bin}, args...)...)
+	}
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),

@@ -91,6 +91,30 @@ func (e *crashEnv) stored() map[string]monthState {
 	return out
 }
 
+// waitQuiet waits until the server runs no query but this one: a killed
+// client's last statement (an INSERT, or a REPLACE PARTITION issued just
+// before the kill) goes on on the server, and a month read while it runs
+// is read half before and half after it (the state is several queries).
+func (e *crashEnv) waitQuiet() {
+	e.t.Helper()
+	const q = "SELECT count() FROM system.processes WHERE query NOT LIKE '%system.processes%'"
+	quiet := 0
+	for deadline := time.Now().Add(30 * time.Second); quiet < 2; time.Sleep(50 * time.Millisecond) {
+		res, err := e.sink.Query(context.Background(), q)
+		if err != nil {
+			e.t.Fatalf("wait for the server's queries: %v", err)
+		}
+		if res.Rows[0][0] == "0" {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the server still runs %s queries 30 s after the kill", res.Rows[0][0])
+		}
+	}
+}
+
 // sync runs syncd to completion and requires success and the expected
 // months.
 func (e *crashEnv) syncOK(what string, want map[string]monthState) {
@@ -134,6 +158,7 @@ func (e *crashEnv) checkOldOrNew(what string, old, new map[string]monthState) (s
 	e.t.Helper()
 	var desc []string
 	counts := map[string]int{}
+	e.waitQuiet()
 	stored := e.stored()
 	for _, cycle := range e.months {
 		got := stored[cycle]

@@ -39,12 +39,8 @@ func TestSeveralAccounts(t *testing.T) {
 		Credentials:    bss.Credentials{AK: bss.Secret(member.AK), SK: bss.Secret(member.SK), DomainID: member.ID},
 		AccountOptions: AccountOptions{Members: string(jobs.MembersNone), Settlement: "monthly"},
 	}}
-	p := &Program{Config: e.cfg, Logger: discardLogger(), Now: func() time.Time { return e2eNow }}
+	p := e.open(discardLogger())
 	ctx := context.Background()
-	if err := p.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	w, err := demoWindow(e.sim.Months())
 	if err != nil {
 		t.Fatal(err)
@@ -91,12 +87,8 @@ func TestTooManyMembersFallsBack(t *testing.T) {
 	e := newE2E(t, sink.EngineServer)
 	e.sim.SetMaxIndependentForAll(1)
 	var logs syncBuffer
-	p := &Program{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return e2eNow }}
+	p := e.open(slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx := context.Background()
-	if err := p.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	cur := bss.MonthOf(e2eNow)
 	if err := p.Sync(ctx, []string{jobs.JobBills}, jobs.Window{From: cur, To: cur}, nil); err != nil {
 		t.Fatal(err)
@@ -129,12 +121,8 @@ func TestInternationalSite(t *testing.T) {
 	e.cfg.BSS.Endpoint = newSimServer(t, sim)
 	e.cfg.BSS.Site = bss.SiteInternational
 	var logs syncBuffer
-	p := &Program{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return e2eNow }}
+	p := e.open(slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx := context.Background()
-	if err := p.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	cur := bss.MonthOf(e2eNow)
 	names, _ := ParseJobs("")
 	if err := p.Sync(ctx, names, jobs.Window{From: cur, To: cur}, nil); err != nil {

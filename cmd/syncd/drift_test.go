@@ -23,16 +23,7 @@ func openOneMonth(t *testing.T) (*e2e, *bsssim.Simulator, *Program) {
 	e.sim = sim
 	e.cfg.BSS.Endpoint = newSimServer(t, sim)
 	e.cfg.Accounts[0].Members = string(jobs.MembersNone)
-	p := &Program{Config: e.cfg, Logger: discardLogger(), Now: func() time.Time { return e2eNow }}
-	if err := p.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return e, sim, p
+	return e, sim, e.open(discardLogger())
 }
 
 // TestBillsDriftKeepsMonth: a month whose total_count never settles is

@@ -61,6 +61,22 @@ func newE2E(t *testing.T, engine string) *e2e {
 	return &e2e{t: t, sim: sim, simURL: srv.URL + "/", cfg: cfg, logs: &bytes.Buffer{}}
 }
 
+// open opens a one-shot program of e.cfg on the e2e clock, logging to
+// logger, and closes it when the test ends.
+func (e *e2e) open(logger *slog.Logger) *Program {
+	e.t.Helper()
+	p := &Program{Config: e.cfg, Logger: logger, Now: func() time.Time { return e2eNow }}
+	if err := p.Open(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			e.t.Errorf("close: %v", err)
+		}
+	})
+	return p
+}
+
 // boot runs the whole daemon with every job run at start-up, waits for the
 // catch-up to finish and returns it running.
 func (e *e2e) boot() *Program {

@@ -78,12 +78,8 @@ func TestAccountsSyncedInParallel(t *testing.T) {
 		Credentials:    bss.Credentials{AK: bss.Secret(memberAK), SK: bss.Secret(memberSK), DomainID: memberID},
 		AccountOptions: AccountOptions{Members: string(jobs.MembersNone)},
 	}}
-	p := &Program{Config: e.cfg, Logger: discardLogger(), Now: func() time.Time { return e2eNow }}
+	p := e.open(discardLogger())
 	ctx := context.Background()
-	if err := p.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	cur := bss.MonthOf(e2eNow)
 	if err := p.Sync(ctx, []string{jobs.JobBills}, jobs.Window{From: cur, To: cur}, nil); err != nil {
 		t.Fatal(err)

@@ -187,23 +187,7 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 	for _, ms := range plan {
 		total += len(ms)
 	}
-	var (
-		mu             sync.Mutex // guards the counters and serialises Progress
-		done           int
-		rows, apiCalls int64
-	)
-	report := func(scope string, m bss.Month, addRows, addCalls, extraRows, extraCalls int64, finished bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		rows += addRows
-		apiCalls += addCalls
-		if finished {
-			done++
-		}
-		if b.Progress != nil {
-			b.Progress(Progress{Total: total, Done: done, Scope: scope, Month: m, Rows: rows + extraRows, APICalls: apiCalls + extraCalls})
-		}
-	}
+	report := &runProgress{total: total, show: b.Progress}
 	// Quotas are per account, so accounts are synced side by side (at most
 	// Parallel at a time); the months of one account go one after the other.
 	errs := make([]error, len(b.Accounts))
@@ -230,9 +214,39 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 	return errors.Join(errs...)
 }
 
+// runProgress adds up a bills run over the accounts synced side by side
+// and shows it through Progress (if set), one call at a time.
+type runProgress struct {
+	total int
+	show  func(Progress)
+
+	mu         sync.Mutex
+	done       int
+	rows, apis int64 // of the months finished
+}
+
+// reading shows the month being read, with its rows and calls so far.
+func (p *runProgress) reading(scope string, m bss.Month, rows, calls int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.show != nil {
+		p.show(Progress{Total: p.total, Done: p.done, Scope: scope, Month: m, Rows: p.rows + rows, APICalls: p.apis + calls})
+	}
+}
+
+// finished counts a month as done with its rows and calls.
+func (p *runProgress) finished(scope string, m bss.Month, rows, calls int64) {
+	p.mu.Lock()
+	p.done++
+	p.rows += rows
+	p.apis += calls
+	p.mu.Unlock()
+	p.reading(scope, m, 0, 0)
+}
+
 // syncScope syncs the planned months of one account in order.
 func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []bss.Month, now time.Time,
-	report func(scope string, m bss.Month, addRows, addCalls, extraRows, extraCalls int64, finished bool)) error {
+	report *runProgress) error {
 	var (
 		scopeErrs []error
 		unstable  int
@@ -240,7 +254,7 @@ func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []b
 	)
 	collect := func(res monthResult) {
 		res.panic.repanic()
-		report(a.Scope, res.month, res.rows, res.calls, 0, 0, true)
+		report.finished(a.Scope, res.month, res.rows, res.calls)
 		if res.unstable {
 			unstable++
 		}
@@ -253,7 +267,7 @@ func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []b
 			scopeErrs = append(scopeErrs, ctx.Err())
 			break
 		}
-		sm := b.stageMonth(ctx, job, a, m, func(r, c int64) { report(a.Scope, m, 0, 0, r, c, false) })
+		sm := b.stageMonth(ctx, job, a, m, func(r, c int64) { report.reading(a.Scope, m, r, c) })
 		if pending != nil {
 			collect(<-pending)
 			pending = nil

@@ -126,17 +126,8 @@ func TestBadInputKeepsStoredMonth(t *testing.T) {
 			ts := httptest.NewServer(up)
 			t.Cleanup(ts.Close)
 			s := sinktest.Open(t, engine)
-			c, err := bss.NewClient(fastRetries(bss.Config{Endpoint: ts.URL + "/", RecordsRateLimit: -1, RateLimit: -1, MaxRetries: 2}),
-				bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID}, bss.WithClock(func() time.Time { return fixedNow }))
-			if err != nil {
-				t.Fatal(err)
-			}
 			m, _ := bss.ParseMonth(cycle)
-			b := &jobs.Bills{
-				Accounts: []jobs.Account{{Scope: testScope, CustomerID: bsssim.DemoDomainID, Source: c, Members: jobs.MembersAll, FinalDay: 3}},
-				Store:    s, Runs: s, Names: &jobs.Names{}, Metrics: jobs.NewMetrics(), Logger: testLogger(t),
-				Now: func() time.Time { return fixedNow },
-			}
+			b, c := proxiedBills(t, ts.URL, s, 2)
 			ctx := context.Background()
 			// Recheck syncs exactly the closed month of the window (Run would
 			// add the open month).
@@ -296,17 +287,8 @@ func TestUnknownEnumValues(t *testing.T) {
 	ts := httptest.NewServer(up)
 	t.Cleanup(ts.Close)
 	s := sinktest.Open(t, sink.EngineServer)
-	c, err := bss.NewClient(fastRetries(bss.Config{Endpoint: ts.URL + "/", RecordsRateLimit: -1, RateLimit: -1}),
-		bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID}, bss.WithClock(func() time.Time { return fixedNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
 	m, _ := bss.ParseMonth(cycle)
-	b := &jobs.Bills{
-		Accounts: []jobs.Account{{Scope: testScope, CustomerID: bsssim.DemoDomainID, Source: c, Members: jobs.MembersAll, FinalDay: 3}},
-		Store:    s, Runs: s, Names: &jobs.Names{}, Metrics: jobs.NewMetrics(), Logger: testLogger(t),
-		Now: func() time.Time { return fixedNow },
-	}
+	b, _ := proxiedBills(t, ts.URL, s, 0)
 	ctx := context.Background()
 	if err := b.Recheck(ctx, jobs.Window{From: m, To: m}); err != nil {
 		t.Fatalf("unknown enum values refused: %v", err)
@@ -325,4 +307,22 @@ func TestUnknownEnumValues(t *testing.T) {
 	if len(res.Rows) != 1 || res.Rows[0][1] != "99" {
 		t.Errorf("rows with charge_mode 77: %v, want one with bill_type 99", res.Rows)
 	}
+}
+
+// proxiedBills is the bills job of the demo master reading through the test
+// server at url (a proxy that alters the simulator's answers) into s, with
+// fast retries (maxRetries 0: the default count) and no pacing, and its
+// client.
+func proxiedBills(t *testing.T, url string, s *sink.Sink, maxRetries int) (*jobs.Bills, *bss.Client) {
+	t.Helper()
+	c, err := bss.NewClient(fastRetries(bss.Config{Endpoint: url + "/", RecordsRateLimit: -1, RateLimit: -1, MaxRetries: maxRetries}),
+		bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID}, bss.WithClock(func() time.Time { return fixedNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &jobs.Bills{
+		Accounts: []jobs.Account{{Scope: testScope, CustomerID: bsssim.DemoDomainID, Source: c, Members: jobs.MembersAll, FinalDay: 3}},
+		Store:    s, Runs: s, Names: &jobs.Names{}, Metrics: jobs.NewMetrics(), Logger: testLogger(t),
+		Now: func() time.Time { return fixedNow },
+	}, c
 }

@@ -64,31 +64,12 @@ func (e *crashEnv) expected() map[string]monthState {
 	f := e.sim.Faults()
 	e.sim.SetFaults(bsssim.Faults{})
 	defer e.sim.SetFaults(f)
-	out := map[string]monthState{}
-	for _, cycle := range e.months {
-		ref, err := readMonth(context.Background(), e.clean, cycle)
-		if err != nil {
-			e.t.Fatalf("%s: reference read: %v", cycle, err)
-		}
-		if d := truthState(e.sim, cycle).diff(ref); d != "" {
-			e.t.Fatalf("%s: reference read differs from truth: %s", cycle, d)
-		}
-		out[cycle] = ref
-	}
-	return out
+	return expectedMonths(e.t, e.sim, e.clean, e.months)
 }
 
 func (e *crashEnv) stored() map[string]monthState {
 	e.t.Helper()
-	out := map[string]monthState{}
-	for _, cycle := range e.months {
-		st, err := storedMonth(context.Background(), e.sink, testScope, cycle)
-		if err != nil {
-			e.t.Fatalf("%s: stored month: %v", cycle, err)
-		}
-		out[cycle] = st
-	}
-	return out
+	return storedMonths(e.t, e.sink, e.months)
 }
 
 // waitQuiet waits until the server runs no query but this one: a killed

@@ -119,6 +119,39 @@ func (a monthState) String() string {
 	return fmt.Sprintf("{records %d amount %s summaries %d consume %s checksum %.12s}", a.Records, a.Sums[0], a.Summaries, a.Consume, a.Checksum)
 }
 
+// expectedMonths returns the truth of every cycle with the checksum of a
+// read by the fault-free reader clean (the truth has no record IDs); the
+// read must agree with the truth.
+func expectedMonths(t testing.TB, sim *bsssim.Server, clean *bss.Client, cycles []string) map[string]monthState {
+	t.Helper()
+	out := map[string]monthState{}
+	for _, cycle := range cycles {
+		ref, err := readMonth(context.Background(), clean, cycle)
+		if err != nil {
+			t.Fatalf("%s: reference read: %v", cycle, err)
+		}
+		if d := truthState(sim, cycle).diff(ref); d != "" {
+			t.Fatalf("%s: reference read differs from truth: %s", cycle, d)
+		}
+		out[cycle] = ref
+	}
+	return out
+}
+
+// storedMonths returns the stored state of every cycle of testScope.
+func storedMonths(t testing.TB, s *sink.Sink, cycles []string) map[string]monthState {
+	t.Helper()
+	out := map[string]monthState{}
+	for _, cycle := range cycles {
+		st, err := storedMonth(context.Background(), s, testScope, cycle)
+		if err != nil {
+			t.Fatalf("%s: stored month: %v", cycle, err)
+		}
+		out[cycle] = st
+	}
+	return out
+}
+
 // truthState is the simulator's truth for the master's method=all view.
 func truthState(sim interface {
 	Truth(scope, cycle string) bsssim.Truth

@@ -58,32 +58,13 @@ func newBillsEnv(t *testing.T, engine string, sim *bsssim.Server, cfg bss.Config
 // fault-free read (the truth has no record IDs).
 func (e *billsEnv) expected() map[string]monthState {
 	e.t.Helper()
-	out := map[string]monthState{}
-	for _, cycle := range e.sim.Months() {
-		ref, err := readMonth(context.Background(), e.clean, cycle)
-		if err != nil {
-			e.t.Fatalf("%s: reference read: %v", cycle, err)
-		}
-		if d := truthState(e.sim, cycle).diff(ref); d != "" {
-			e.t.Fatalf("%s: reference read differs from truth: %s", cycle, d)
-		}
-		out[cycle] = ref
-	}
-	return out
+	return expectedMonths(e.t, e.sim, e.clean, e.sim.Months())
 }
 
 // stored returns the stored state of every month.
 func (e *billsEnv) stored() map[string]monthState {
 	e.t.Helper()
-	out := map[string]monthState{}
-	for _, cycle := range e.sim.Months() {
-		st, err := storedMonth(context.Background(), e.sink, testScope, cycle)
-		if err != nil {
-			e.t.Fatalf("%s: stored month: %v", cycle, err)
-		}
-		out[cycle] = st
-	}
-	return out
+	return storedMonths(e.t, e.sink, e.sim.Months())
 }
 
 func (e *billsEnv) requireStored(what string, want map[string]monthState) {

@@ -37,10 +37,10 @@ func fixtureScopes() []fixtureScope {
 	acme := fixtureScope{
 		scope: "acme", currency: "CNY", months: 13,
 		units: []sink.OrgUnit{
-			{OrgID: "org-root", Name: "ACME", Path: "ACME"},
-			{OrgID: "org-eng", ParentID: "org-root", Name: "Engineering", Path: "ACME/Engineering"},
-			{OrgID: "org-plat", ParentID: "org-eng", Name: "Platform", Path: "ACME/Engineering/Platform"},
-			{OrgID: "org-fin", ParentID: "org-root", Name: "Finance", Path: "ACME/Finance"},
+			{OrgID: "org-root", Name: "ACME", Path: "ACME", IDPath: "org-root"},
+			{OrgID: "org-eng", ParentID: "org-root", Name: "Engineering", Path: "ACME/Engineering", IDPath: "org-root/org-eng"},
+			{OrgID: "org-plat", ParentID: "org-eng", Name: "Platform", Path: "ACME/Engineering/Platform", IDPath: "org-root/org-eng/org-plat"},
+			{OrgID: "org-fin", ParentID: "org-root", Name: "Finance", Path: "ACME/Finance", IDPath: "org-root/org-fin"},
 		},
 		accounts: []sink.Account{
 			{CustomerID: "cust-acme-master", Name: "acme-master", DisplayName: "ACME master", OrgID: "org-root", OrgName: "ACME", Status: 1},
@@ -65,7 +65,7 @@ func fixtureScopes() []fixtureScope {
 	}
 	globex := fixtureScope{
 		scope: "globex", currency: "CNY", months: 13,
-		units:    []sink.OrgUnit{{OrgID: "g-root", Name: "Globex", Path: "Globex"}},
+		units:    []sink.OrgUnit{{OrgID: "g-root", Name: "Globex", Path: "Globex", IDPath: "g-root"}},
 		accounts: []sink.Account{{CustomerID: "cust-globex", Name: "globex", DisplayName: "Globex", OrgID: "g-root", OrgName: "Globex", Status: 1}},
 		resources: map[string][]fixtureResource{
 			"cust-globex": {
@@ -101,6 +101,9 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 	lastDate := time.Date(endDay.Year(), endDay.Month(), endDay.Day(), 0, 0, 0, 0, time.UTC)
 	for _, fs := range fixtureScopes() {
 		rng := rand.New(rand.NewPCG(uint64(len(fs.scope)), 42))
+		for i := range fs.accounts {
+			fs.accounts[i].PayerScope = fs.scope // every member pays from its master's balance
+		}
 		if err := s.ReplaceOrg(ctx, fs.scope, fs.units, fs.accounts); err != nil {
 			t.Fatalf("replace org %s: %v", fs.scope, err)
 		}

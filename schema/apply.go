@@ -3,6 +3,8 @@ package schema
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 )
 
 // Target is the engine migrations are applied to. The sink adapts its
@@ -42,7 +44,7 @@ func Apply(ctx context.Context, t Target, p Params) ([]string, error) {
 		}
 		if m.Version != BootstrapVersion {
 			for i, stmt := range m.Statements {
-				if err := t.Exec(ctx, stmt); err != nil {
+				if err := execStatement(ctx, t, stmt); err != nil {
 					return applied, fmt.Errorf("apply %s statement %d: %w", m.Version, i+1, err)
 				}
 			}
@@ -53,4 +55,24 @@ func Apply(ctx context.Context, t Target, p Params) ([]string, error) {
 		applied = append(applied, m.Version)
 	}
 	return applied, nil
+}
+
+// addColumnIfNotExists matches ALTER TABLE … ADD COLUMN IF NOT EXISTS, which
+// ClickHouse 18.16 does not parse.
+var addColumnIfNotExists = regexp.MustCompile(`(?is)^(\s*(?:--[^\n]*\n\s*)*ALTER\s+TABLE\s+.*?\s+ADD\s+COLUMN\s+)IF\s+NOT\s+EXISTS\s+`)
+
+// execStatement runs one migration statement. ADD COLUMN IF NOT EXISTS is
+// sent without IF NOT EXISTS, and "column already exists" counts as done,
+// so the statement is idempotent on every engine.
+func execStatement(ctx context.Context, t Target, stmt string) error {
+	loc := addColumnIfNotExists.FindStringSubmatchIndex(stmt)
+	if loc == nil {
+		return t.Exec(ctx, stmt)
+	}
+	plain := stmt[:loc[3]] + stmt[loc[1]:]
+	err := t.Exec(ctx, plain)
+	if err != nil && strings.Contains(err.Error(), "already exists") {
+		return nil
+	}
+	return err
 }

@@ -262,6 +262,7 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 		}
 		fmt.Fprintf(stdout, "bss account %s: ok\n", a.Scope)
 	}
+	p.checkCoverage(ctx, stdout)
 	if failed {
 		return exitFailed
 	}

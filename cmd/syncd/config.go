@@ -44,7 +44,7 @@ type AppConfig struct {
 	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE, default=30s"`
 	// SpoolDir keeps the sync_runs rows that cannot be written while ClickHouse is unreachable, in one small file per ClickHouse server and database, until the next run or start writes them; so a failed one-shot sync or a daemon restarted during an outage still leaves its failure in sync_runs. Empty means SYNCD_DATA_DIR/spool (nothing on disk when SYNCD_DATA_DIR is empty too); off keeps the rows in memory only. The directory is created when first needed; if it cannot be written, a warning is logged once and the rows are kept in memory.
 	SpoolDir string `env:"SPOOL_DIR"`
-	// Accounts names several accounts (comma-separated; lower case, digits, - and _). Each account NAME then reads SYNCD_ACCOUNT_<NAME>_AK, _SK, _DOMAIN_ID, _SECURITY_TOKEN (each also as _FILE), _MEMBERS and _SETTLEMENT, with NAME upper-cased and - turned into _. Empty means one account from HUAWEICLOUD_SDK_*.
+	// Accounts names several accounts (comma-separated; lower case, digits, - and _). Each account NAME then reads SYNCD_ACCOUNT_<NAME>_AK, _SK, _DOMAIN_ID, _SECURITY_TOKEN (each also as _FILE), _MEMBERS, _SETTLEMENT and _SELF_PAYING_MEMBERS, with NAME upper-cased and - turned into _. Empty means one account from HUAWEICLOUD_SDK_*.
 	Accounts []string `env:"ACCOUNTS"`
 }
 
@@ -56,6 +56,8 @@ type AccountOptions struct {
 	Members string `env:"MEMBERS, default=all"`
 	// Settlement is standard (months final on the 3rd) or monthly (monthly-settlement customers: the 4th).
 	Settlement string `env:"SETTLEMENT, default=standard"`
+	// SelfPayingMembers lists member account IDs (comma-separated) that pay for themselves (independent accounting) but are not configured as accounts of their own: their costs stay in this account's bills but not in its daily burn, so its runway counts only what its balance pays for. The API does not say which members use unified accounting; a member configured as an account of its own is always counted as self-paying.
+	SelfPayingMembers []string `env:"SELF_PAYING_MEMBERS"`
 }
 
 // AccountConfig is one configured account: its scope name, credentials and

@@ -207,7 +207,8 @@ func (e *e2e) checkSnapshots(s *sink.Sink) {
 	if r := query(t, s, `SELECT count(), countIf(parent_id = '') FROM DB.org_units WHERE scope = 'acme'`); r[0][0] != fmt.Sprint(wantUnits) || r[0][1] != "1" {
 		t.Errorf("org_units = %v units (%v roots), want %d (1 root)", r[0][0], r[0][1], wantUnits)
 	}
-	var wantMembers []string
+	// The master under the root unit, then every member in its unit.
+	wantMembers := []string{bsssim.DemoDomainID + "|" + tree.RootID}
 	for m, err := range c.SubCustomers(ctx, bss.SubCustomerOptions{}) {
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -43,6 +44,7 @@ type Program struct {
 	accounts []jobs.Account
 	names    *jobs.Names
 	bills    *jobs.Bills
+	coverage *jobs.Coverage
 	runs     *jobs.RunLog
 	runners  map[string]func(context.Context, jobs.Window) error
 	sched    *jobs.Scheduler
@@ -114,6 +116,7 @@ func (p *Program) Open(ctx context.Context) error {
 			Source:     c,
 			Members:    jobs.MemberMode(ac.Members),
 			FinalDay:   ac.FinalDay(),
+			SelfPaying: ac.SelfPayingMembers,
 		})
 	}
 
@@ -141,10 +144,14 @@ func (p *Program) buildJobs() {
 	runs := &jobs.RunLog{Store: p.Sink, Spool: newSpool(p.Config, p.Logger)}
 	p.runs = runs
 	org := &jobs.Org{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	// Which configured accounts' bills arrive through another one's member
+	// fan-out (the bills job skips them; syncd check shows them).
+	p.coverage = &jobs.Coverage{Accounts: p.accounts, Members: org.MemberIDs, Logger: p.Logger, Now: p.Now}
 	p.bills = &jobs.Bills{
 		Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Now: p.Now, Attempts: jc.BillsAttempts, FinalHour: jc.BillsFinalHour,
 		RecheckMonths: jc.BillsRecheckMonths, Integrity: p.Sink, Parallel: jc.BillsParallelAccounts,
+		Coverage: p.coverage, Covered: p.Sink,
 	}
 	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
@@ -200,7 +207,6 @@ func (p *Program) jobScopes(job string) []string {
 	for _, a := range p.accounts {
 		switch {
 		case job == jobs.JobLookups && len(s) == 1:
-		case job == jobs.JobOrg && a.Members == jobs.MembersNone:
 		default:
 			s = append(s, a.Scope)
 		}
@@ -404,4 +410,24 @@ func (p *Program) handler() http.Handler {
 			`<p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/readyz">readyz</a></p></body></html>`))
 	})
 	return mux
+}
+
+// checkCoverage prints, for syncd check, which configured accounts' bills
+// arrive through another configured account's member fan-out (their bills
+// are not synced under their own scope).
+func (p *Program) checkCoverage(ctx context.Context, w io.Writer) {
+	if len(p.accounts) < 2 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	covered, err := p.coverage.CoveredBy(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "bills coverage: WARNING: %v\n", err)
+	}
+	for _, a := range p.accounts {
+		if by := covered[a.Scope]; by != "" {
+			fmt.Fprintf(w, "bss account %s: bills arrive through %s's member fan-out; stored there only (balances and packages synced here)\n", a.Scope, by)
+		}
+	}
 }

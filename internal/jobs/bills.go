@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss"
@@ -66,9 +67,17 @@ type Bills struct {
 	// Each account has its own API quotas, so a multi-account backfill
 	// takes about as long as its largest account.
 	Parallel int
+	// Coverage, if set, finds the accounts whose own bills arrive through
+	// another configured account's member fan-out: their bills are not
+	// synced (a customer's bills are stored once across all configured
+	// accounts), and what an earlier version stored under their scope is
+	// removed through Covered.
+	Coverage *Coverage
+	// Covered removes the stored bills of a covered scope.
+	Covered CoveredStore
 
 	mu          sync.Mutex
-	daily       map[string]map[string]sums    // scope -> bill date -> amount per currency
+	daily       map[string]map[dayKey]sums    // scope -> (bill date, customer) -> amount per currency
 	dailyMonths map[string]map[bss.Month]bool // scope -> months whose days are in daily
 	closed      map[bss.Month]bool            // closed months synced since start
 	engineStart time.Time                     // engine start seen by the last integrity check
@@ -116,7 +125,11 @@ func (b *Bills) Run(ctx context.Context, w Window) error {
 	}
 	plan := make(map[string][]bss.Month)
 	open := 0
+	covered := b.covered(ctx)
 	for _, a := range b.Accounts {
+		if covered[a.Scope] != "" {
+			continue
+		}
 		ms := OpenMonths(now, finalDay(a), b.finalHour())
 		open = max(open, len(ms))
 		ms = append(ms, w.Months()...)
@@ -129,7 +142,7 @@ func (b *Bills) Run(ctx context.Context, w Window) error {
 		}
 	}
 	b.Metrics.billMonths.WithLabelValues("open").Set(float64(open))
-	return b.sync(ctx, JobBills, plan, now)
+	return b.sync(ctx, JobBills, plan, covered, now)
 }
 
 // Recheck re-syncs, for every account, the RecheckMonths most recent closed
@@ -144,7 +157,11 @@ func (b *Bills) Recheck(ctx context.Context, w Window) error {
 		n = 3
 	}
 	plan := make(map[string][]bss.Month)
+	covered := b.covered(ctx)
 	for _, a := range b.Accounts {
+		if covered[a.Scope] != "" {
+			continue
+		}
 		open := OpenMonths(now, finalDay(a), b.finalHour())
 		var ms []bss.Month
 		if w.IsZero() {
@@ -163,7 +180,41 @@ func (b *Bills) Recheck(ctx context.Context, w Window) error {
 		}
 		plan[a.Scope] = ms
 	}
-	return b.sync(ctx, JobRecheck, plan, now)
+	return b.sync(ctx, JobRecheck, plan, covered, now)
+}
+
+// covered returns the scopes whose bills are not synced because they arrive
+// through another configured account (see Coverage), exports them as
+// syncd_bills_covered_accounts and removes what an earlier version stored
+// under those scopes. A failed decision is logged; the last one is kept.
+func (b *Bills) covered(ctx context.Context) map[string]string {
+	if b.Coverage == nil {
+		return nil
+	}
+	covered, err := b.Coverage.CoveredBy(ctx)
+	if err != nil {
+		b.Logger.Warn("could not tell for every account whether its bills arrive through a master; the last decision is kept", "err", err)
+	}
+	b.Metrics.covered.Reset()
+	for _, a := range b.Accounts {
+		by := covered[a.Scope]
+		if by == "" {
+			continue
+		}
+		b.Metrics.covered.WithLabelValues(a.Scope, by).Set(1)
+		if b.Covered == nil {
+			continue
+		}
+		n, err := b.Covered.DropScopeBills(ctx, a.Scope)
+		switch {
+		case err != nil:
+			b.Logger.Warn("could not remove the bills stored under a covered scope; the next run retries", "scope", a.Scope, "err", err)
+		case n > 0:
+			b.Logger.Warn("removed bill months stored under a scope whose bills arrive through another configured account (they were counted twice)",
+				"scope", a.Scope, "covered_by", by, "months", n)
+		}
+	}
+	return covered
 }
 
 func dedupMonths(ms []bss.Month) []bss.Month {
@@ -182,7 +233,7 @@ func dedupMonths(ms []bss.Month) []bss.Month {
 // sync syncs the planned months of every account and records the per-scope
 // metrics. Months are independent: one failing month does not stop the
 // others, and the errors are joined.
-func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Month, now time.Time) error {
+func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Month, covered map[string]string, now time.Time) error {
 	total := 0
 	for _, ms := range plan {
 		total += len(ms)
@@ -195,6 +246,10 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 	sem := make(chan struct{}, max(1, b.Parallel))
 	var wg sync.WaitGroup
 	for i, a := range b.Accounts {
+		if covered[a.Scope] != "" {
+			b.Metrics.dropScope(job, a.Scope)
+			continue
+		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
@@ -208,6 +263,7 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 	for _, p := range panics {
 		p.repanic()
 	}
+	b.updateBurns(now, covered)
 	b.mu.Lock()
 	b.Metrics.billMonths.WithLabelValues("closed").Set(float64(len(b.closed)))
 	b.mu.Unlock()
@@ -295,7 +351,6 @@ func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []b
 	b.Metrics.unstable.WithLabelValues(a.Scope).Set(float64(unstable))
 	scopeErr := errors.Join(scopeErrs...)
 	b.Metrics.scopeResult(job, a.Scope, b.now(), scopeErr)
-	b.updateBurn(a.Scope, now)
 	if scopeErr != nil {
 		return fmt.Errorf("%s scope %s: %w", job, a.Scope, scopeErr)
 	}
@@ -409,8 +464,11 @@ func (b *Bills) finishMonth(ctx context.Context, a Account, sm *stagedMonth) mon
 type monthStats struct {
 	records, summaries int
 	itemised, summary  sums
-	daily              map[string]sums
+	daily              map[dayKey]sums
 }
+
+// dayKey is one bill date (UTC+8, "YYYY-MM-DD") of one consuming customer.
+type dayKey struct{ date, customer string }
 
 // queries returns the (method, sub_customer_id) pairs a month is read with.
 // MembersAll is one method=all query: when the service refuses it with
@@ -444,7 +502,7 @@ func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
 // writer, for the caller to commit with the counts in st. On any error (or
 // panic) the staging area is dropped and the stored month stays as it was.
 func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ *sink.MonthWriter, err error) {
-	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[string]sums{}}
+	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[dayKey]sums{}}
 	queries, err := b.queries(ctx, a)
 	if err != nil {
 		return st, nil, err
@@ -484,10 +542,11 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 			}
 			st.records++
 			st.itemised.add(rec.Currency, rec.Amount)
-			d := st.daily[rec.BillDate]
+			k := dayKey{rec.BillDate, rec.CustomerID}
+			d := st.daily[k]
 			if d == nil {
 				d = sums{}
-				st.daily[rec.BillDate] = d
+				st.daily[k] = d
 			}
 			d.add(rec.Currency, rec.Amount)
 			if st.records%1000 == 0 {
@@ -536,20 +595,20 @@ func (b *Bills) recordMonth(a Account, m bss.Month, st monthStats) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.daily == nil {
-		b.daily = make(map[string]map[string]sums)
+		b.daily = make(map[string]map[dayKey]sums)
 		b.dailyMonths = make(map[string]map[bss.Month]bool)
 		b.closed = make(map[bss.Month]bool)
 	}
 	days := b.daily[a.Scope]
 	if days == nil {
-		days = make(map[string]sums)
+		days = make(map[dayKey]sums)
 		b.daily[a.Scope] = days
 		b.dailyMonths[a.Scope] = make(map[bss.Month]bool)
 	}
 	prefix := m.String() + "-"
-	for d := range days {
-		if strings.HasPrefix(d, prefix) {
-			delete(days, d)
+	for k := range days {
+		if strings.HasPrefix(k.date, prefix) {
+			delete(days, k)
 		}
 	}
 	for d, s := range st.daily {
@@ -598,22 +657,47 @@ func (b *Bills) burnMonthsMissing(scope string, now time.Time) []bss.Month {
 	return ms
 }
 
-// updateBurn sets syncd_cost_daily_burn for a scope when every day of the
-// window is known.
-func (b *Bills) updateBurn(scope string, now time.Time) {
+// updateBurns sets syncd_cost_daily_burn for every account whose burn
+// window is known: the mean daily cost over the last 7 complete days of
+// what is paid from the account's balance (see Payer). A member that pays
+// for itself (configured as an account of its own, or declared in
+// SelfPaying) never counts in its master's burn; a configured member whose
+// bills arrive through its master (covered) gets the burn of its own costs,
+// read from the master's scope.
+func (b *Bills) updateBurns(now time.Time, covered map[string]string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	total := sums{}
+	window := make(map[string]bool)
 	for _, d := range burnDays(now) {
-		if !b.dailyMonths[scope][bss.Month{Year: d.Year(), Month: d.Month()}] {
-			return
-		}
-		for cur, v := range b.daily[scope][d.Format(time.DateOnly)] {
-			total.add(cur, v)
-		}
+		window[d.Format(time.DateOnly)] = true
 	}
-	for cur, v := range total {
-		b.Metrics.dailyBurn.WithLabelValues(scope, cur).Set(float(v.Div(decimal.NewFromInt(7))))
+	for _, p := range b.Accounts {
+		source := p.Scope
+		if by := covered[p.Scope]; by != "" {
+			source = by
+		}
+		complete := true
+		for _, d := range burnDays(now) {
+			if !b.dailyMonths[source][bss.Month{Year: d.Year(), Month: d.Month()}] {
+				complete = false
+			}
+		}
+		if !complete {
+			continue
+		}
+		total := sums{}
+		for k, s := range b.daily[source] {
+			if !window[k.date] || Payer(b.Accounts, source, k.customer) != p.Scope {
+				continue
+			}
+			for cur, v := range s {
+				total.add(cur, v)
+			}
+		}
+		b.Metrics.dailyBurn.DeletePartialMatch(prometheus.Labels{"scope": p.Scope})
+		for cur, v := range total {
+			b.Metrics.dailyBurn.WithLabelValues(p.Scope, cur).Set(float(v.Div(decimal.NewFromInt(7))))
+		}
 	}
 }
 

@@ -89,6 +89,13 @@ type IntegrityStore interface {
 	DuplicatedMonths(ctx context.Context) ([]sink.MonthKey, error)
 }
 
+// CoveredStore removes every stored bill month of a scope whose bills are
+// stored under another scope (see Coverage), returning how many months it
+// removed.
+type CoveredStore interface {
+	DropScopeBills(ctx context.Context, scope string) (int, error)
+}
+
 // Store is everything the jobs write; *sink.Sink has it all.
 type Store interface {
 	MonthStore
@@ -130,6 +137,11 @@ type Account struct {
 	// FinalDay is the day of the following month on which a month becomes
 	// final at FinalHour UTC+8: 3, or 4 for monthly-settlement customers.
 	FinalDay int
+	// SelfPaying lists member account IDs that pay for themselves
+	// (independent accounting) although they are not configured as accounts
+	// of their own: their costs are stored in this scope but never count in
+	// its daily burn (see Payer).
+	SelfPaying []string
 }
 
 // Window is an optional inclusive range of billing months; the zero Window

@@ -249,25 +249,42 @@ func PackageRows(scope, customerID string, observedAt time.Time, pkgs []bss.Reso
 	return rows
 }
 
-// OrgRows flattens the org tree into org_units rows (the root first, each
-// with its parent and its path of names from the root) and maps the member
-// accounts to accounts rows.
-func OrgRows(scope string, tree *bss.OrgTree, members []bss.SubCustomer) ([]sink.OrgUnit, []sink.Account) {
+// OrgRows flattens the org tree of account a into org_units rows (the root
+// first, each with its parent, its path of names and its path of IDs from
+// the root) and maps the member accounts to accounts rows. The account
+// itself is an accounts row too, under the root unit (the master's own
+// costs belong to the whole enterprise), so that every customer_id of
+// cost_records is in accounts. Each row's payer_scope is the configured
+// scope whose balance pays for that customer (see Payer; all lists every
+// configured account).
+func OrgRows(a Account, all []Account, tree *bss.OrgTree, members []bss.SubCustomer) ([]sink.OrgUnit, []sink.Account) {
+	scope := a.Scope
 	var units []sink.OrgUnit
 	if tree != nil && tree.RootID != "" {
 		rootPath := tree.RootName
-		units = append(units, sink.OrgUnit{Scope: scope, OrgID: tree.RootID, Name: tree.RootName, Path: rootPath})
-		var walk func(parentID, parentPath string, nodes []bss.OrgNode)
-		walk = func(parentID, parentPath string, nodes []bss.OrgNode) {
+		units = append(units, sink.OrgUnit{Scope: scope, OrgID: tree.RootID, Name: tree.RootName, Path: rootPath, IDPath: tree.RootID})
+		var walk func(parentID, parentPath, parentIDs string, nodes []bss.OrgNode)
+		walk = func(parentID, parentPath, parentIDs string, nodes []bss.OrgNode) {
 			for _, n := range nodes {
-				p := parentPath + "/" + n.Name
-				units = append(units, sink.OrgUnit{Scope: scope, OrgID: n.ID, ParentID: parentID, RelationID: n.RelationID, Name: n.Name, Path: p})
-				walk(n.ID, p, n.Children)
+				p, ids := parentPath+"/"+n.Name, parentIDs+"/"+n.ID
+				units = append(units, sink.OrgUnit{Scope: scope, OrgID: n.ID, ParentID: parentID, RelationID: n.RelationID, Name: n.Name, Path: p, IDPath: ids})
+				walk(n.ID, p, ids, n.Children)
 			}
 		}
-		walk(tree.RootID, rootPath, tree.Nodes)
+		walk(tree.RootID, rootPath, tree.RootID, tree.Nodes)
 	}
-	accounts := make([]sink.Account, 0, len(members))
+	accounts := make([]sink.Account, 0, len(members)+1)
+	self := a.CustomerID != ""
+	for _, m := range members {
+		self = self && m.ID != a.CustomerID
+	}
+	if self {
+		r := sink.Account{Scope: scope, CustomerID: a.CustomerID, DisplayName: scope, Status: 1, PayerScope: scope}
+		if tree != nil && tree.RootID != "" {
+			r.DisplayName, r.OrgID, r.OrgName = tree.RootName, tree.RootID, tree.RootName
+		}
+		accounts = append(accounts, r)
+	}
 	for _, m := range members {
 		accounts = append(accounts, sink.Account{
 			Scope:       scope,
@@ -277,6 +294,7 @@ func OrgRows(scope string, tree *bss.OrgTree, members []bss.SubCustomer) ([]sink
 			OrgID:       m.OrgID,
 			OrgName:     m.OrgName,
 			Status:      int32(m.Status),
+			PayerScope:  Payer(all, scope, m.ID),
 		})
 	}
 	return units, accounts

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -291,12 +292,17 @@ func TestOrgRows(t *testing.T) {
 		{ID: "2", RelationID: "r2", Name: "R&D", Children: []bss.OrgNode{{ID: "3", RelationID: "r3", Name: "Platform"}}},
 		{ID: "4", RelationID: "r4", Name: "Sales"},
 	}}
-	units, accounts := OrgRows("s", tree, []bss.SubCustomer{{ID: "m1", Name: "dev", DisplayName: "Dev", Status: 1, OrgID: "3", OrgName: "Platform"}})
+	master := Account{Scope: "s", CustomerID: "master-id"}
+	all := []Account{master, {Scope: "m2", CustomerID: "m2"}}
+	units, accounts := OrgRows(master, all, tree, []bss.SubCustomer{
+		{ID: "m1", Name: "dev", DisplayName: "Dev", Status: 1, OrgID: "3", OrgName: "Platform"},
+		{ID: "m2", Name: "ops", DisplayName: "Ops", Status: 1, OrgID: "1"},
+	})
 	want := []sink.OrgUnit{
-		{Scope: "s", OrgID: "1", Name: "Acme", Path: "Acme"},
-		{Scope: "s", OrgID: "2", ParentID: "1", RelationID: "r2", Name: "R&D", Path: "Acme/R&D"},
-		{Scope: "s", OrgID: "3", ParentID: "2", RelationID: "r3", Name: "Platform", Path: "Acme/R&D/Platform"},
-		{Scope: "s", OrgID: "4", ParentID: "1", RelationID: "r4", Name: "Sales", Path: "Acme/Sales"},
+		{Scope: "s", OrgID: "1", Name: "Acme", Path: "Acme", IDPath: "1"},
+		{Scope: "s", OrgID: "2", ParentID: "1", RelationID: "r2", Name: "R&D", Path: "Acme/R&D", IDPath: "1/2"},
+		{Scope: "s", OrgID: "3", ParentID: "2", RelationID: "r3", Name: "Platform", Path: "Acme/R&D/Platform", IDPath: "1/2/3"},
+		{Scope: "s", OrgID: "4", ParentID: "1", RelationID: "r4", Name: "Sales", Path: "Acme/Sales", IDPath: "1/4"},
 	}
 	if len(units) != len(want) {
 		t.Fatalf("got %d units, want %d: %+v", len(units), len(want), units)
@@ -306,11 +312,21 @@ func TestOrgRows(t *testing.T) {
 			t.Errorf("unit %d = %+v, want %+v", i, units[i], want[i])
 		}
 	}
-	if len(accounts) != 1 || accounts[0] != (sink.Account{Scope: "s", CustomerID: "m1", Name: "dev", DisplayName: "Dev", OrgID: "3", OrgName: "Platform", Status: 1}) {
-		t.Errorf("accounts = %+v", accounts)
+	// The master under the root unit; a member configured as an account of
+	// its own pays for itself.
+	wantAccounts := []sink.Account{
+		{Scope: "s", CustomerID: "master-id", DisplayName: "Acme", OrgID: "1", OrgName: "Acme", Status: 1, PayerScope: "s"},
+		{Scope: "s", CustomerID: "m1", Name: "dev", DisplayName: "Dev", OrgID: "3", OrgName: "Platform", Status: 1, PayerScope: "s"},
+		{Scope: "s", CustomerID: "m2", Name: "ops", DisplayName: "Ops", OrgID: "1", Status: 1, PayerScope: "m2"},
 	}
-	if u, a := OrgRows("s", &bss.OrgTree{}, nil); len(u) != 0 || len(a) != 0 {
-		t.Errorf("empty tree: got %d units, %d accounts, want none", len(u), len(a))
+	if fmt.Sprint(accounts) != fmt.Sprint(wantAccounts) {
+		t.Errorf("accounts = %+v\nwant %+v", accounts, wantAccounts)
+	}
+	if u, a := OrgRows(Account{Scope: "s"}, nil, &bss.OrgTree{}, nil); len(u) != 0 || len(a) != 0 {
+		t.Errorf("empty tree, no customer ID: got %d units, %d accounts, want none", len(u), len(a))
+	}
+	if _, a := OrgRows(Account{Scope: "s", CustomerID: "c"}, nil, nil, nil); len(a) != 1 || a[0].CustomerID != "c" || a[0].PayerScope != "s" {
+		t.Errorf("plain account: accounts = %+v, want itself", a)
 	}
 }
 

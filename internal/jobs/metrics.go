@@ -53,6 +53,7 @@ type Metrics struct {
 	pkgRemaining     *prometheus.GaugeVec
 	pkgOriginal      *prometheus.GaugeVec
 	pkgExpiry        *prometheus.GaugeVec
+	covered          *prometheus.GaugeVec
 }
 
 // NewMetrics creates the job and business collectors. Label combinations
@@ -126,6 +127,10 @@ func NewMetrics() *Metrics {
 			Name: "syncd_resource_package_expiry_timestamp_seconds",
 			Help: "Unix time at which a resource package item expires.",
 		}, []string{"scope", "package", "item"}),
+		covered: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_bills_covered_accounts",
+			Help: "1 for a configured account whose own bills arrive through the member fan-out of another configured account (covered_by), so they are stored there only and not synced under its own scope; its balances and packages still are.",
+		}, []string{"scope", "covered_by"}),
 	}
 	for _, j := range AllJobs {
 		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped} {
@@ -143,7 +148,7 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
 		m.billMonths, m.drift, m.unstable, m.balance, m.debt, m.monthToDate,
-		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry,
+		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered,
 	}
 }
 
@@ -188,6 +193,14 @@ func (m *Metrics) scopeResult(job, scope string, at time.Time, err error) {
 	}
 	m.lastFailure.WithLabelValues(job, scope).Set(unixSeconds(at))
 	m.consecutiveFails.WithLabelValues(job, scope).Inc()
+}
+
+// dropScope removes the per-scope run series of a job that does not run for
+// scope (bills of a covered account), so that no staleness alert waits for it.
+func (m *Metrics) dropScope(job, scope string) {
+	m.lastSuccess.DeleteLabelValues(job, scope)
+	m.lastFailure.DeleteLabelValues(job, scope)
+	m.consecutiveFails.DeleteLabelValues(job, scope)
 }
 
 // SetLastSuccess seeds the last-success gauge, e.g. from sync_runs at start-up.

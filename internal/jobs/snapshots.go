@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -135,9 +136,13 @@ func (j *Packages) setGauges(scope string, rows []sink.ResourcePackageSnapshot) 
 	}
 }
 
-// Org replaces the enterprise org tree and member accounts of every master
-// scope, and keeps the member list for bills fan-out. Scopes configured
-// with MembersNone are not masters and are skipped.
+// Org replaces the enterprise org tree and accounts of every scope, and
+// keeps the member list for bills fan-out. A master's scope gets its tree,
+// itself (under the root unit) and its members; any other scope gets only
+// itself, unless a configured master lists it as a member (it is then in the
+// master's accounts), so that every customer_id of cost_records is in
+// accounts exactly once. Scopes configured with MembersNone are not asked
+// for a tree.
 type Org struct {
 	// Accounts are the scopes to sync. Store and Runs write the rows and
 	// the sync_runs records; Metrics, Logger and Now (default time.Now) are
@@ -153,26 +158,50 @@ type Org struct {
 	members map[string][]string
 }
 
-// Run replaces the tree of every master scope; the window is ignored.
+// Run replaces the tree of every scope; the window is ignored.
 func (j *Org) Run(ctx context.Context, _ Window) error {
-	var masters []Account
-	for _, a := range j.Accounts {
+	return forEachScope(ctx, JobOrg, j.Accounts, j.Runs, j.Metrics, j.Logger, clock(j.Now), func(ctx context.Context, a Account, logger *slog.Logger) (int, error) {
+		var (
+			tree    *bss.OrgTree
+			members []bss.SubCustomer
+			err     error
+		)
 		if a.Members != MembersNone {
-			masters = append(masters, a)
+			if tree, members, err = readOrg(ctx, a.Source, logger); err != nil {
+				return 0, err
+			}
+			j.setMembers(a.Scope, members)
 		}
-	}
-	return forEachScope(ctx, JobOrg, masters, j.Runs, j.Metrics, j.Logger, clock(j.Now), func(ctx context.Context, a Account, logger *slog.Logger) (int, error) {
-		tree, members, err := readOrg(ctx, a.Source, logger)
-		if err != nil {
-			return 0, err
+		self := a
+		if len(members) == 0 && j.listedElsewhere(ctx, a, logger) {
+			self.CustomerID = "" // its row is in its master's accounts
 		}
-		units, accounts := OrgRows(a.Scope, tree, members)
+		units, accounts := OrgRows(self, j.Accounts, tree, members)
 		if err := j.Store.ReplaceOrg(ctx, a.Scope, units, accounts); err != nil {
 			return 0, fmt.Errorf("replace org: %w", err)
 		}
-		j.setMembers(a.Scope, members)
 		return len(units) + len(accounts), nil
 	})
+}
+
+// listedElsewhere reports whether another configured account (a master)
+// lists a as a member. A member list that cannot be read counts as not
+// listing it (logged; the next run decides again).
+func (j *Org) listedElsewhere(ctx context.Context, a Account, logger *slog.Logger) bool {
+	for _, m := range j.Accounts {
+		if m.Scope == a.Scope || m.Members == MembersNone || a.CustomerID == "" {
+			continue
+		}
+		ids, err := j.MemberIDs(ctx, m.Scope)
+		if err != nil {
+			logger.Warn("could not read a master's member list; storing the account in its own scope", "master", m.Scope, "err", err)
+			continue
+		}
+		if slices.Contains(ids, a.CustomerID) {
+			return true
+		}
+	}
+	return false
 }
 
 func readOrg(ctx context.Context, src OrgSource, logger *slog.Logger) (*bss.OrgTree, []bss.SubCustomer, error) {

@@ -231,9 +231,11 @@ func TestOrgJob(t *testing.T) {
 			wantErr: true, wantRuns: 1,
 		},
 		{
-			name:    "members=none is skipped",
-			src:     &fakeSource{},
-			members: MembersNone, wantRuns: 0,
+			// Only the account itself is stored, without asking for a tree
+			// (fakeSource's organizations would fail the run).
+			name:    "members=none stores itself only",
+			src:     &fakeSource{organizations: func() (*bss.OrgTree, error) { return nil, errors.New("asked for a tree") }},
+			members: MembersNone, wantRuns: 1,
 		},
 	}
 	for _, tt := range tests {

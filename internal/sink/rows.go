@@ -129,7 +129,8 @@ type ResourcePackageSnapshot struct {
 
 // OrgUnit is one node of the enterprise organisation tree, stored in
 // org_units. ParentID is empty for the root; Path lists the names from the
-// root down to this unit, separated by "/".
+// root down to this unit, separated by "/"; IDPath the same with org IDs
+// (which never contain "/"), for roll-ups over every ancestor.
 type OrgUnit struct {
 	Scope      string
 	OrgID      string
@@ -137,9 +138,13 @@ type OrgUnit struct {
 	RelationID string
 	Name       string
 	Path       string
+	IDPath     string
 }
 
-// Account is one member account of the enterprise, stored in accounts.
+// Account is one account of the enterprise (the master or a member),
+// stored in accounts. PayerScope is the configured scope whose balance pays
+// for the account's costs, or "" when no configured balance does (a member
+// that pays for itself).
 type Account struct {
 	Scope       string
 	CustomerID  string
@@ -148,6 +153,7 @@ type Account struct {
 	OrgID       string
 	OrgName     string
 	Status      int32
+	PayerScope  string
 }
 
 // SyncRun is one job run for one scope, stored in sync_runs. BillCycle is

@@ -137,6 +137,7 @@ var orgUnitSpec = &tableSpec[OrgUnit]{table: TableOrgUnits, fields: []field[OrgU
 	strField("relation_id", func(r *OrgUnit) string { return r.RelationID }),
 	strField("name", func(r *OrgUnit) string { return r.Name }),
 	strField("path", func(r *OrgUnit) string { return r.Path }),
+	strField("id_path", func(r *OrgUnit) string { return r.IDPath }),
 }}
 
 var accountSpec = &tableSpec[Account]{table: TableAccounts, fields: []field[Account]{
@@ -147,6 +148,7 @@ var accountSpec = &tableSpec[Account]{table: TableAccounts, fields: []field[Acco
 	strField("org_id", func(r *Account) string { return r.OrgID }),
 	strField("org_name", func(r *Account) string { return r.OrgName }),
 	int32Field("status", func(r *Account) int32 { return r.Status }),
+	strField("payer_scope", func(r *Account) string { return r.PayerScope }),
 }}
 
 var syncRunSpec = &tableSpec[SyncRun]{table: TableSyncRuns, fields: []field[SyncRun]{

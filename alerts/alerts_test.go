@@ -165,6 +165,9 @@ func TestRulesUseKnownMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range metricName.FindAllString(string(b), -1) {
+			if m == "syncd_job" {
+				continue // the label naming the syncd job, not a metric
+			}
 			if !known[m] {
 				t.Errorf("%s names metric %s, which is not in docs/metrics.txt", file, m)
 			}

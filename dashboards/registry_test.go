@@ -71,3 +71,42 @@ func TestMetricListMatchesRegistry(t *testing.T) {
 		}
 	}
 }
+
+var variableLabels = regexp.MustCompile(`variableLabels: [{\[]([^}\]]*)[}\]]`)
+
+// TestNoTargetLabelClash: no syncd metric carries a label that Prometheus attaches to every
+// scraped series itself (job, instance). Scraped without honor_labels — the usual Kubernetes
+// annotation config — such a label would be renamed exported_job and the rules and dashboards
+// that group by it would never match. (alerts/syncd.rules.test.yml feeds the series with the
+// target labels Prometheus adds, job="syncd" and instance, and the alerts still fire.)
+func TestNoTargetLabelClash(t *testing.T) {
+	var cs []prometheus.Collector
+	cs = append(cs, jobs.NewMetrics().Collectors()...)
+	cs = append(cs, bss.NewMetrics().Collectors()...)
+	cs = append(cs, sink.NewMetrics().Collectors()...)
+	ch := make(chan *prometheus.Desc, 256)
+	go func() {
+		for _, c := range cs {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	n := 0
+	for d := range ch {
+		m := variableLabels.FindStringSubmatch(d.String())
+		if m == nil {
+			t.Fatalf("cannot read the labels of %s", d)
+		}
+		for _, l := range regexp.MustCompile(`[ ,]+`).Split(m[1], -1) {
+			if l == "job" || l == "instance" {
+				t.Errorf("%s has label %q, which clashes with Prometheus' target label", d, l)
+			}
+			if l == "syncd_job" {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no metric has the syncd_job label; the test does not see the labels")
+	}
+}

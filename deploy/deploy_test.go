@@ -37,7 +37,8 @@ func TestComposeConfig(t *testing.T) {
 }
 
 // TestComposeWiring checks the stack mounts every dashboard, both rule files and the ClickHouse
-// users, and that syncd is scraped with honor_labels.
+// users, and that syncd is scraped without honor_labels (syncd's labels never clash with the
+// target labels; dashboards.TestNoTargetLabelClash).
 func TestComposeWiring(t *testing.T) {
 	compose := read(t, filepath.Join("compose", "docker-compose.yml"))
 	names, err := fs.Glob(dashboards.Files, "*.json")
@@ -59,10 +60,13 @@ func TestComposeWiring(t *testing.T) {
 		}
 	}
 	prom := read(t, filepath.Join("compose", "prometheus.yml"))
-	for _, w := range []string{"honor_labels: true", "syncd:9107", "/etc/prometheus/rules/syncd.rules.yml", "/etc/prometheus/rules/syncd.thresholds.yml"} {
+	for _, w := range []string{"syncd:9107", "/etc/prometheus/rules/syncd.rules.yml", "/etc/prometheus/rules/syncd.thresholds.yml"} {
 		if !strings.Contains(prom, w) {
 			t.Errorf("prometheus.yml lacks %q", w)
 		}
+	}
+	if strings.Contains(prom, "honor_labels:") {
+		t.Error("prometheus.yml sets honor_labels; the shipped config must work without it")
 	}
 }
 

@@ -15,7 +15,9 @@ const (
 	ResultSkipped = "skipped"
 )
 
-// Job names, the bounded values of the job label and the keys of schedules.
+// Job names, the bounded values of the syncd_job label and the keys of schedules. (The label is
+// not called job: Prometheus attaches its own job target label, and a clash would rename ours to
+// exported_job unless every scrape config set honor_labels.)
 const (
 	JobBills   = "bills"
 	JobRecheck = "recheck"
@@ -65,28 +67,28 @@ func NewMetrics() *Metrics {
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "syncd_job_runs_total",
 			Help: "Job runs by job and result (success, failure, panic, skipped).",
-		}, []string{"job", "result"}),
+		}, []string{"syncd_job", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "syncd_job_duration_seconds",
 			Help:    "Duration of job runs in seconds.",
 			Buckets: []float64{0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600},
-		}, []string{"job"}),
+		}, []string{"syncd_job"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_job_last_success_timestamp_seconds",
 			Help: "Unix time of the last successful run of a job for a scope.",
-		}, []string{"job", "scope"}),
+		}, []string{"syncd_job", "scope"}),
 		lastFailure: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_job_last_failure_timestamp_seconds",
 			Help: "Unix time of the last failed run of a job for a scope.",
-		}, []string{"job", "scope"}),
+		}, []string{"syncd_job", "scope"}),
 		consecutiveFails: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_job_consecutive_failures",
 			Help: "Failed runs of a job for a scope since its last success.",
-		}, []string{"job", "scope"}),
+		}, []string{"syncd_job", "scope"}),
 		interval: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_job_interval_seconds",
 			Help: "Configured interval between runs of a job, from its cron schedule.",
-		}, []string{"job"}),
+		}, []string{"syncd_job"}),
 		billMonths: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_bill_months",
 			Help: "Billing months synced per state: open (provisional, re-synced every run) or closed (final).",

@@ -269,8 +269,8 @@ func TestEndToEnd(t *testing.T) {
 			_, metrics := get(t, base+"/metrics")
 			checkPromtool(t, metrics)
 			for _, want := range []string{
-				`syncd_job_runs_total{syncd_job="bills",result="success"} 1`,
-				`syncd_job_runs_total{syncd_job="recheck",result="success"} 1`,
+				`syncd_job_runs_total{result="success",syncd_job="bills"} 1`,
+				`syncd_job_runs_total{result="success",syncd_job="recheck"} 1`,
 				`syncd_bills_unstable_months{scope="acme"} 0`,
 				`syncd_balance_amount{account_type="cash",currency="CNY",scope="acme"}`,
 				`syncd_cost_month_to_date{currency="CNY",scope="acme"}`,

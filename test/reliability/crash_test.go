@@ -625,7 +625,7 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 		metrics = scrape(t, p, "http://"+addr, "/metrics")
 		done := true
 		for _, job := range startupJobs {
-			if metricValue(metrics, `syncd_job_runs_total{syncd_job="`+job+`",result="success"}`) < 1 {
+			if metricValue(metrics, `syncd_job_runs_total{result="success",syncd_job="`+job+`"}`) < 1 {
 				done = false
 			}
 		}
@@ -690,8 +690,8 @@ func TestDaemonNoOverlapAndCatchUp(t *testing.T) {
 		}
 		t.Logf("month %s: %d bill requests, %d reads from offset 0, at most %d in flight (read-ahead)", cycle, len(es)/2, starts, peak)
 	}
-	skipped := metricValue(metrics, `syncd_job_runs_total{syncd_job="bills",result="skipped"}`)
-	success := metricValue(metrics, `syncd_job_runs_total{syncd_job="bills",result="success"}`)
+	skipped := metricValue(metrics, `syncd_job_runs_total{result="skipped",syncd_job="bills"}`)
+	success := metricValue(metrics, `syncd_job_runs_total{result="success",syncd_job="bills"}`)
 	t.Logf("bills runs: %v successful, %v skipped", success, skipped)
 	if success < 1 {
 		t.Errorf("no bills run succeeded:\n%s", grepLines(metrics, "syncd_job_runs_total"))

@@ -225,9 +225,9 @@ func TestDaemonSurvivesJobPanic(t *testing.T) {
 	var metrics string
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		metrics = scrape(t, p, "http://"+addr, "/metrics")
-		done := metricValue(metrics, `syncd_job_runs_total{syncd_job="balances",result="panic"}`) >= wantPanics
+		done := metricValue(metrics, `syncd_job_runs_total{result="panic",syncd_job="balances"}`) >= wantPanics
 		for _, job := range others {
-			if metricValue(metrics, `syncd_job_runs_total{syncd_job="`+job+`",result="success"}`) < 1 {
+			if metricValue(metrics, `syncd_job_runs_total{result="success",syncd_job="`+job+`"}`) < 1 {
 				done = false
 			}
 		}
@@ -248,7 +248,7 @@ func TestDaemonSurvivesJobPanic(t *testing.T) {
 		t.Errorf("/readyz does not name the panicking job:\n%s", served)
 	}
 	for _, job := range others {
-		if v := metricValue(metrics, `syncd_job_runs_total{syncd_job="`+job+`",result="panic"}`); v != 0 {
+		if v := metricValue(metrics, `syncd_job_runs_total{result="panic",syncd_job="`+job+`"}`); v != 0 {
 			t.Errorf("job %s counted %v panics", job, v)
 		}
 	}

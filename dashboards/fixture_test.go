@@ -208,10 +208,14 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 			inst, item, product, usage, unit string
 			original, perDay                 int64
 			expires                          time.Time
+			status                           int32
 		}
 		pkgs := []pkg{
-			{fs.scope + "-pkg-obs", fs.scope + "-fr-obs", "OBS storage package 1 TB", "storage", "GB", 1024_00, 30_00, end.AddDate(0, 0, 10)},
-			{fs.scope + "-pkg-cdn", fs.scope + "-fr-cdn", "CDN traffic package 500 GB", "traffic", "GB", 500_00, 16_00, end.AddDate(0, 5, 0)},
+			{fs.scope + "-pkg-obs", fs.scope + "-fr-obs", "OBS storage package 1 TB", "storage", "GB", 1024_00, 30_00, end.AddDate(0, 0, 10), 1},
+			{fs.scope + "-pkg-cdn", fs.scope + "-fr-cdn", "CDN traffic package 500 GB", "traffic", "GB", 500_00, 16_00, end.AddDate(0, 5, 0), 1},
+			// Expired five days ago (status 3) with 3% left: listed by the API, never by the
+			// remaining-quota panels.
+			{fs.scope + "-pkg-old", fs.scope + "-fr-old", "ECS duration package 744 h", "duration", "Hour", 744_00, 24_00, end.AddDate(0, 0, -5), 3},
 		}
 		var snaps []sink.ResourcePackageSnapshot
 		for d := 0; d <= 30; d++ {
@@ -222,7 +226,7 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 					Scope: fs.scope, ObservedAt: at, CustomerID: fs.accounts[0].CustomerID,
 					OrderInstanceID: p.inst, OrderID: "order-" + p.inst, FreeResourceID: p.item,
 					ProductID: "prod-" + p.inst, ProductName: p.product, ServiceTypeCode: "hws.service.type.obs",
-					RegionCode: "cn-north-4", EnterpriseProjectID: "0", UsageType: p.usage, Status: 1,
+					RegionCode: "cn-north-4", EnterpriseProjectID: "0", UsageType: p.usage, Status: p.status,
 					EffectiveTime: end.AddDate(-1, 0, 0).Truncate(time.Second), ExpireTime: p.expires.Truncate(time.Second),
 					OriginalAmount: cents(p.original), RemainingAmount: cents(remaining), MeasureUnit: p.unit,
 				})

@@ -111,6 +111,7 @@ func TestEngines(t *testing.T) {
 	t.Run("month_buckets", func(t *testing.T) { testBillingMonthBuckets(t, sinks) })
 	t.Run("focus", func(t *testing.T) { testFocus(t, sinks) })
 	t.Run("snapshot_retry", func(t *testing.T) { testSnapshotRetry(t, sinks) })
+	t.Run("no_expired_quota", func(t *testing.T) { testNoExpiredQuota(t, sinks) })
 }
 
 // testPanelQueries runs every ClickHouse query of every dashboard, expanded as Grafana
@@ -341,11 +342,11 @@ func panelSQL(t *testing.T, uid, title string) (dashboard, string) {
 func testSnapshotRetry(t *testing.T, sinks map[string]*sink.Sink) {
 	ctx := context.Background()
 	at := testTo.Format(time.DateTime)
-	// The duplicates are there (merges are stopped): 3 balance accounts and 2 package items
+	// The duplicates are there (merges are stopped): 3 balance accounts and 3 package items
 	// of acme, each written twice.
 	for _, engine := range sinktest.Engines {
 		s := sinks[engine]
-		for table, want := range map[string]string{"balances": "6", "resource_packages": "4"} {
+		for table, want := range map[string]string{"balances": "6", "resource_packages": "6"} {
 			res, err := s.Query(ctx, "SELECT count() AS n FROM "+s.Database()+"."+table+" WHERE scope = 'acme' AND observed_at = toDateTime('"+at+"', 'UTC')")
 			if err != nil {
 				t.Fatal(err)
@@ -396,6 +397,45 @@ func testSnapshotRetry(t *testing.T, sinks map[string]*sink.Sink) {
 			}
 			if len(got) != 1 || got[0] != tc.want {
 				t.Errorf("%s %s %v: %s = %v, want exactly [%s]", engine, tc.title, tc.match, tc.col, got, tc.want)
+			}
+		}
+	}
+}
+
+// testNoExpiredQuota: the remaining-quota panels list only packages that can still be used; the
+// fixture's expired package (status 3, quota left) never appears, on either engine.
+func testNoExpiredQuota(t *testing.T, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	for _, title := range []string{"Remaining quota", "Below 10% remaining"} {
+		d, sqlText := panelSQL(t, "syncd-resource-packages", title)
+		for _, engine := range sinktest.Engines {
+			s := sinks[engine]
+			sql, err := Expand(Query{SQL: sqlText, From: testFrom, To: testTo, Interval: time.Hour, Variables: resolveVariables(t, ctx, s, d, true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Query(ctx, sql)
+			if err != nil {
+				t.Fatalf("%s %s: %v", engine, title, err)
+			}
+			switch title {
+			case "Remaining quota":
+				n := 0
+				for i := range res.Rows {
+					n++
+					if strings.HasSuffix(res.Value(i, "order_instance_id"), "-pkg-old") {
+						t.Errorf("%s %s lists the expired package %s", engine, title, res.Value(i, "order_instance_id"))
+					}
+				}
+				if n != 6 {
+					t.Errorf("%s %s: %d rows, want the 6 usable items of the 3 scopes", engine, title, n)
+				}
+			case "Below 10% remaining":
+				// The CDN item of each scope has 20/500 = 4% left; the expired item's 3% does
+				// not count.
+				if got := res.Value(0, "nearly_exhausted"); got != "3" {
+					t.Errorf("%s %s = %s, want 3", engine, title, got)
+				}
 			}
 		}
 	}

@@ -119,16 +119,16 @@ func NewMetrics() *Metrics {
 		}, []string{"scope", "currency"}),
 		pkgRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_resource_package_remaining",
-			Help: "Remaining quota of a resource package item.",
-		}, []string{"scope", "package", "item", "unit"}),
+			Help: "Remaining quota of a resource package item, in unit; 0 for a used-up item until it expires or an item of the same product and usage type is in effect.",
+		}, []string{"scope", "package", "item", "product", "usage_type", "unit"}),
 		pkgOriginal: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_resource_package_original",
-			Help: "Original quota of a resource package item.",
-		}, []string{"scope", "package", "item", "unit"}),
+			Help: "Original quota of a resource package item, in unit.",
+		}, []string{"scope", "package", "item", "product", "usage_type", "unit"}),
 		pkgExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_resource_package_expiry_timestamp_seconds",
 			Help: "Unix time at which a resource package item expires.",
-		}, []string{"scope", "package", "item"}),
+		}, []string{"scope", "package", "item", "product", "usage_type"}),
 		covered: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_bills_covered_accounts",
 			Help: "1 for a configured account whose own bills arrive through the member fan-out of another configured account (covered_by), so they are stored there only and not synced under its own scope; its balances and packages still are.",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/sink"
@@ -112,28 +113,56 @@ func (j *Packages) Run(ctx context.Context, _ Window) error {
 		if err := j.Store.WriteResourcePackages(ctx, rows); err != nil {
 			return 0, fmt.Errorf("write resource packages: %w", err)
 		}
-		j.setGauges(a.Scope, rows)
+		j.setGauges(a.Scope, rows, now())
 		return len(rows), nil
 	})
 }
 
 // setGauges exports the items of packages that are in effect or not yet
-// effective; used-up, expired and unsubscribed packages drop out.
-func (j *Packages) setGauges(scope string, rows []sink.ResourcePackageSnapshot) {
+// effective, and keeps a used-up item (status 2) at 0 until it expires or
+// is replaced by an item in effect of the same product and usage type, so
+// that alerts on it do not resolve at the moment the package runs out.
+// Expired and unsubscribed packages drop out.
+func (j *Packages) setGauges(scope string, rows []sink.ResourcePackageSnapshot, now time.Time) {
 	l := prometheus.Labels{"scope": scope}
 	j.Metrics.pkgRemaining.DeletePartialMatch(l)
 	j.Metrics.pkgOriginal.DeletePartialMatch(l)
 	j.Metrics.pkgExpiry.DeletePartialMatch(l)
+	live := make(map[[2]string]bool)
 	for _, r := range rows {
-		if r.Status != 0 && r.Status != 1 {
-			continue
-		}
-		j.Metrics.pkgRemaining.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID, r.MeasureUnit).Set(float(r.RemainingAmount))
-		j.Metrics.pkgOriginal.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID, r.MeasureUnit).Set(float(r.OriginalAmount))
-		if !r.ExpireTime.IsZero() {
-			j.Metrics.pkgExpiry.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID).Set(unixSeconds(r.ExpireTime))
+		if r.Status == 0 || r.Status == 1 {
+			live[[2]string{r.ProductID, r.UsageType}] = true
 		}
 	}
+	for _, r := range rows {
+		remaining := r.RemainingAmount
+		switch {
+		case r.Status == 0 || r.Status == 1:
+		case r.Status == 2 && (r.ExpireTime.IsZero() || r.ExpireTime.After(now)) && !live[[2]string{r.ProductID, r.UsageType}]:
+			remaining = decimal.Zero
+		default:
+			continue
+		}
+		product, usage := boundedLabel(r.ProductName), boundedLabel(r.UsageType)
+		j.Metrics.pkgRemaining.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID, product, usage, r.MeasureUnit).Set(float(remaining))
+		j.Metrics.pkgOriginal.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID, product, usage, r.MeasureUnit).Set(float(r.OriginalAmount))
+		if !r.ExpireTime.IsZero() {
+			j.Metrics.pkgExpiry.WithLabelValues(scope, r.OrderInstanceID, r.FreeResourceID, product, usage).Set(unixSeconds(r.ExpireTime))
+		}
+	}
+}
+
+// maxLabelRunes bounds the product and usage-type name labels: the names
+// come from Huawei's catalogue (one per product, not per resource), and a
+// long one is cut.
+const maxLabelRunes = 64
+
+func boundedLabel(s string) string {
+	r := []rune(s)
+	if len(r) <= maxLabelRunes {
+		return s
+	}
+	return string(r[:maxLabelRunes-1]) + "…"
 }
 
 // Org replaces the enterprise org tree and accounts of every scope, and

@@ -158,6 +158,12 @@ func TestPackagesJob(t *testing.T) {
 			{OrderInstanceID: "live", Status: 1, ExpireTime: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC),
 				Items: []bss.PackageItem{{FreeResourceID: "i1", Amount: dec(t, "5"), OriginalAmount: dec(t, "10"), MeasureID: 10}}},
 			{OrderInstanceID: "expired", Status: 3, Items: []bss.PackageItem{{FreeResourceID: "i2", Amount: dec(t, "1"), OriginalAmount: dec(t, "1")}}},
+			// Used up, not expired, nothing of its product in effect: kept at 0.
+			{OrderInstanceID: "used", Status: 2, ProductID: "obs-pkg", ProductName: "OBS standard storage package", ExpireTime: time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC),
+				Items: []bss.PackageItem{{FreeResourceID: "i3", UsageTypeName: "Standard storage capacity", Amount: dec(t, "0.5"), OriginalAmount: dec(t, "100"), MeasureID: 10}}},
+			// Used up and already past its expiry: dropped.
+			{OrderInstanceID: "used-old", Status: 2, ProductID: "cdn-pkg", ExpireTime: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC),
+				Items: []bss.PackageItem{{FreeResourceID: "i4", Amount: dec(t, "0"), OriginalAmount: dec(t, "100")}}},
 		},
 		usages: func(ids []string) ([]bss.ResourceUsage, error) {
 			asked = ids
@@ -171,17 +177,38 @@ func TestPackagesJob(t *testing.T) {
 	if !slices.Equal(asked, []string{"i1"}) {
 		t.Errorf("usages asked for %v, want only the items of packages in effect", asked)
 	}
-	if len(store.packages) != 2 {
-		t.Errorf("rows = %d, want every item (2), expired included", len(store.packages))
+	if len(store.packages) != 4 {
+		t.Errorf("rows = %d, want every item (4), expired included", len(store.packages))
 	}
-	if got := testutil.ToFloat64(m.pkgRemaining.WithLabelValues("p", "live", "i1", "10")); got != 4.5 {
+	if got := testutil.ToFloat64(m.pkgRemaining.WithLabelValues("p", "live", "i1", "", "", "10")); got != 4.5 {
 		t.Errorf("remaining gauge = %v, want 4.5 from the current usage", got)
 	}
-	if n := testutil.CollectAndCount(m.pkgRemaining); n != 1 {
-		t.Errorf("remaining series = %d, want 1 (expired packages are not exported)", n)
+	used := []string{"p", "used", "i3", "OBS standard storage package", "Standard storage capacity", "10"}
+	if got := testutil.ToFloat64(m.pkgRemaining.WithLabelValues(used...)); got != 0 {
+		t.Errorf("remaining of the used-up item = %v, want 0", got)
 	}
-	if got := testutil.ToFloat64(m.pkgExpiry.WithLabelValues("p", "live", "i1")); got != float64(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC).Unix()) {
+	if got := testutil.ToFloat64(m.pkgOriginal.WithLabelValues(used...)); got != 100 {
+		t.Errorf("original of the used-up item = %v, want 100", got)
+	}
+	if n := testutil.CollectAndCount(m.pkgRemaining); n != 2 {
+		t.Errorf("remaining series = %d, want 2 (expired packages are not exported, a used-up one is until it expires)", n)
+	}
+	if got := testutil.ToFloat64(m.pkgExpiry.WithLabelValues("p", "live", "i1", "", "")); got != float64(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC).Unix()) {
 		t.Errorf("expiry gauge = %v", got)
+	}
+	// A renewal (an item of the same product and usage type in effect)
+	// replaces the used-up item.
+	src.packages = append(src.packages, bss.ResourcePackage{OrderInstanceID: "renewed", Status: 1, ProductID: "obs-pkg",
+		Items: []bss.PackageItem{{FreeResourceID: "i5", UsageTypeName: "Standard storage capacity", Amount: dec(t, "100"), OriginalAmount: dec(t, "100")}}})
+	if err := j.Run(context.Background(), Window{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(m.pkgRemaining); n != 2 {
+		t.Errorf("remaining series after the renewal = %d, want 2 (live and renewed)", n)
+	}
+	// Long names are cut to a bounded label.
+	if got := boundedLabel(strings.Repeat("é", 100)); len([]rune(got)) != maxLabelRunes {
+		t.Errorf("bounded label has %d runes, want %d", len([]rune(got)), maxLabelRunes)
 	}
 	// A package that ends drops its series on the next run.
 	src.packages = nil

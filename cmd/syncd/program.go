@@ -45,6 +45,8 @@ type Program struct {
 	names    *jobs.Names
 	bills    *jobs.Bills
 	coverage *jobs.Coverage
+	balances *jobs.Balances
+	packages *jobs.Packages
 	runs     *jobs.RunLog
 	runners  map[string]func(context.Context, jobs.Window) error
 	sched    *jobs.Scheduler
@@ -155,6 +157,7 @@ func (p *Program) buildJobs() {
 	}
 	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	p.balances, p.packages = balances, packages
 	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.runners = map[string]func(context.Context, jobs.Window) error{
 		jobs.JobLookups: lookups.Run,
@@ -191,6 +194,36 @@ func (p *Program) flushRuns(ctx context.Context) {
 	if err != nil {
 		p.Logger.Warn("could not write the sync_runs rows kept from an earlier run; the next run retries", "err", err)
 	}
+}
+
+// restoreGauges sets the business gauges (balances, packages, month-to-date
+// cost, daily burn) from what ClickHouse holds, so that they, and the alerts
+// on them, are there from the first scrape after a restart rather than after
+// each job's next run. A failure is logged; the jobs set the gauges anyway.
+// It returns the scopes holding months with duplicated rows after an engine
+// restart, whose cost gauges are not restored: the bills job runs at once for
+// them, repairing the months and setting the gauges.
+func (p *Program) restoreGauges(ctx context.Context) []string {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for name, restore := range map[string]func(context.Context, jobs.GaugeStore) error{
+		"balances": p.balances.Restore, "packages": p.packages.Restore,
+	} {
+		if err := restore(ctx, p.Sink); err != nil {
+			p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", name, "err", err)
+		}
+	}
+	dups, err := p.bills.Restore(ctx, p.Sink)
+	if err != nil {
+		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "costs", "err", err)
+	}
+	var scopes []string
+	for _, k := range dups {
+		if !slices.Contains(scopes, k.Scope) {
+			scopes = append(scopes, k.Scope)
+		}
+	}
+	return scopes
 }
 
 // spoolPath names the spool for logs.
@@ -240,11 +273,17 @@ func (p *Program) Run(ctx context.Context) error {
 		return err
 	}
 	p.flushRuns(ctx)
+	repair := p.restoreGauges(ctx)
 	last := map[[2]string]time.Time{}
 	if !p.RunAtStart {
 		// Successes still in the spool count too.
 		if last, err = p.runs.LastSuccess(ctx); err != nil {
 			return fmt.Errorf("read last successes from sync_runs: %w", err)
+		}
+		// Months with duplicated rows are repaired by the bills job: run it
+		// at once rather than at its next scheduled time.
+		for _, scope := range repair {
+			delete(last, [2]string{jobs.JobBills, scope})
 		}
 	}
 	ln, err := net.Listen("tcp", p.Config.App.Listen)

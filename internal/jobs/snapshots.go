@@ -43,18 +43,23 @@ func (j *Balances) Run(ctx context.Context, _ Window) error {
 		if err := j.Store.WriteBalances(ctx, rows); err != nil {
 			return 0, fmt.Errorf("write balances: %w", err)
 		}
-		j.Metrics.balance.DeletePartialMatch(prometheus.Labels{"scope": a.Scope})
-		for _, r := range rows {
-			j.Metrics.balance.WithLabelValues(a.Scope, accountType(int(r.AccountType)), r.Currency).Add(float(r.Amount))
-		}
-		j.Metrics.debt.DeletePartialMatch(prometheus.Labels{"scope": a.Scope})
 		cur := b.Currency
 		if cur == "" && len(rows) > 0 {
 			cur = rows[0].Currency
 		}
-		j.Metrics.debt.WithLabelValues(a.Scope, cur).Set(float(b.DebtAmount))
+		j.setGauges(a.Scope, rows, b.DebtAmount, cur)
 		return len(rows), nil
 	})
+}
+
+// setGauges exports one balance snapshot of a scope.
+func (j *Balances) setGauges(scope string, rows []sink.BalanceSnapshot, debt decimal.Decimal, currency string) {
+	j.Metrics.balance.DeletePartialMatch(prometheus.Labels{"scope": scope})
+	for _, r := range rows {
+		j.Metrics.balance.WithLabelValues(scope, accountType(int(r.AccountType)), r.Currency).Add(float(r.Amount))
+	}
+	j.Metrics.debt.DeletePartialMatch(prometheus.Labels{"scope": scope})
+	j.Metrics.debt.WithLabelValues(scope, currency).Set(float(debt))
 }
 
 // accountType names a balance account type code for the metric label.

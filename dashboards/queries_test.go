@@ -112,6 +112,7 @@ func TestEngines(t *testing.T) {
 	t.Run("focus", func(t *testing.T) { testFocus(t, sinks) })
 	t.Run("snapshot_retry", func(t *testing.T) { testSnapshotRetry(t, sinks) })
 	t.Run("no_expired_quota", func(t *testing.T) { testNoExpiredQuota(t, sinks) })
+	t.Run("docs_sql", func(t *testing.T) { testDocsSQL(t, sinks) })
 }
 
 // testPanelQueries runs every ClickHouse query of every dashboard, expanded as Grafana

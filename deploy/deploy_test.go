@@ -49,7 +49,7 @@ func TestComposeWiring(t *testing.T) {
 		"../../alerts/syncd.rules.yml", "../../alerts/syncd.thresholds.yml",
 		"../../dashboards/provisioning/dashboards", "../../dashboards/provisioning/datasources",
 		"./clickhouse/users.d/syncd.xml", "GF_INSTALL_PLUGINS: grafana-clickhouse-datasource",
-		"image: syncd:dev", "/usr/local/bin/bss-sim",
+		"image: syncd:dev", "/usr/local/bin/bss-sim", `SYNCD_BILLS_BACKFILL_MONTHS: "13"`,
 	}
 	for _, n := range names {
 		want = append(want, "../../dashboards/"+n+":/var/lib/grafana/dashboards/syncd/"+n)

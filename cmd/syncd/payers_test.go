@@ -207,3 +207,38 @@ func burnByScope(t *testing.T, p *Program) map[string]float64 {
 	}
 	return out
 }
+
+// TestFirstStartBackfill: with SYNCD_BILLS_BACKFILL_MONTHS the first bills run of a process also
+// syncs the months of that window that hold no stored bills (the compose stack's "Last 12
+// billing months" is then filled by run --now); a later start syncs only the open months again.
+func TestFirstStartBackfill(t *testing.T) {
+	for _, engine := range []string{sink.EngineServer, sink.EngineEmbedded} {
+		t.Run(engine, func(t *testing.T) {
+			e := newE2E(t, engine)
+			e.cfg.Jobs.BillsBackfillMonths = 3
+			ctx := context.Background()
+			p := e.open(discardLogger())
+			if err := p.Sync(ctx, []string{jobs.JobBills}, jobs.Window{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, cycle := range e.sim.Months() {
+				truth := e.sim.Truth("", cycle)
+				r := query(t, p.Sink, fmt.Sprintf(`SELECT count(), toString(sum(amount)) FROM DB.cost_records WHERE bill_cycle = toDate('%s-01')`, cycle))[0]
+				if r[0] != fmt.Sprint(truth.Records) || !mustDec(t, r[1]).Equal(truth.Amount) {
+					t.Errorf("%s after the first start: %v, want %d records, %s", cycle, r, truth.Records, truth.Amount)
+				}
+			}
+			if err := p.Close(); err != nil {
+				t.Fatal(err)
+			}
+			p = e.open(discardLogger())
+			if err := p.Sync(ctx, []string{jobs.JobBills}, jobs.Window{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprint(query(t, p.Sink, `SELECT toString(bill_cycle), count() FROM DB.sync_runs WHERE job = 'bills' GROUP BY bill_cycle ORDER BY bill_cycle`))
+			if want := "[[2024-03-01 1] [2024-04-01 1] [2024-05-01 2]]"; got != want {
+				t.Errorf("bills runs per month = %s, want %s (the second start syncs only the open month)", got, want)
+			}
+		})
+	}
+}

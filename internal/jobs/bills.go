@@ -75,8 +75,14 @@ type Bills struct {
 	Coverage *Coverage
 	// Covered removes the stored bills of a covered scope.
 	Covered CoveredStore
+	// BackfillMonths, if positive, makes the first Run of the process also
+	// sync the months of the last BackfillMonths (counting the current one)
+	// that Stored reports no bills for.
+	BackfillMonths int
+	Stored         StoredMonthsStore
 
 	mu          sync.Mutex
+	backfilled  bool                          // the first-start backfill was planned
 	daily       map[string]map[dayKey]sums    // scope -> (bill date, customer) -> amount per currency
 	dailyMonths map[string]map[bss.Month]bool // scope -> months whose days are in daily
 	closed      map[bss.Month]bool            // closed months synced since start
@@ -137,6 +143,11 @@ func (b *Bills) Run(ctx context.Context, w Window) error {
 		plan[a.Scope] = dedupMonths(ms)
 	}
 	for scope, ms := range b.repairs(ctx, now) {
+		if _, ok := plan[scope]; ok {
+			plan[scope] = dedupMonths(append(plan[scope], ms...))
+		}
+	}
+	for scope, ms := range b.backfill(ctx, now) {
 		if _, ok := plan[scope]; ok {
 			plan[scope] = dedupMonths(append(plan[scope], ms...))
 		}
@@ -744,6 +755,49 @@ func (b *Bills) repairs(ctx context.Context, now time.Time) map[string][]bss.Mon
 		b.Logger.Warn("stored month has duplicated rows after an engine restart; re-syncing it",
 			"scope", k.Scope, "bill_cycle", m.String())
 		out[k.Scope] = append(out[k.Scope], m)
+	}
+	return out
+}
+
+// backfill returns, at the first run of the process only, the months of the
+// last BackfillMonths that hold no stored bills, per configured scope. A
+// failed look-up is logged and retried at the next run.
+func (b *Bills) backfill(ctx context.Context, now time.Time) map[string][]bss.Month {
+	b.mu.Lock()
+	done := b.backfilled
+	b.mu.Unlock()
+	if done || b.BackfillMonths <= 0 || b.Stored == nil {
+		return nil
+	}
+	stored, err := b.Stored.StoredMonths(ctx)
+	if err != nil {
+		b.Logger.Warn("first-start backfill: could not list the stored months; the next run retries", "err", err)
+		return nil
+	}
+	b.mu.Lock()
+	b.backfilled = true
+	b.mu.Unlock()
+	oldest := OldestMonth(now)
+	out := make(map[string][]bss.Month)
+	for _, a := range b.Accounts {
+		have := make(map[bss.Month]bool)
+		for _, c := range stored[a.Scope] {
+			have[bss.Month{Year: c.Year(), Month: c.Month()}] = true
+		}
+		m := bss.MonthOf(now)
+		for range min(b.BackfillMonths, HistoryMonths) {
+			if m.Before(oldest) {
+				break
+			}
+			if !have[m] {
+				out[a.Scope] = append(out[a.Scope], m)
+			}
+			m = m.Prev()
+		}
+		if n := len(out[a.Scope]); n > 0 {
+			b.Logger.Info("first-start backfill: syncing the months that hold no stored bills", "scope", a.Scope, "months", n,
+				"backfill_months", b.BackfillMonths)
+		}
 	}
 	return out
 }

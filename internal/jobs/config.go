@@ -29,6 +29,8 @@ type Config struct {
 	BillsFinalHour int `env:"BILLS_FINAL_HOUR, default=10"`
 	// BillsRecheckMonths is how many closed months the recheck job re-syncs.
 	BillsRecheckMonths int `env:"BILLS_RECHECK_MONTHS, default=3"`
+	// BillsBackfillMonths makes the first bills run of the process also sync every month of the last N (counting the current one, at most 36) that holds no stored bills for an account: a first start (e.g. the compose stack's run --now) fills that history, later starts only fill gaps. 0 syncs only the open months.
+	BillsBackfillMonths int `env:"BILLS_BACKFILL_MONTHS, default=0"`
 	// BillsParallelAccounts is how many accounts the bills and recheck jobs
 	// sync at the same time (each account has its own API quotas).
 	BillsParallelAccounts int `env:"BILLS_PARALLEL_ACCOUNTS, default=4"`
@@ -69,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if c.BillsRecheckMonths < 0 || c.BillsRecheckMonths > HistoryMonths {
 		errs = append(errs, fmt.Errorf("SYNCD_BILLS_RECHECK_MONTHS: %d is out of range (want 0 to %d)", c.BillsRecheckMonths, HistoryMonths))
+	}
+	if c.BillsBackfillMonths < 0 || c.BillsBackfillMonths > HistoryMonths {
+		errs = append(errs, fmt.Errorf("SYNCD_BILLS_BACKFILL_MONTHS: %d is out of range (want 0 to %d)", c.BillsBackfillMonths, HistoryMonths))
 	}
 	if c.BillsParallelAccounts < 1 || c.BillsParallelAccounts > 64 {
 		errs = append(errs, fmt.Errorf("SYNCD_BILLS_PARALLEL_ACCOUNTS: %d is out of range (want 1 to 64)", c.BillsParallelAccounts))

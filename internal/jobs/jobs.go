@@ -96,6 +96,12 @@ type CoveredStore interface {
 	DropScopeBills(ctx context.Context, scope string) (int, error)
 }
 
+// StoredMonthsStore lists the bill months stored per scope (first days of
+// the months), for the first-start backfill.
+type StoredMonthsStore interface {
+	StoredMonths(ctx context.Context) (map[string][]time.Time, error)
+}
+
 // Store is everything the jobs write; *sink.Sink has it all.
 type Store interface {
 	MonthStore

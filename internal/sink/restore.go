@@ -133,3 +133,24 @@ func unixText(s string) (time.Time, error) {
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
+
+// StoredMonths returns, per scope, the bill months (first days) that hold
+// itemised records or monthly summaries.
+func (s *Sink) StoredMonths(ctx context.Context) (map[string][]time.Time, error) {
+	q := fmt.Sprintf("SELECT scope, toString(bill_cycle) AS cycle FROM (SELECT DISTINCT scope, bill_cycle FROM %[1]s.%[2]s "+
+		"UNION ALL SELECT DISTINCT scope, bill_cycle FROM %[1]s.%[3]s) GROUP BY scope, bill_cycle ORDER BY scope, bill_cycle",
+		s.cfg.Database, TableCostRecords, TableBillSummaries)
+	res, err := s.eng.query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("stored months: %w", err)
+	}
+	out := make(map[string][]time.Time)
+	for i := range res.Rows {
+		c, err := time.Parse(time.DateOnly, res.Value(i, "cycle"))
+		if err != nil {
+			return nil, fmt.Errorf("stored months row %d: %w", i, err)
+		}
+		out[res.Value(i, "scope")] = append(out[res.Value(i, "scope")], c)
+	}
+	return out, nil
+}

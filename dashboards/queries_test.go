@@ -2,12 +2,15 @@ package dashboards
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/sink"
 	"github.com/syncd-io/syncd/internal/sink/sinktest"
@@ -55,6 +58,7 @@ var wantColumns = map[string]map[string][]string{
 		"By region":             {"region", "cost"},
 		"By enterprise project": {"enterprise_project", "cost"},
 		"By charge mode":        {"charge_mode", "cost"},
+		"By tag value":          {"tag_value", "cost"},
 		"Line items": {"bill_date", "record_id", "resource_id", "resource_name", "service", "region", "charge_mode",
 			"usage", "usage_unit", "list_cost", "discount", "cost", "resource_tags"},
 	},
@@ -113,6 +117,7 @@ func TestEngines(t *testing.T) {
 	t.Run("snapshot_retry", func(t *testing.T) { testSnapshotRetry(t, sinks) })
 	t.Run("no_expired_quota", func(t *testing.T) { testNoExpiredQuota(t, sinks) })
 	t.Run("docs_sql", func(t *testing.T) { testDocsSQL(t, sinks) })
+	t.Run("tags_by_key", func(t *testing.T) { testTagsByKey(t, sinks) })
 }
 
 // testPanelQueries runs every ClickHouse query of every dashboard, expanded as Grafana
@@ -437,6 +442,58 @@ func testNoExpiredQuota(t *testing.T, sinks map[string]*sink.Sink) {
 				if got := res.Value(0, "nearly_exhausted"); got != "3" {
 					t.Errorf("%s %s = %s, want 3", engine, title, got)
 				}
+			}
+		}
+	}
+}
+
+// testTagsByKey: cost by the value of a tag key is one plain query over tag_keys/tag_values, on
+// both engines, and agrees with the tag text: per value of "team", the cost of the records whose
+// resource_tags hold "team=<value>"; the "By tag value" panel adds up to the cost in range.
+func testTagsByKey(t *testing.T, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	d, panel := panelSQL(t, "syncd-cost-explorer", "By tag value")
+	_, total := panelSQL(t, "syncd-cost-explorer", "Cost in range")
+	for _, engine := range sinktest.Engines {
+		s := sinks[engine]
+		db := s.Database()
+		byKey, err := s.Query(ctx, "SELECT tag_values[indexOf(tag_keys, 'team')] AS team, toString(sum(amount)) AS cost FROM "+db+
+			".cost_records WHERE has(tag_keys, 'team') GROUP BY team ORDER BY team")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bySurgery, err := s.Query(ctx, "SELECT extract(resource_tags, 'team=([^;]*)') AS team, toString(sum(amount)) AS cost FROM "+db+
+			".cost_records WHERE match(resource_tags, '(^|;)team=') GROUP BY team ORDER BY team")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(byKey.Rows) != fmt.Sprint(bySurgery.Rows) || len(byKey.Rows) != 3 {
+			t.Errorf("%s: cost by team = %v, want %v (3 teams)", engine, byKey.Rows, bySurgery.Rows)
+		}
+		vars := resolveVariables(t, ctx, s, d, true)
+		vars["currency"] = Variable{Values: []string{"CNY"}}
+		vars["tag_key"] = Variable{Values: []string{"team"}}
+		sum := decimal.Zero
+		for _, q := range []string{panel, total} {
+			sql, err := Expand(Query{SQL: q, From: testFrom, To: testTo, Interval: time.Hour, Variables: vars})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Query(ctx, sql)
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", engine, err, sql)
+			}
+			if q == panel {
+				for i := range res.Rows {
+					sum = sum.Add(decimal.RequireFromString(res.Value(i, "cost")))
+				}
+				if res.Value(len(res.Rows)-1, "tag_value") == "" {
+					t.Errorf("%s: a tag value is empty: %v", engine, res.Rows)
+				}
+				continue
+			}
+			if want := decimal.RequireFromString(res.Value(0, "cost")); !sum.Equal(want) {
+				t.Errorf("%s: By tag value adds up to %s, want the cost in range %s", engine, sum, want)
 			}
 		}
 	}

@@ -35,7 +35,10 @@ type datasourceRef struct {
 }
 
 type panel struct {
-	ID         int            `json:"id"`
+	// currencyTitled is set when the title ended in currencySuffix, which loadDashboards cuts
+	// off (tests name panels without it).
+	currencyTitled bool
+	ID             int            `json:"id"`
 	Type       string         `json:"type"`
 	Title      string         `json:"title"`
 	Datasource *datasourceRef `json:"datasource"`
@@ -100,6 +103,7 @@ func loadDashboards(t *testing.T) []dashboard {
 			t.Fatalf("%s: invalid dashboard JSON: %v", name, err)
 		}
 		d.file = name
+		cutCurrencySuffix(d.Panels)
 		out = append(out, d)
 	}
 	return out
@@ -474,5 +478,46 @@ func TestDashboardVariablesSorted(t *testing.T) {
 		if !slices.ContainsFunc(d.Templating.List, func(v templateVar) bool { return v.Type == "datasource" }) {
 			t.Errorf("%s: no datasource variable", d.file)
 		}
+	}
+}
+
+// currencySuffix ends the title of every panel that shows money: Grafana does not interpolate
+// variables in units, so the currency a money panel is in is named in its title.
+const currencySuffix = " (${currency})"
+
+func cutCurrencySuffix(ps []panel) {
+	for i := range ps {
+		if t, ok := strings.CutSuffix(ps[i].Title, currencySuffix); ok {
+			ps[i].Title, ps[i].currencyTitled = t, true
+		}
+		cutCurrencySuffix(ps[i].Panels)
+	}
+}
+
+// notMoney lists the panels that filter by currency but show no amount.
+var notMoney = map[string]bool{"Runway (days)": true, "Resources": true}
+
+// TestMoneyPanelsCarryCurrency: every ClickHouse panel that shows amounts of the selected
+// currency says which currency it is in (its title ends in "(${currency})"), and no panel that
+// shows no money claims one.
+func TestMoneyPanelsCarryCurrency(t *testing.T) {
+	n := 0
+	for _, d := range loadDashboards(t) {
+		for _, p := range allPanels(d.Panels) {
+			var sql string
+			for _, tg := range p.Targets {
+				sql += tg.RawSQL
+			}
+			money := strings.Contains(sql, "currency = '${currency}'") && !notMoney[p.Title]
+			if money {
+				n++
+			}
+			if money != p.currencyTitled {
+				t.Errorf("%s: panel %q: shows money %v, title names the currency %v", d.file, p.Title, money, p.currencyTitled)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d money panels found", n)
 	}
 }

@@ -176,6 +176,7 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // sinkVars maps the sink's validation messages to the variables they are
 // about (its messages name fields, not variables).
 var sinkVars = []struct{ substr, vars string }{
+	{"conflicting database names", "SYNCD_CLICKHOUSE_DSN and SYNCD_CLICKHOUSE_DATABASE"},
 	{"database name", "SYNCD_CLICKHOUSE_DATABASE"},
 	{"cluster name", "SYNCD_CLICKHOUSE_CLUSTER"},
 	{"cluster mode", "SYNCD_CLICKHOUSE_CLUSTER"},

@@ -58,11 +58,11 @@ func TestRestartRepairsDuplicatedMonth(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.checkBills(p.Sink)
-			if !strings.Contains(e.logs.String(), "duplicated rows after an engine restart") {
+			if !strings.Contains(e.logs.String(), "differs from its commit manifest after an engine restart") {
 				t.Errorf("no log line about the repaired month %s", closed)
 			}
-			if got, err := p.Sink.DuplicatedMonths(ctx); err != nil || len(got) != 0 {
-				t.Errorf("DuplicatedMonths after the repair = %v, %v; want none", got, err)
+			if got, err := p.Sink.MismatchedMonths(ctx); err != nil || len(got) != 0 {
+				t.Errorf("MismatchedMonths after the repair = %v, %v; want none", got, err)
 			}
 		})
 	}

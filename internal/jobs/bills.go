@@ -447,6 +447,7 @@ func (b *Bills) stageMonth(ctx context.Context, job string, a Account, m bss.Mon
 func (b *Bills) finishMonth(ctx context.Context, a Account, sm *stagedMonth) monthResult {
 	st, run, err := sm.st, sm.run, sm.err
 	if err == nil {
+		sm.w.SetRunID(run.runID)
 		if cerr := sm.w.Commit(sm.rctx, sink.MonthCounts{CostRecords: st.records, BillSummaries: st.summaries}); cerr != nil {
 			err = fmt.Errorf("commit month: %w", cerr)
 		}
@@ -717,7 +718,7 @@ func (b *Bills) updateBurns(now time.Time, covered map[string]string) {
 const restartSlack = 5 * time.Second
 
 // repairs returns, per scope, the stored months within the API's history
-// that hold duplicated rows, checked only when the engine has (re)started
+// that differ from their commit manifests, checked only when the engine has (re)started
 // since the last check: the only time such months can appear. A failed check
 // is logged and retried at the next run; it never fails the run.
 func (b *Bills) repairs(ctx context.Context, now time.Time) map[string][]bss.Month {
@@ -735,7 +736,7 @@ func (b *Bills) repairs(ctx context.Context, now time.Time) map[string][]bss.Mon
 	if !last.IsZero() && started.Sub(last).Abs() <= restartSlack {
 		return nil
 	}
-	dups, err := b.Integrity.DuplicatedMonths(ctx)
+	dups, err := b.Integrity.MismatchedMonths(ctx)
 	if err != nil {
 		b.Logger.Warn("integrity check failed", "err", err)
 		return nil
@@ -748,11 +749,11 @@ func (b *Bills) repairs(ctx context.Context, now time.Time) map[string][]bss.Mon
 	for _, k := range dups {
 		m := bss.Month{Year: k.Cycle.Year(), Month: k.Cycle.Month()}
 		if m.Before(oldest) {
-			b.Logger.Error("stored month has duplicated rows but is older than the API keeps; delete or repair it by hand",
+			b.Logger.Error("stored month differs from its commit manifest but is older than the API keeps; delete or repair it by hand",
 				"scope", k.Scope, "bill_cycle", m.String())
 			continue
 		}
-		b.Logger.Warn("stored month has duplicated rows after an engine restart; re-syncing it",
+		b.Logger.Warn("stored month differs from its commit manifest after an engine restart; re-syncing it",
 			"scope", k.Scope, "bill_cycle", m.String())
 		out[k.Scope] = append(out[k.Scope], m)
 	}

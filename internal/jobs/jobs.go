@@ -81,12 +81,12 @@ type RunStore interface {
 	LastSuccess(ctx context.Context) (map[[2]string]time.Time, error)
 }
 
-// IntegrityStore notices engine restarts and finds stored months holding more
-// than one row per natural key, which a plain MergeTree can show after a
-// crash right after a partition swap (see sink.Sink.DuplicatedMonths).
+// IntegrityStore notices engine restarts and finds stored months that differ
+// from the manifest recorded when they were committed, as a plain MergeTree
+// can show after a crash near a partition swap (see sink.Sink.Verify).
 type IntegrityStore interface {
 	StartedAt(ctx context.Context) (time.Time, error)
-	DuplicatedMonths(ctx context.Context) ([]sink.MonthKey, error)
+	MismatchedMonths(ctx context.Context) ([]sink.MonthKey, error)
 }
 
 // CoveredStore removes every stored bill month of a scope whose bills are

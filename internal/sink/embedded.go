@@ -7,8 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -98,6 +101,24 @@ type embeddedShared struct {
 	conn *chdbConnection
 	path string
 	refs int
+	// swapped holds the db.table names in which partitions were replaced;
+	// the last close waits for their replaced parts to leave the disk
+	// (settle.go).
+	swapped map[string]bool
+	logger  *slog.Logger
+}
+
+func (e *embedded) noteSwap(db, table string, logger *slog.Logger) {
+	embeddedMu.Lock()
+	defer embeddedMu.Unlock()
+	sh := e.shared
+	if sh.swapped == nil {
+		sh.swapped = make(map[string]bool)
+	}
+	sh.swapped[db+"."+table] = true
+	if sh.logger == nil {
+		sh.logger = logger
+	}
 }
 
 // embedded is one Sink's handle on the shared connection.
@@ -149,6 +170,10 @@ func (e *embedded) close() error {
 		sh := e.shared
 		sh.refs--
 		if sh.refs == 0 {
+			if len(sh.swapped) > 0 {
+				tables := slices.Sorted(maps.Keys(sh.swapped))
+				settleReplacedParts(e.query, tables, settleTimeout, sh.logger)
+			}
 			sh.mu.Lock()
 			sh.lib.closeConn(sh.conn)
 			sh.conn = nil

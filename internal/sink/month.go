@@ -61,8 +61,12 @@ type MonthWriter struct {
 	staged  MonthCounts
 	created []string // staging tables created, unqualified names
 	done    bool
-	err     error // first insert error; the writer is unusable after it
+	err     error  // first insert error; the writer is unusable after it
+	runID   string // recorded in the month's manifest
 }
+
+// SetRunID names the run that commits the month, in its manifest.
+func (w *MonthWriter) SetRunID(id string) { w.runID = id }
 
 // BeginMonth starts replacing the month cycle of scope. cycle must be the
 // civil first day of the month at 00:00 UTC (bill_cycle, never shifted). It
@@ -340,6 +344,13 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	if err := w.s.validate(ctx, w.sums.table, TableBillSummaries, want.BillSummaries, billSummariesKey, ""); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
+	var digest MonthDigest
+	if digest.CostRecords, err = w.s.stagedDigest(ctx, w.cost.table, TableCostRecords); err != nil {
+		return fmt.Errorf("commit month %s: %w", month, err)
+	}
+	if digest.BillSummaries, err = w.s.stagedDigest(ctx, w.sums.table, TableBillSummaries); err != nil {
+		return fmt.Errorf("commit month %s: %w", month, err)
+	}
 	faultPoint(faultBeforeSwap)
 	part := fmt.Sprintf("(%s, %s)", quote(w.scope), w.cycle.Format("200601"))
 	if err := w.s.swap(ctx, part, []swapPair{
@@ -347,6 +358,12 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 		{TableBillSummaries, w.sums.table, want.BillSummaries},
 	}); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
+	}
+	// The month is in place; its manifest is what `syncd verify` checks it
+	// against later. Without it (a crash or error here), the stored month
+	// differs from the previous manifest and the next check re-syncs it.
+	if err := w.s.recordManifest(context.WithoutCancel(ctx), MonthKey{Scope: w.scope, Cycle: w.cycle}, w.runID, digest); err != nil {
+		return fmt.Errorf("commit month %s: swapped, but recording its manifest failed: %w", month, err)
 	}
 	w.logger.Info("month committed", slog.Int("cost_records", want.CostRecords), slog.Int("bill_summaries", want.BillSummaries))
 	return nil
@@ -463,7 +480,7 @@ func (s *Sink) swap(ctx context.Context, part string, pairs []swapPair) error {
 	for _, p := range pairs {
 		var err error
 		for attempt := 1; ; attempt++ {
-			err = s.replaceAttempt(ctx, p.table, p.staging, part)
+			err = s.replaceAttempt(ctx, p, part)
 			if err == nil || ctx.Err() != nil || attempt == swapAttempts {
 				break
 			}
@@ -487,26 +504,35 @@ func (s *Sink) swap(ctx context.Context, part string, pairs []swapPair) error {
 }
 
 // replaceAttempt is one try of replacePartition, after the test hook.
-func (s *Sink) replaceAttempt(ctx context.Context, table, staging, part string) error {
+func (s *Sink) replaceAttempt(ctx context.Context, p swapPair, part string) error {
 	if s.beforeSwap != nil {
-		if err := s.beforeSwap(ctx, table, staging); err != nil {
+		if err := s.beforeSwap(ctx, p.table, p.staging); err != nil {
 			return err
 		}
 	}
-	return s.replacePartition(ctx, table, staging, part)
+	return s.replacePartition(ctx, p, part)
 }
 
 // replacePartition atomically replaces partition part of db.table with the
-// same partition of db.staging (empty in staging => emptied in table).
-func (s *Sink) replacePartition(ctx context.Context, table, staging, part string) error {
-	q := fmt.Sprintf("ALTER TABLE %s.%s REPLACE PARTITION %s FROM %s.%s", s.cfg.Database, table, part, s.cfg.Database, staging)
+// same partition of db.staging. A month staged empty drops the partition
+// instead: ClickHouse 26.6 and later refuse REPLACE PARTITION from a source
+// without parts in it (PR #104939), DROP PARTITION means the same on every
+// version without a setting older servers reject, and it is atomic too.
+func (s *Sink) replacePartition(ctx context.Context, p swapPair, part string) error {
+	q := fmt.Sprintf("ALTER TABLE %s.%s REPLACE PARTITION %s FROM %s.%s", s.cfg.Database, p.table, part, s.cfg.Database, p.staging)
+	if p.rows == 0 {
+		q = fmt.Sprintf("ALTER TABLE %s.%s DROP PARTITION %s", s.cfg.Database, p.table, part)
+	}
 	if s.cfg.Cluster != "" {
 		// Return only when every replica has the new partition, so a read
 		// from any replica after Commit sees the new month.
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"replication_alter_partitions_sync": 2}))
 	}
+	if n, ok := s.eng.(swapNoter); ok {
+		n.noteSwap(s.cfg.Database, p.table, s.logger)
+	}
 	if err := s.eng.exec(ctx, q); err != nil {
-		return fmt.Errorf("replace partition %s of %s: %w", part, table, err)
+		return fmt.Errorf("replace partition %s of %s: %w", part, p.table, err)
 	}
 	return nil
 }

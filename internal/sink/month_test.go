@@ -679,22 +679,39 @@ func TestCleanupKeepsForeignTables(t *testing.T) {
 // TestDuplicatedMonths proves the integrity check behind the restart repair:
 // a healthy month is not reported, and a month holding a second copy of
 // some rows (what a resurrected replaced part looks like) is, on both tables.
-func TestDuplicatedMonths(t *testing.T) {
+// TestVerify: every committed month has a manifest that Verify compares the
+// stored month with; duplicated rows (what resurrected parts look like),
+// deleted rows and an emptied month are each reported, and re-committing the
+// month makes it agree again.
+func TestVerify(t *testing.T) {
 	for _, engine := range sinktest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			s := sinktest.Open(t, engine)
 			ctx := context.Background()
-			for _, m := range []*month{genMonth(7, "acme", march, 40, 6), genMonth(8, "acme", april, 30, 5), genMonth(9, "beta", march, 20, 4)} {
+			a, b, c := genMonth(7, "acme", march, 40, 6), genMonth(8, "acme", april, 30, 5), genMonth(9, "beta", march, 20, 4)
+			for _, m := range []*month{a, b, c} {
 				if err := write(ctx, s, m); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got, err := s.DuplicatedMonths(ctx)
+			mismatched := func() []sink.MonthKey {
+				t.Helper()
+				got, err := s.MismatchedMonths(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			if got := mismatched(); len(got) != 0 {
+				t.Fatalf("healthy tables: MismatchedMonths = %v, want none", got)
+			}
+			checks, err := s.Verify(ctx, march, march)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != 0 {
-				t.Fatalf("healthy tables: DuplicatedMonths = %v, want none", got)
+			if len(checks) != 2 || checks[0].Status != sink.MonthOK || checks[0].Stored.CostRecords.Rows != 40 ||
+				checks[0].Manifest == nil || !checks[0].Stored.CostRecords.Amount.Equal(a.costSum()) {
+				t.Fatalf("Verify(march) = %+v, want acme and beta ok, acme with 40 rows summing %s", checks, a.costSum())
 			}
 			db := s.Database()
 			if err := s.Exec(ctx, "INSERT INTO "+db+".cost_records SELECT * FROM "+db+".cost_records WHERE scope = 'acme' AND bill_cycle = '2024-04-01' LIMIT 3"); err != nil {
@@ -703,13 +720,40 @@ func TestDuplicatedMonths(t *testing.T) {
 			if err := s.Exec(ctx, "INSERT INTO "+db+".bill_summaries SELECT * FROM "+db+".bill_summaries WHERE scope = 'beta' LIMIT 1"); err != nil {
 				t.Fatal(err)
 			}
-			got, err = s.DuplicatedMonths(ctx)
+			want := []sink.MonthKey{{Scope: "acme", Cycle: april}, {Scope: "beta", Cycle: march}}
+			if got := mismatched(); !slices.Equal(got, want) {
+				t.Errorf("after duplicating rows: MismatchedMonths = %v, want %v", got, want)
+			}
+			// Rows deleted behind syncd's back (a mutation, asynchronous on 18.16).
+			if err := s.Exec(ctx, "ALTER TABLE "+db+".cost_records DELETE WHERE scope = 'acme' AND bill_cycle = '2024-03-01' AND record_id < 'rec-acme-202403-0000010'"); err != nil {
+				t.Fatal(err)
+			}
+			want = []sink.MonthKey{{Scope: "acme", Cycle: march}, {Scope: "acme", Cycle: april}, {Scope: "beta", Cycle: march}}
+			deadline := time.Now().Add(30 * time.Second)
+			for got := mismatched(); !slices.Equal(got, want); got = mismatched() {
+				if time.Now().After(deadline) {
+					t.Fatalf("after deleting rows: MismatchedMonths = %v, want %v", got, want)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			// Re-committing repairs; an emptied month (DROP PARTITION, not an
+			// empty REPLACE, which ClickHouse 26.6+ refuses) is committed too.
+			empty := &month{scope: "beta", cycle: march}
+			for _, m := range []*month{a, b, empty} {
+				if err := write(ctx, s, m); err != nil {
+					t.Fatalf("rewrite %s %s: %v", m.scope, m.cycle.Format("2006-01"), err)
+				}
+			}
+			if got := mismatched(); len(got) != 0 {
+				t.Errorf("after re-committing: MismatchedMonths = %v, want none", got)
+			}
+			checkMonth(t, s, empty)
+			checks, err = s.Verify(ctx, march, march)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []sink.MonthKey{{Scope: "acme", Cycle: april}, {Scope: "beta", Cycle: march}}
-			if !slices.Equal(got, want) {
-				t.Errorf("DuplicatedMonths = %v, want %v", got, want)
+			if len(checks) != 2 || checks[1].Scope != "beta" || checks[1].Status != sink.MonthOK || checks[1].Manifest.CostRecords.Rows != 0 {
+				t.Errorf("Verify(march) after emptying beta = %+v, want beta ok with a zero-row manifest", checks)
 			}
 			started, err := s.StartedAt(ctx)
 			if err != nil {
@@ -720,4 +764,12 @@ func TestDuplicatedMonths(t *testing.T) {
 			}
 		})
 	}
+}
+
+func (m *month) costSum() decimal.Decimal {
+	var s decimal.Decimal
+	for _, c := range m.cost {
+		s = s.Add(c.Amount)
+	}
+	return s
 }

@@ -67,6 +67,26 @@ func parseDSN(dsn string) (*clickhouse.Options, error) {
 	return opts, nil
 }
 
+// dsnDatabase returns the database named in the DSN's path
+// (clickhouse://host:9000/finops), or "" when there is none, the DSN does
+// not parse (openServer reports that), or the path is /default: the
+// server's built-in database, which clickhouse-go's examples put in every
+// DSN, is read as naming none (set SYNCD_CLICKHOUSE_DATABASE=default to
+// really use it).
+func dsnDatabase(dsn string) string {
+	if dsn == "" {
+		return ""
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	if db := strings.Trim(u.Path, "/"); db != "default" {
+		return db
+	}
+	return ""
+}
+
 // redactDSN returns the DSN with its password replaced, for logs.
 func redactDSN(dsn string) string {
 	if dsn == "" {
@@ -89,6 +109,10 @@ func openServer(ctx context.Context, dsn string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The session starts in the user's default database, not the one the
+	// DSN names: that one may not exist yet (Migrate creates it), and every
+	// statement names its database anyway.
+	opts.Auth.Database = ""
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)

@@ -39,8 +39,10 @@ type Config struct {
 	// certificates to trust (with secure=true). The DSN is a secret: it never
 	// appears in errors or logs.
 	DSN string `env:"SYNCD_CLICKHOUSE_DSN"`
-	// Database holds every table.
-	Database string `env:"SYNCD_CLICKHOUSE_DATABASE, default=billing"`
+	// Database holds every table (created by migrate when missing). A DSN
+	// naming a database (clickhouse://host:9000/finops; /default names none)
+	// sets it too; if both are set they must agree. Neither: billing.
+	Database string `env:"SYNCD_CLICKHOUSE_DATABASE"`
 	// DataDir is where the embedded engine stores its data (in DataDir/clickhouse).
 	DataDir string `env:"SYNCD_DATA_DIR, default=./data"`
 	// Cluster, when set, creates the schema ON CLUSTER with Replicated engines.
@@ -69,6 +71,9 @@ const (
 // or a DataDir.
 func (c Config) withDefaults() Config {
 	if c.Database == "" {
+		c.Database = dsnDatabase(c.DSN)
+	}
+	if c.Database == "" {
 		c.Database = DefaultDatabase
 	}
 	if c.BatchRows == 0 {
@@ -83,8 +88,11 @@ func (c Config) withDefaults() Config {
 // Validate checks what the tags cannot and joins every problem. Zero
 // Database, BatchRows and StagingTTL are valid: Open uses the defaults.
 func (c Config) Validate() error {
-	c = c.withDefaults()
 	var errs []error
+	if d := dsnDatabase(c.DSN); d != "" && c.Database != "" && d != c.Database {
+		errs = append(errs, fmt.Errorf("conflicting database names: %q in the DSN path and %q as the database name; set one, or the same in both", d, c.Database))
+	}
+	c = c.withDefaults()
 	if err := (schema.Params{Database: c.Database, Cluster: c.Cluster}).Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -230,6 +238,9 @@ func (s *Sink) Migrate(ctx context.Context) error {
 	}
 	if len(applied) > 0 {
 		s.logger.Info("applied migrations", slog.Any("versions", applied))
+	}
+	if err := s.tuneCleanup(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	if err := s.CleanupStaging(ctx, s.cfg.StagingTTL); err != nil {
 		return fmt.Errorf("migrate: %w", err)

@@ -5,8 +5,12 @@ GO           ?= go
 VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS      := -s -w -X main.version=$(VERSION)
 BIN          := bin
-# Filled by scripts/test-deps.sh (installs missing test dependencies, prints the libchdb path).
-TEST_ENV      = lib="$$(scripts/test-deps.sh)" && CHDB_LIB_PATH="$$lib"
+# Filled by scripts/test-deps.sh (installs missing test dependencies, prints
+# the path of each cached libchdb, the embedded default first): CHDB_LIB_PATH
+# is the default, SYNCD_TEST_CHDB_LIBS every version of the engine matrix.
+TEST_ENV      = libs="$$(scripts/test-deps.sh)" && CHDB_LIB_PATH="$$(head -n1 <<<"$$libs")" SYNCD_TEST_CHDB_LIBS="$$(paste -sd: <<<"$$libs")"
+# What `make demo` needs: the default libchdb only.
+DEMO_ENV      = CHDB_LIB_PATH="$$(scripts/test-deps.sh --demo)"
 
 .DEFAULT_GOAL := help
 
@@ -60,4 +64,4 @@ clean: ## Remove build outputs.
 
 .PHONY: demo
 demo: ## Run `syncd demo`: a simulated Huawei Cloud account synced into the embedded engine, then /metrics on :9107 (installs libchdb first).
-	$(TEST_ENV) $(GO) run -ldflags '$(LDFLAGS)' ./cmd/syncd demo
+	$(DEMO_ENV) $(GO) run -ldflags '$(LDFLAGS)' ./cmd/syncd demo

@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
-# Installs what syncd's tests need, idempotently, and prints the chDB library
-# path (the only line on stdout):
+# Installs what syncd's tests need, idempotently, and prints the path of each
+# cached chDB library, one per line, the embedded default (the newest) first:
 #
-#   export CHDB_LIB_PATH="$(scripts/test-deps.sh)"
+#   export CHDB_LIB_PATH="$(scripts/test-deps.sh | head -n1)"
 #
 # - Debian packages, only those missing: clickhouse-server clickhouse-client
 #   (the 18.16 server the sink tests start privately), zookeeper (cluster
 #   tests), prometheus (promtool for the alert rules), docker-compose.
-# - libchdb.so (embedded ClickHouse) from the npm package
-#   @chdb/lib-linux-x64-gnu@${CHDB_VERSION} into a cache outside the repo:
-#   ${SYNCD_CHDB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/syncd/chdb-$CHDB_VERSION}/package/libchdb.so
+# - libchdb.so (embedded ClickHouse) of every version in CHDB_VERSIONS (the
+#   engine matrix: 26.7.3, the default, and 26.5.3) from the npm packages
+#   @chdb/lib-linux-x64-gnu@<version> into a cache outside the repo:
+#   ${SYNCD_CHDB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/syncd}/chdb-<version>/package/libchdb.so
+#   which is also where a syncd binary looks for the default version when
+#   CHDB_LIB_PATH is not set (internal/sink/libpath.go).
+#
+# --demo installs only what `syncd demo` needs: the default libchdb.so (and
+# npm if it is missing), no test servers.
 #
 # Nothing is started here: the Go test harness (internal/sink/sinktest)
 # starts and stops its own ClickHouse server on a free loopback port.
 set -euo pipefail
 
-CHDB_VERSION="${CHDB_VERSION:-26.5.3}"
+# The first is the embedded default; keep it equal to sink.DefaultCHDBVersion.
+CHDB_VERSIONS="${CHDB_VERSIONS:-26.7.3-stable.1 26.5.3}"
 APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper prometheus docker-compose)
+demo=false
+if [ "${1:-}" = "--demo" ]; then
+	demo=true
+	CHDB_VERSIONS="${CHDB_VERSIONS%% *}"
+fi
 
 log() { echo "test-deps: $*" >&2; }
 
@@ -49,7 +61,7 @@ apt_install() {
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-apt_install "${APT_PACKAGES[@]}"
+$demo || apt_install "${APT_PACKAGES[@]}"
 
 case "$(uname -m)" in
 x86_64 | amd64) CHDB_PKG="@chdb/lib-linux-x64-gnu" ;;
@@ -60,25 +72,33 @@ aarch64 | arm64) CHDB_PKG="@chdb/lib-linux-arm64-gnu" ;;
 	;;
 esac
 
-cache="${SYNCD_CHDB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/syncd/chdb-$CHDB_VERSION}"
-lib="$cache/package/libchdb.so"
-if [ -s "$lib" ]; then
-	log "libchdb.so $CHDB_VERSION already in $cache"
-else
-	command -v npm >/dev/null 2>&1 || apt_install npm
-	mkdir -p "$cache"
-	tmp="$(mktemp -d "$cache/.download.XXXXXX")"
-	trap 'rm -rf "$tmp"' EXIT
-	log "fetching $CHDB_PKG@$CHDB_VERSION"
-	(cd "$tmp" && npm pack --silent "$CHDB_PKG@$CHDB_VERSION" >&2)
-	tar -xzf "$tmp"/*.tgz -C "$tmp"
-	if [ ! -s "$tmp/package/libchdb.so" ]; then
-		log "package has no package/libchdb.so"
-		exit 1
+fetch_chdb() {
+	local version="$1"
+	local cache="${SYNCD_CHDB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/syncd}/chdb-$version"
+	local lib="$cache/package/libchdb.so"
+	if [ -s "$lib" ]; then
+		log "libchdb.so $version already in $cache"
+	else
+		command -v npm >/dev/null 2>&1 || apt_install npm
+		mkdir -p "$cache"
+		local tmp
+		tmp="$(mktemp -d "$cache/.download.XXXXXX")"
+		log "fetching $CHDB_PKG@$version"
+		(cd "$tmp" && npm pack --silent "$CHDB_PKG@$version" >&2)
+		tar -xzf "$tmp"/*.tgz -C "$tmp"
+		if [ ! -s "$tmp/package/libchdb.so" ]; then
+			rm -rf "$tmp"
+			log "package $CHDB_PKG@$version has no package/libchdb.so"
+			exit 1
+		fi
+		rm -rf "$cache/package"
+		mv "$tmp/package" "$cache/package" # atomic within the cache dir
+		rm -rf "$tmp"
+		log "installed $lib"
 	fi
-	rm -rf "$cache/package"
-	mv "$tmp/package" "$cache/package" # atomic within the cache dir
-	log "installed $lib"
-fi
+	echo "$lib"
+}
 
-echo "$lib"
+for v in $CHDB_VERSIONS; do
+	fetch_chdb "$v"
+done

@@ -66,7 +66,7 @@ func loadCHDB() (*chdbLib, error) {
 		path := LibraryPath()
 		h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
 		if err != nil {
-			chdbLoadErr = fmt.Errorf("load chDB library %s (set CHDB_LIB_PATH; scripts/test-deps.sh installs it): %w", path, err)
+			chdbLoadErr = fmt.Errorf("load chDB library %s (set CHDB_LIB_PATH, or run scripts/test-deps.sh --demo to install chDB "+DefaultCHDBVersion+" where syncd finds it): %w", path, err)
 			return
 		}
 		lib := &chdbLib{}

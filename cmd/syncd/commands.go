@@ -35,6 +35,8 @@ Usage:
                                  sync once; exit status 0 only if everything succeeded
   syncd migrate                  apply the ClickHouse schema migrations
   syncd check                    validate configuration and connectivity to BSS and ClickHouse
+  syncd verify [--from YYYY-MM] [--to YYYY-MM] [--repair]
+                                 compare every stored bill month with its commit manifest; exit 1 on a mismatch
   syncd demo [--once]            sync an in-process BSS simulator into the embedded engine
   syncd version                  print the version
 
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 		return cmdMigrate(ctx, args, lookup, stderr)
 	case "check":
 		return cmdCheck(ctx, args, lookup, stdout, stderr)
+	case "verify":
+		return cmdVerify(ctx, args, lookup, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args, lookup, stdout, stderr)
 	case "version", "--version", "-version":

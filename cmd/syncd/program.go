@@ -47,6 +47,7 @@ type Program struct {
 	coverage *jobs.Coverage
 	balances *jobs.Balances
 	packages *jobs.Packages
+	verify   *jobs.Verify
 	runs     *jobs.RunLog
 	runners  map[string]func(context.Context, jobs.Window) error
 	sched    *jobs.Scheduler
@@ -159,7 +160,9 @@ func (p *Program) buildJobs() {
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.balances, p.packages = balances, packages
 	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.runners = map[string]func(context.Context, jobs.Window) error{
+		jobs.JobVerify:  p.verify.Run,
 		jobs.JobLookups: lookups.Run,
 		jobs.JobOrg:     org.Run,
 		jobs.JobBills:   p.bills.Run,

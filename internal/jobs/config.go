@@ -21,6 +21,10 @@ type Config struct {
 	ScheduleOrg string `env:"SCHEDULE_ORG, default=CRON_TZ=Asia/Shanghai 27 3 * * *"`
 	// ScheduleLookups refreshes service/resource type names and measure units.
 	ScheduleLookups string `env:"SCHEDULE_LOOKUPS, default=CRON_TZ=Asia/Shanghai 47 2 * * *"`
+	// ScheduleVerify audits every stored bill month against the manifest
+	// recorded when it was committed and re-syncs the months that differ
+	// (it also runs at start-up when its last success is older than a day).
+	ScheduleVerify string `env:"SCHEDULE_VERIFY, default=CRON_TZ=Asia/Shanghai 57 5 * * *"`
 	// JobTimeout bounds one run of any job; 0 means the job's interval.
 	JobTimeout time.Duration `env:"JOB_TIMEOUT, default=0"`
 	// BillsAttempts bounds the re-reads of a month whose total_count drifts.
@@ -45,6 +49,7 @@ func (c Config) Schedules() map[string]string {
 		JobPackage: c.SchedulePackages,
 		JobOrg:     c.ScheduleOrg,
 		JobLookups: c.ScheduleLookups,
+		JobVerify:  c.ScheduleVerify,
 	}
 }
 

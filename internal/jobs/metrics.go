@@ -25,12 +25,13 @@ const (
 	JobPackage = "packages"
 	JobOrg     = "org"
 	JobLookups = "lookups"
+	JobVerify  = "verify"
 )
 
 // AllJobs lists every job name in the order a full one-shot sync runs them:
 // look-ups and the org tree first, because bills use them for names and for
 // member fan-out.
-var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage}
+var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage, JobVerify}
 
 // balanceTypes maps the BSS account_type code to the account_type label.
 var balanceTypes = map[int]string{1: "cash", 2: "credit", 5: "bonus", 7: "deposit"}
@@ -56,6 +57,9 @@ type Metrics struct {
 	pkgOriginal      *prometheus.GaugeVec
 	pkgExpiry        *prometheus.GaugeVec
 	covered          *prometheus.GaugeVec
+	// integrityMismatches counts the stored months that differ from their
+	// commit manifests, per scope (the verify job).
+	integrityMismatches *prometheus.GaugeVec
 }
 
 // NewMetrics creates the job and business collectors. Label combinations
@@ -133,6 +137,10 @@ func NewMetrics() *Metrics {
 			Name: "syncd_bills_covered_accounts",
 			Help: "1 for a configured account whose own bills arrive through the member fan-out of another configured account (covered_by), so they are stored there only and not synced under its own scope; its balances and packages still are.",
 		}, []string{"scope", "covered_by"}),
+		integrityMismatches: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_month_integrity_mismatches",
+			Help: "Stored bill months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
+		}, []string{"scope"}),
 	}
 	for _, j := range AllJobs {
 		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped} {
@@ -150,7 +158,7 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
 		m.billMonths, m.drift, m.unstable, m.balance, m.debt, m.monthToDate,
-		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered,
+		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered, m.integrityMismatches,
 	}
 }
 

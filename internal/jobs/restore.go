@@ -82,7 +82,7 @@ func (b *Bills) Restore(ctx context.Context, store GaugeStore) ([]sink.MonthKey,
 	dup := make(map[string]map[bss.Month]bool)
 	var ks []sink.MonthKey
 	if b.Integrity != nil {
-		if ks, err = b.Integrity.DuplicatedMonths(ctx); err != nil {
+		if ks, err = b.Integrity.MismatchedMonths(ctx); err != nil {
 			return nil, fmt.Errorf("restore cost gauges: %w", err)
 		}
 		for _, k := range ks {

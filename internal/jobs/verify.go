@@ -1,0 +1,140 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/sink"
+)
+
+// VerifyStore audits stored bill months against their commit manifests.
+type VerifyStore interface {
+	Verify(ctx context.Context, from, to time.Time) ([]sink.MonthCheck, error)
+}
+
+// Verify is the integrity audit: every stored month is compared with the
+// manifest recorded when it was committed (rows, exact sums, a checksum of
+// the natural keys). It finds months doubled by resurrected parts after an
+// engine restart (ClickHouse #107605), torn by a crash inside a swap
+// (#104660), or changed behind syncd's back (manual deletes, TTLs), and
+// repairs them by re-syncing them through Bills.
+type Verify struct {
+	Store   VerifyStore
+	Bills   *Bills
+	Metrics *Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// ErrMismatch is returned (wrapped) when stored months differ from their
+// manifests after the run.
+var ErrMismatch = errors.New("stored months differ from their commit manifests")
+
+// Check audits the months of w (every stored month when w is zero) and sets
+// syncd_month_integrity_mismatches per configured scope.
+func (v *Verify) Check(ctx context.Context, w Window) ([]sink.MonthCheck, error) {
+	var from, to time.Time
+	if !w.IsZero() {
+		from, to = w.From.Date(), w.To.Date()
+	}
+	checks, err := v.Store.Verify(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if w.IsZero() {
+		v.setGauge(checks)
+	}
+	return checks, nil
+}
+
+func (v *Verify) setGauge(checks []sink.MonthCheck) {
+	if v.Metrics == nil || v.Bills == nil {
+		return
+	}
+	n := make(map[string]int)
+	for _, a := range v.Bills.Accounts {
+		n[a.Scope] = 0
+	}
+	for _, c := range checks {
+		if c.Status == sink.MonthMismatch {
+			n[c.Scope]++
+		}
+	}
+	for scope, k := range n {
+		v.Metrics.integrityMismatches.WithLabelValues(scope).Set(float64(k))
+	}
+}
+
+// Repair re-syncs the mismatched months among checks that belong to a
+// configured account and lie within the API's history, and returns the
+// months it could not repair that way (older months, unknown scopes), each
+// logged.
+func (v *Verify) Repair(ctx context.Context, checks []sink.MonthCheck) (skipped []sink.MonthKey, err error) {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	known := make(map[string]bool)
+	for _, a := range v.Bills.Accounts {
+		known[a.Scope] = true
+	}
+	oldest := OldestMonth(now)
+	plan := make(map[string][]bss.Month)
+	for _, c := range checks {
+		if c.Status != sink.MonthMismatch {
+			continue
+		}
+		m := bss.Month{Year: c.Cycle.Year(), Month: c.Cycle.Month()}
+		switch {
+		case !known[c.Scope]:
+			v.Logger.Error("stored month differs from its manifest but its scope is not a configured account; configure it or delete the month by hand",
+				"scope", c.Scope, "bill_cycle", m.String())
+			skipped = append(skipped, c.MonthKey)
+		case m.Before(oldest):
+			v.Logger.Error("stored month differs from its manifest but is older than the API keeps; delete or repair it by hand",
+				"scope", c.Scope, "bill_cycle", m.String())
+			skipped = append(skipped, c.MonthKey)
+		default:
+			v.Logger.Warn("stored month differs from its manifest; re-syncing it", "scope", c.Scope, "bill_cycle", m.String())
+			plan[c.Scope] = append(plan[c.Scope], m)
+		}
+	}
+	if len(plan) == 0 {
+		return skipped, nil
+	}
+	return skipped, v.Bills.sync(ctx, JobVerify, plan, v.Bills.covered(ctx), now)
+}
+
+// Run is the scheduled job: audit every stored month, repair what can be
+// repaired, audit again, and fail when months still differ.
+func (v *Verify) Run(ctx context.Context, _ Window) error {
+	checks, err := v.Check(ctx, Window{})
+	if err != nil {
+		return err
+	}
+	if countMismatches(checks) == 0 {
+		return nil
+	}
+	_, rerr := v.Repair(ctx, checks)
+	if checks, err = v.Check(ctx, Window{}); err != nil {
+		return errors.Join(rerr, err)
+	}
+	if n := countMismatches(checks); n > 0 {
+		return errors.Join(rerr, fmt.Errorf("%w: %d months after repair (see syncd verify)", ErrMismatch, n))
+	}
+	return rerr
+}
+
+func countMismatches(checks []sink.MonthCheck) int {
+	n := 0
+	for _, c := range checks {
+		if c.Status == sink.MonthMismatch {
+			n++
+		}
+	}
+	return n
+}

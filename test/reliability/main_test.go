@@ -29,6 +29,9 @@ var workDir string
 // TestMain starts the real engines (a private ClickHouse server and the
 // embedded chDB engine; a missing engine fails the package) and a work dir.
 func TestMain(m *testing.M) {
+	if os.Getenv(readerEnv) != "" {
+		os.Exit(readerMain())
+	}
 	os.Exit(func() int {
 		if err := sinktest.Setup(context.Background()); err != nil {
 			fmt.Fprintln(os.Stderr, "reliability:", err)

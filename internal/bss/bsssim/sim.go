@@ -90,6 +90,7 @@ type monthState struct {
 	frozenDays  int  // days frozen by CloseMonth on the open month
 	driftSettle int  // 0 none, >0 settle after that many reads, <0 never
 	driftReads  int
+	empty       bool // SetEmpty: every line refunded away, the month has none
 }
 
 type monthSnapshot struct {
@@ -196,6 +197,9 @@ func (s *Simulator) snapshot(m month) monthSnapshot {
 	}
 	if snap.days > 0 && st != nil && st.closed && st.frozenDays > 0 {
 		snap.days = st.frozenDays // closed early: stays as it was when closed
+	}
+	if st != nil && st.empty {
+		snap.days = 0
 	}
 	return snap
 }
@@ -505,6 +509,19 @@ func (s *Simulator) SetVersion(cycle string, version int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.monthStateLocked(m).version = version
+	return nil
+}
+
+// SetEmpty makes cycle a month without any bill lines (a month fully
+// refunded or cancelled), or restores its lines with empty false.
+func (s *Simulator) SetEmpty(cycle string, empty bool) error {
+	m, ok := parseMonth(cycle)
+	if !ok {
+		return errBadCycle(cycle)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.monthStateLocked(m).empty = empty
 	return nil
 }
 

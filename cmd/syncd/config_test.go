@@ -48,7 +48,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"log level", cfg.App.LogLevel, "info"},
 		{"grace", cfg.App.ShutdownGrace, 30 * time.Second},
 		{"site", string(cfg.BSS.Site), "cn"},
-		{"database", cfg.Sink.Database, "billing"},
+		{"database (unset: billing, or the DSN path's, decided by the sink)", cfg.Sink.Database, ""},
 		{"data dir", cfg.Sink.DataDir, "./data"},
 		{"bills schedule", cfg.Jobs.ScheduleBills, "CRON_TZ=Asia/Shanghai 7 * * * *"},
 		{"balances schedule", cfg.Jobs.ScheduleBalances, "CRON_TZ=Asia/Shanghai */10 * * * *"},

@@ -97,7 +97,7 @@ func TestBurnDays(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	good := Config{ScheduleBills: "CRON_TZ=Asia/Shanghai 7 * * * *", ScheduleRecheck: "@daily", ScheduleBalances: "@every 10m",
-		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4}
+		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", ScheduleVerify: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}

@@ -676,9 +676,6 @@ func TestCleanupKeepsForeignTables(t *testing.T) {
 	}
 }
 
-// TestDuplicatedMonths proves the integrity check behind the restart repair:
-// a healthy month is not reported, and a month holding a second copy of
-// some rows (what a resurrected replaced part looks like) is, on both tables.
 // TestVerify: every committed month has a manifest that Verify compares the
 // stored month with; duplicated rows (what resurrected parts look like),
 // deleted rows and an emptied month are each reported, and re-committing the

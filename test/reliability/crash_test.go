@@ -327,6 +327,13 @@ func TestClickHouseRestart(t *testing.T) {
 	}
 	desc := e.checkAfterRestart(old, want)
 	t.Logf("months after the restart: %s", desc)
+	// syncd verify reports what the crash left doubled or torn (it only
+	// reads ClickHouse: the spool below stays for the next sync).
+	vcode, vout := runSyncd(t, e.env, "verify")
+	t.Logf("syncd verify after the restart: exit %d\n%s", vcode, tail(vout, 2000))
+	if strings.Contains(desc, "RESURRECTED") && (vcode != 1 || !strings.Contains(vout, "MISMATCH")) {
+		t.Errorf("months were resurrected (%s) but syncd verify exit %d does not report them", desc, vcode)
+	}
 
 	// The failed run's rows are in the spool, not in sync_runs.
 	runID, spooled := checkSpool(t, dataDir, "reliability_restart", out)
@@ -362,6 +369,9 @@ func TestClickHouseRestart(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dataDir, "spool", "sync_runs-*.jsonl")); len(left) != 0 {
 		t.Errorf("spool files left after the next run: %v", left)
+	}
+	if code, out := runSyncd(t, e.env, "verify"); code != 0 {
+		t.Errorf("syncd verify after the repairing run: exit %d\n%s", code, tail(out, 2000))
 	}
 }
 

@@ -39,12 +39,12 @@ type panel struct {
 	// off (tests name panels without it).
 	currencyTitled bool
 	ID             int            `json:"id"`
-	Type       string         `json:"type"`
-	Title      string         `json:"title"`
-	Datasource *datasourceRef `json:"datasource"`
-	Targets    []target       `json:"targets"`
-	Panels     []panel        `json:"panels"` // collapsed rows
-	GridPos    struct {
+	Type           string         `json:"type"`
+	Title          string         `json:"title"`
+	Datasource     *datasourceRef `json:"datasource"`
+	Targets        []target       `json:"targets"`
+	Panels         []panel        `json:"panels"` // collapsed rows
+	GridPos        struct {
 		X, Y, W, H int
 	} `json:"gridPos"`
 }

@@ -267,7 +267,7 @@ func loadAccounts(ctx context.Context, lookup envconfig.Lookuper, names []string
 		a := AccountConfig{Name: name}
 		if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &a.AccountOptions, Lookuper: envconfig.PrefixLookuper("SYNCD_", lookup)}); err != nil {
 			errs = append(errs, err)
-		} else if err := a.AccountOptions.validate("SYNCD_"); err != nil {
+		} else if err := a.validate("SYNCD_"); err != nil {
 			errs = append(errs, err)
 		}
 		creds, err := bss.CredentialsFromEnv(lookup.Lookup)
@@ -283,7 +283,7 @@ func loadAccounts(ctx context.Context, lookup envconfig.Lookuper, names []string
 		a := AccountConfig{Name: name}
 		if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &a.AccountOptions, Lookuper: envconfig.PrefixLookuper(prefix, lookup)}); err != nil {
 			errs = append(errs, err)
-		} else if err := a.AccountOptions.validate(prefix); err != nil {
+		} else if err := a.validate(prefix); err != nil {
 			errs = append(errs, err)
 		}
 		// bss reads the SDK's names; map them onto this account's prefix and

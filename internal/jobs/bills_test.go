@@ -22,7 +22,7 @@ func TestBillsPanicReachesJobGoroutine(t *testing.T) {
 				},
 				Members: func(_ context.Context, scope string) ([]string, error) {
 					var m map[string]int
-					m[scope]++ // a bug deep in an account's sync
+					m[scope]++ //nolint:staticcheck // SA5000: a bug deep in an account's sync, on purpose
 					return nil, nil
 				},
 				Metrics:  NewMetrics(),

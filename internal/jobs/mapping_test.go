@@ -251,7 +251,7 @@ func TestBalanceRows(t *testing.T) {
 		name string
 		got  bool
 	}{
-		{"observation time and scope", rows[0].ObservedAt == at && rows[0].Scope == "s" && rows[0].CustomerID == "dom"},
+		{"observation time and scope", rows[0].ObservedAt.Equal(at) && rows[0].Scope == "s" && rows[0].CustomerID == "dom"},
 		{"cash amount exact", rows[0].Amount.Equal(dec(t, "100.01")) && rows[0].AccountType == 1},
 		{"credit line kept", rows[1].CreditAmount.Equal(dec(t, "1000")) && rows[1].DesignatedAmount.Equal(dec(t, "1"))},
 		{"missing currency comes from the response", rows[1].Currency == "USD"},

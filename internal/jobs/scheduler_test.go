@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -12,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 func runs(m *Metrics, job, result string) float64 {
 	return testutil.ToFloat64(m.runs.WithLabelValues(job, result))

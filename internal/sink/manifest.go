@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -198,7 +199,7 @@ func (s *Sink) manifests(ctx context.Context, where string) (map[MonthKey]Manife
 		m.CostRecords, err1 = parseDigest(res.Value(i, "cn"), res.Value(i, "ca"), res.Value(i, "co"), res.Value(i, "ck"))
 		m.BillSummaries, err2 = parseDigest(res.Value(i, "sn"), res.Value(i, "sa"), res.Value(i, "so"), res.Value(i, "sk"))
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("read month manifest %s: %v %v", k, err1, err2)
+			return nil, fmt.Errorf("read month manifest %s: %w", k, errors.Join(err1, err2))
 		}
 		out[k] = m
 	}

@@ -289,7 +289,7 @@ func TestMonthReplace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer w.Abort(ctx)
+				defer func() { _ = w.Abort(ctx) }()
 				v3 := v2.reissue(10, 0)
 				var failed error
 				for i, c := range v3.cost {
@@ -413,7 +413,7 @@ func TestMonthReplace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer live.Abort(ctx)
+				defer func() { _ = live.Abort(ctx) }()
 				if err := s.Migrate(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -449,7 +449,7 @@ func writeWant(ctx context.Context, s *sink.Sink, m *month, want sink.MonthCount
 	if err != nil {
 		return err
 	}
-	defer w.Abort(ctx)
+	defer func() { _ = w.Abort(ctx) }()
 	for _, c := range m.cost {
 		if err := w.AddCostRecord(ctx, c); err != nil {
 			return err
@@ -565,7 +565,7 @@ func TestMonthRejectsShiftedCycle(t *testing.T) {
 		time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC),
 	} {
 		if w, err := s.BeginMonth(ctx, "acme", c); err == nil {
-			w.Abort(ctx)
+			_ = w.Abort(ctx)
 			t.Errorf("BeginMonth(%s) succeeded, want error", c.Format(time.RFC3339))
 		}
 	}
@@ -573,7 +573,7 @@ func TestMonthRejectsShiftedCycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Abort(ctx)
+	defer func() { _ = w.Abort(ctx) }()
 	rec := genMonth(1, "acme", march, 1, 0).cost[0]
 	rec.BillCycle = april
 	if err := w.AddCostRecord(ctx, rec); err == nil {
@@ -597,7 +597,7 @@ func TestMonthRejectsInexactMoney(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer w.Abort(ctx)
+			defer func() { _ = w.Abort(ctx) }()
 			good := genMonth(1, "acme", march, 1, 0).cost[0]
 			for _, c := range []struct {
 				name   string
@@ -654,7 +654,7 @@ func TestCleanupKeepsForeignTables(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer w.Abort(ctx)
+			defer func() { _ = w.Abort(ctx) }()
 			mine := stagingTables(t, s) // the writer's two tables and staging_notes
 			// A leftover of a crashed run, named as syncd names staging tables.
 			if err := s.Exec(ctx, "CREATE TABLE "+s.Database()+".staging_cost_records_20200101000000_deadbeef AS "+s.Database()+".cost_records"); err != nil {

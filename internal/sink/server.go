@@ -33,7 +33,7 @@ func parseDSN(dsn string) (*clickhouse.Options, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return nil, fmt.Errorf("invalid DSN: %v", err)
+		return nil, fmt.Errorf("invalid DSN: %w", err)
 	}
 	if u.Scheme != "clickhouse" && u.Scheme != "tcp" {
 		return nil, fmt.Errorf("invalid DSN: scheme %q, want clickhouse:// (native protocol)", u.Scheme)

@@ -17,7 +17,7 @@ func TestServerTLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start TLS server: %v", err)
 	}
-	t.Cleanup(func() { srv.Stop() })
+	t.Cleanup(func() { _ = srv.Stop() })
 	cfg := sinktest.Config(t, sink.EngineServer)
 	cfg.DSN = srv.TLSDSN
 	s := sinktest.OpenConfig(t, cfg)

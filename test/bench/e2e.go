@@ -38,10 +38,14 @@ func newBench(ctx context.Context) (*bench, error) {
 		return nil, err
 	}
 	b := &bench{dir: dir, bin: filepath.Join(dir, "syncd")}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("go toolchain not on PATH: %w", err)
+	}
 	if out, err := exec.CommandContext(ctx, gobin, "build", "-o", b.bin, "github.com/syncd-io/syncd/cmd/syncd").CombinedOutput(); err != nil {
 		b.close()
-		return nil, fmt.Errorf("go build ./cmd/syncd: %v\n%s", err, out)
+		return nil, fmt.Errorf("go build ./cmd/syncd: %w\n%s", err, out)
 	}
 	if b.srv, err = sinktest.StartServer(ctx); err != nil {
 		b.close()
@@ -159,7 +163,7 @@ func (b *bench) runSyncd(ctx context.Context, sim *bsssim.Server, db string, ext
 	res.wall = time.Since(start)
 	res.out = out.String()
 	if err != nil {
-		return res, fmt.Errorf("syncd %s: %v\n%s", strings.Join(args, " "), err, tailString(res.out, 3000))
+		return res, fmt.Errorf("syncd %s: %w\n%s", strings.Join(args, " "), err, tailString(res.out, 3000))
 	}
 	return res, nil
 }
@@ -239,8 +243,7 @@ func endToEnd(ctx context.Context, w io.Writer, records int) error {
 		return err
 	}
 	rawRate := float64(len(rows)) / time.Since(start).Seconds()
-	rows = nil
-	runtime.GC()
+	runtime.GC() // rows is dead from here on: the collector frees it
 
 	// syncd end to end: the recheck job syncs exactly this closed month.
 	res, err := b.runSyncd(ctx, sim, "bench_e2e", []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1"},

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,11 +73,15 @@ func (b *binary) build(t testing.TB, name string, flags ...string) string {
 	t.Helper()
 	b.once.Do(func() {
 		b.path = filepath.Join(workDir, name)
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		gobin, err := exec.LookPath("go")
+		if err != nil {
+			b.err = fmt.Errorf("go toolchain not on PATH: %w", err)
+			return
+		}
 		args := append(append([]string{"build"}, flags...), "-o", b.path, "github.com/syncd-io/syncd/cmd/syncd")
 		out, err := exec.Command(gobin, args...).CombinedOutput()
 		if err != nil {
-			b.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			b.err = fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
 		}
 	})
 	if b.err != nil {

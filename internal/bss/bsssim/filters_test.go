@@ -72,7 +72,9 @@ func TestFiltersMatchLocalFiltering(t *testing.T) {
 		}
 		for i, raw := range got {
 			var r feeRec
-			json.Unmarshal(raw, &r)
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
 			if r.ID != want[i] {
 				t.Fatalf("%s: record %d is %s, want %s", tc.name, i, r.ID, want[i])
 			}
@@ -92,7 +94,9 @@ func TestRollupAndMonthlySumViews(t *testing.T) {
 	var sum decimal.Decimal
 	for _, raw := range raws {
 		var r feeRec
-		json.Unmarshal(raw, &r)
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatal(err)
+		}
 		if r.ID != "" || r.Amount.IsZero() {
 			t.Fatalf("roll-up row %s", raw)
 		}
@@ -178,8 +182,12 @@ func TestConcurrentUse(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		srv.SetFaults(Faults{ServerError: 0.1})
 		srv.SetQuota(OpResourceRecords, 1000)
-		srv.Reissue("2024-05")
-		srv.SetDrift("2024-05", 2)
+		if _, err := srv.Reissue("2024-05"); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.SetDrift("2024-05", 2); err != nil {
+			t.Fatal(err)
+		}
 		_ = srv.Stats()
 		_ = srv.Truth("", "2024-05")
 	}

@@ -195,7 +195,9 @@ func TestReissue(t *testing.T) {
 		t.Fatal("version 0 differs from the original")
 	}
 	// Monthly sums follow the re-issue.
-	srv.SetVersion(cycle, 1)
+	if err := srv.SetVersion(cycle, 1); err != nil {
+		t.Fatal(err)
+	}
 	var ms struct {
 		ConsumeAmount decimal.Decimal `json:"consume_amount"`
 	}
@@ -214,7 +216,9 @@ func TestDrift(t *testing.T) {
 		c.get(resFee, "cycle="+cycle+"&limit=1").decode(t, &p)
 		return p.TotalCount
 	}
-	srv.SetDrift(cycle, 3)
+	if err := srv.SetDrift(cycle, 3); err != nil {
+		t.Fatal(err)
+	}
 	seen := map[int]bool{}
 	for i := 0; i < 3; i++ {
 		n := total()
@@ -231,13 +235,17 @@ func TestDrift(t *testing.T) {
 			t.Fatalf("after settling: %d, truth %d", n, truth.Records)
 		}
 	}
-	srv.SetDrift(cycle, -1)
+	if err := srv.SetDrift(cycle, -1); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 5; i++ {
 		if total() == truth.Records {
 			t.Fatal("never-settling drift settled")
 		}
 	}
-	srv.SetDrift(cycle, 0)
+	if err := srv.SetDrift(cycle, 0); err != nil {
+		t.Fatal(err)
+	}
 	if total() != truth.Records {
 		t.Fatal("drift off")
 	}
@@ -261,7 +269,9 @@ func TestMonthClose(t *testing.T) {
 	if !srv.MonthClosed("2024-05") {
 		t.Fatal("2024-05 is still open after 10:00 UTC+8 on 3 June")
 	}
-	srv.CloseMonth("2024-06")
+	if err := srv.CloseMonth("2024-06"); err != nil {
+		t.Fatal(err)
+	}
 	now.Add(3 * 86400)
 	t3 := srv.Truth("", "2024-06")
 	if t3.Records != t2.Records || !t3.Amount.Equal(t2.Amount) || !srv.MonthClosed("2024-06") {
@@ -271,7 +281,9 @@ func TestMonthClose(t *testing.T) {
 	if t5 := srv.Truth("", "2024-06"); t5.Records != t2.Records {
 		t.Fatalf("closed month changed after the month ended: %d -> %d", t2.Records, t5.Records)
 	}
-	srv.Reissue("2024-06")
+	if _, err := srv.Reissue("2024-06"); err != nil {
+		t.Fatal(err)
+	}
 	if t4 := srv.Truth("", "2024-06"); t4.Amount.Equal(t3.Amount) {
 		t.Fatal("re-issue of a closed month had no effect")
 	}
@@ -334,7 +346,9 @@ func TestLanguageAndLookups(t *testing.T) {
 	raws, _ := c.pageAll(url.Values{"cycle": {"2024-05"}}, 1000)
 	for _, raw := range raws {
 		var rec feeRec
-		json.Unmarshal(raw, &rec)
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			t.Fatal(err)
+		}
 		if !known[rec.CloudServiceType] {
 			t.Fatalf("unknown service %s", rec.CloudServiceType)
 		}

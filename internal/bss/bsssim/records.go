@@ -32,11 +32,10 @@ func parseMonth(s string) (month, bool) {
 	return month(y*12 + m - 1), true
 }
 
-func (m month) year() int           { return int(m) / 12 }
-func (m month) mon() time.Month     { return time.Month(int(m)%12 + 1) }
-func (m month) String() string      { return fmt.Sprintf("%04d-%02d", m.year(), int(m.mon())) }
-func (m month) daysIn() int         { return time.Date(m.year(), m.mon()+1, 0, 0, 0, 0, 0, time.UTC).Day() }
-func (m month) date(day int) string { return string(m.appendDate(nil, day)) }
+func (m month) year() int       { return int(m) / 12 }
+func (m month) mon() time.Month { return time.Month(int(m)%12 + 1) }
+func (m month) String() string  { return fmt.Sprintf("%04d-%02d", m.year(), int(m.mon())) }
+func (m month) daysIn() int     { return time.Date(m.year(), m.mon()+1, 0, 0, 0, 0, 0, time.UTC).Day() }
 
 func (m month) appendDate(buf []byte, day int) []byte {
 	buf = appendPadded(buf, int64(m.year()), 4)

@@ -43,7 +43,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -597,15 +596,6 @@ func (s *Simulator) visibleForAll(caller *account) ([]*account, bool) {
 		}
 	}
 	return out, indep <= max
-}
-
-func sortedOps(m map[string]float64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // handlePartner denies partner-only operations to the tenant's customers.

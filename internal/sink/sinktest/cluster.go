@@ -113,7 +113,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) (int, error) {
 		case err := <-c.zkDone:
 			c.zkDone <- err
 			b, _ := os.ReadFile(filepath.Join(c.zkDir, "zookeeper.log"))
-			return 0, fmt.Errorf("zookeeper exited: %v\n%s", err, b)
+			return 0, fmt.Errorf("zookeeper exited: %w\n%s", err, b)
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(200 * time.Millisecond):

@@ -311,9 +311,9 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 		select {
 		case err := <-s.done:
 			s.done <- err
-			return fmt.Errorf("server exited before it was ready: %v", err)
+			return fmt.Errorf("server exited before it was ready: %w", err)
 		case <-ctx.Done():
-			return fmt.Errorf("not ready after %s: %v", timeout, last)
+			return fmt.Errorf("not ready after %s: %w", timeout, last)
 		case <-tick.C:
 		}
 		conn, err := clickhouse.Open(opts)
@@ -359,10 +359,12 @@ func terminate(p *os.Process, done <-chan error, grace time.Duration) {
 		return
 	}
 	_ = p.Signal(syscall.SIGTERM) // fails only when p already exited; done says so
+	// Its exit status is not interesting: it is being stopped.
 	select {
-	case <-done:
+	case err := <-done:
+		_ = err
 	case <-time.After(grace):
 		_ = p.Kill()
-		<-done
+		<-done //nolint:errcheck // the exit status of a killed process says nothing
 	}
 }

@@ -57,9 +57,9 @@ var wantColumns = map[string]map[string][]string{
 		"By account":            {"account", "cost"},
 		"By region":             {"region", "cost"},
 		"By enterprise project": {"enterprise_project", "cost"},
-		"By charge mode":        {"charge_mode", "cost"},
+		"By charge mode":        {"billing_mode", "cost"},
 		"By tag value":          {"tag_value", "cost"},
-		"Line items": {"bill_date", "record_id", "resource_id", "resource_name", "service", "region", "charge_mode",
+		"Line items": {"bill_date", "record_id", "resource_id", "resource_name", "service", "region", "billing_mode", "bill_type_name",
 			"usage", "usage_unit", "list_cost", "discount", "cost", "resource_tags"},
 	},
 	"syncd-balances-runway": {
@@ -78,7 +78,7 @@ var wantColumns = map[string]map[string][]string{
 		"Expiring within 30 days":   {"expiring"},
 		"Below 10% remaining":       {"nearly_exhausted"},
 		"Last observed":             {"last_observed"},
-		"Remaining quota":           {"scope", "product_name", "usage_type", "order_instance_id", "free_resource_id", "remaining_amount", "original_amount", "remaining_ratio", "measure_unit", "expire_time", "days_to_expiry"},
+		"Remaining quota":           {"scope", "product_name", "usage_type", "order_instance_id", "free_resource_id", "package_status", "remaining_amount", "original_amount", "remaining_ratio", "measure_unit", "expire_time", "days_to_expiry"},
 		"Remaining quota over time": {"time", "item", "remaining"},
 		"Expiring soon (30 days)":   {"scope", "product_name", "usage_type", "remaining_amount", "measure_unit", "expire_time", "days_to_expiry"},
 		"Exhausting soon (at the usage rate of the time range)": {"scope", "product_name", "usage_type", "order_instance_id",
@@ -118,6 +118,7 @@ func TestEngines(t *testing.T) {
 	t.Run("no_expired_quota", func(t *testing.T) { testNoExpiredQuota(t, sinks) })
 	t.Run("docs_sql", func(t *testing.T) { testDocsSQL(t, sinks) })
 	t.Run("tags_by_key", func(t *testing.T) { testTagsByKey(t, sinks) })
+	t.Run("code_names", func(t *testing.T) { testCodeNames(t, sinks) })
 }
 
 // testPanelQueries runs every ClickHouse query of every dashboard, expanded as Grafana

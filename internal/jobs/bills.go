@@ -744,20 +744,8 @@ func (b *Bills) repairs(ctx context.Context, now time.Time) map[string][]bss.Mon
 	b.mu.Lock()
 	b.engineStart = started
 	b.mu.Unlock()
-	oldest := OldestMonth(now)
-	out := make(map[string][]bss.Month)
-	for _, k := range dups {
-		m := bss.Month{Year: k.Cycle.Year(), Month: k.Cycle.Month()}
-		if m.Before(oldest) {
-			b.Logger.Error("stored month differs from its commit manifest but is older than the API keeps; delete or repair it by hand",
-				"scope", k.Scope, "bill_cycle", m.String())
-			continue
-		}
-		b.Logger.Warn("stored month differs from its commit manifest after an engine restart; re-syncing it",
-			"scope", k.Scope, "bill_cycle", m.String())
-		out[k.Scope] = append(out[k.Scope], m)
-	}
-	return out
+	plan, _ := repairPlan(dups, b.Accounts, now, b.Logger, "after an engine restart")
+	return plan
 }
 
 // backfill returns, at the first run of the process only, the months of the

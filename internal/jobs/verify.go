@@ -78,35 +78,48 @@ func (v *Verify) Repair(ctx context.Context, checks []sink.MonthCheck) (skipped 
 	if v.Now != nil {
 		now = v.Now()
 	}
-	known := make(map[string]bool)
-	for _, a := range v.Bills.Accounts {
-		known[a.Scope] = true
-	}
-	oldest := OldestMonth(now)
-	plan := make(map[string][]bss.Month)
+	var keys []sink.MonthKey
 	for _, c := range checks {
-		if c.Status != sink.MonthMismatch {
-			continue
-		}
-		m := bss.Month{Year: c.Cycle.Year(), Month: c.Cycle.Month()}
-		switch {
-		case !known[c.Scope]:
-			v.Logger.Error("stored month differs from its manifest but its scope is not a configured account; configure it or delete the month by hand",
-				"scope", c.Scope, "bill_cycle", m.String())
-			skipped = append(skipped, c.MonthKey)
-		case m.Before(oldest):
-			v.Logger.Error("stored month differs from its manifest but is older than the API keeps; delete or repair it by hand",
-				"scope", c.Scope, "bill_cycle", m.String())
-			skipped = append(skipped, c.MonthKey)
-		default:
-			v.Logger.Warn("stored month differs from its manifest; re-syncing it", "scope", c.Scope, "bill_cycle", m.String())
-			plan[c.Scope] = append(plan[c.Scope], m)
+		if c.Status == sink.MonthMismatch {
+			keys = append(keys, c.MonthKey)
 		}
 	}
+	plan, skipped := repairPlan(keys, v.Bills.Accounts, now, v.Logger, "in the integrity audit")
 	if len(plan) == 0 {
 		return skipped, nil
 	}
 	return skipped, v.Bills.sync(ctx, JobVerify, plan, v.Bills.covered(ctx), now)
+}
+
+// repairPlan turns months that differ from their manifests into the months
+// to re-sync per configured scope: the one rule for what can be repaired
+// (a configured account's month within the API's history), used by the
+// restart check in Bills and by Verify. The others are logged and returned.
+func repairPlan(keys []sink.MonthKey, accounts []Account, now time.Time, logger *slog.Logger, when string) (map[string][]bss.Month, []sink.MonthKey) {
+	known := make(map[string]bool, len(accounts))
+	for _, a := range accounts {
+		known[a.Scope] = true
+	}
+	oldest := OldestMonth(now)
+	plan := make(map[string][]bss.Month)
+	var skipped []sink.MonthKey
+	for _, k := range keys {
+		m := bss.Month{Year: k.Cycle.Year(), Month: k.Cycle.Month()}
+		switch {
+		case !known[k.Scope]:
+			logger.Error("stored month differs from its commit manifest but its scope is not a configured account; configure it or delete the month by hand",
+				"scope", k.Scope, "bill_cycle", m.String())
+			skipped = append(skipped, k)
+		case m.Before(oldest):
+			logger.Error("stored month differs from its commit manifest but is older than the API keeps; delete or repair it by hand",
+				"scope", k.Scope, "bill_cycle", m.String())
+			skipped = append(skipped, k)
+		default:
+			logger.Warn("stored month differs from its commit manifest "+when+"; re-syncing it", "scope", k.Scope, "bill_cycle", m.String())
+			plan[k.Scope] = append(plan[k.Scope], m)
+		}
+	}
+	return plan, skipped
 }
 
 // Run is the scheduled job: audit every stored month, repair what can be

@@ -38,8 +38,8 @@ var matrixCHDB = []string{"26.5.3", "26.7.3"}
 const readerEnv = "SYNCD_MATRIX_READER"
 
 type readerRequest struct {
-	DSN, DataDir, Database, Lib string
-	Months                      []string
+	DSN, DataDir, Database string
+	Months                 []string
 }
 
 type readerMonth struct {
@@ -128,7 +128,7 @@ func (m *matrixEngine) env(simURL, db string) []string {
 // read reads the months from a fresh process.
 func (m *matrixEngine) read(t *testing.T, db string, months []string) map[string]readerMonth {
 	t.Helper()
-	req, _ := json.Marshal(readerRequest{DSN: m.dsn, DataDir: m.dataDir, Database: db, Lib: m.lib, Months: months})
+	req, _ := json.Marshal(readerRequest{DSN: m.dsn, DataDir: m.dataDir, Database: db, Months: months})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = []string{readerEnv + "=" + string(req), "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "CHDB_LIB_PATH=" + m.lib}
 	var stderr strings.Builder

@@ -55,8 +55,9 @@ func decodeMonthlySumPage(body []byte, siteCurrency string) ([]MonthlySum, *Mont
 	if err := decodeBody(body, &p, "bill_sums", func() any { return new(wBillSum) }); err != nil {
 		return nil, nil, 0, err
 	}
-	if p.TotalCount == nil || *p.TotalCount < 0 {
-		return nil, nil, 0, &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+	total, err := pageTotal(p.TotalCount)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	cur := p.Currency
 	if cur == "" {
@@ -98,7 +99,7 @@ func decodeMonthlySumPage(body []byte, siteCurrency string) ([]MonthlySum, *Mont
 			MeasureID: int(w.MeasureID), Currency: cur,
 		}
 	}
-	return out, tot, int(*p.TotalCount), nil
+	return out, tot, total, nil
 }
 
 func (o MonthlySumOptions) validate() error {
@@ -251,8 +252,9 @@ func decodePackagePage(body []byte) ([]ResourcePackage, int, error) {
 	if err := decodeBody(body, &p, "free_resource_packages", func() any { return new(wPackage) }); err != nil {
 		return nil, 0, err
 	}
-	if p.TotalCount == nil || *p.TotalCount < 0 {
-		return nil, 0, &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+	total, err := pageTotal(p.TotalCount)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := make([]ResourcePackage, len(p.Packages))
 	for i, w := range p.Packages {
@@ -267,7 +269,7 @@ func decodePackagePage(body []byte) ([]ResourcePackage, int, error) {
 		}
 		out[i] = rp
 	}
-	return out, int(*p.TotalCount), nil
+	return out, total, nil
 }
 
 // ListResourcePackages fetches one page of resource packages:
@@ -465,10 +467,10 @@ func (c *Client) ListSubCustomers(ctx context.Context, opts SubCustomerOptions, 
 			if err := decodeBody(b, &w, "sub_customer_infos", func() any { return new(wSubCustomer) }); err != nil {
 				return err
 			}
-			if w.TotalCount == nil || *w.TotalCount < 0 {
-				return &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+			var err error
+			if total, err = pageTotal(w.TotalCount); err != nil {
+				return err
 			}
-			total = int(*w.TotalCount)
 			out = make([]SubCustomer, 0, len(w.Infos))
 			for _, s := range w.Infos {
 				out = append(out, SubCustomer{ID: s.ID, Name: s.Name, DisplayName: s.DisplayName, Status: int(s.Status), OrgID: s.OrgID, OrgName: s.OrgName})
@@ -508,10 +510,10 @@ func listLookup[W any, T any](ctx context.Context, c *Client, op, path, key stri
 		if err := decodeBody(b, &p, key, func() any { return new(W) }); err != nil {
 			return err
 		}
-		if p.TotalCount == nil || *p.TotalCount < 0 {
-			return &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+		var err error
+		if total, err = pageTotal(p.TotalCount); err != nil {
+			return err
 		}
-		total = int(*p.TotalCount)
 		out = out[:0]
 		for _, w := range arr(&p) {
 			out = append(out, conv(w))

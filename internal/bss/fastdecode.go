@@ -2,7 +2,6 @@ package bss
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -31,11 +30,9 @@ func decodeResourceRecordsPageSlow(body []byte, cycle Month, siteCurrency string
 	if err := decodeBody(body, &p, "fee_records", func() any { return new(wResFeeRecord) }); err != nil {
 		return nil, 0, "", err
 	}
-	if p.TotalCount == nil {
-		return nil, 0, "", &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing")}
-	}
-	if *p.TotalCount < 0 {
-		return nil, 0, "", &DecodeError{Field: "total_count", Offset: -1, Err: fmt.Errorf("negative: %d", *p.TotalCount)}
+	total, err := pageTotal(p.TotalCount)
+	if err != nil {
+		return nil, 0, "", err
 	}
 	cur := p.Currency
 	if cur == "" {
@@ -49,7 +46,7 @@ func decodeResourceRecordsPageSlow(body []byte, cycle Month, siteCurrency string
 		}
 		out[i] = r
 	}
-	return out, int(*p.TotalCount), cur, nil
+	return out, total, cur, nil
 }
 
 // resFeeRecordKeys are the JSON keys of wResFeeRecord; fieldPtr(i) is the

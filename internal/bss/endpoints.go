@@ -107,7 +107,7 @@ func (o MonthlySumOptions) validate() error {
 	if !o.Cycle.Valid() {
 		errs = append(errs, fmt.Errorf("cycle %q is not a valid month", o.Cycle))
 	}
-	errs = append(errs, validateMethod(o.Method, o.SubCustomerID))
+	errs = append(errs, validateMethod(o.Method, o.SubCustomerID, o.Members))
 	return errors.Join(errs...)
 }
 
@@ -115,7 +115,7 @@ func (o MonthlySumOptions) validate() error {
 // header totals: GET /v2/bills/customer-bills/monthly-sum
 // (https://support.huaweicloud.com/api-oce/mbc_00008.html). A zero Limit means 1000.
 func (c *Client) ListMonthlySums(ctx context.Context, opts MonthlySumOptions, lo ListOptions) ([]MonthlySum, *MonthlySumTotals, *Response, error) {
-	if err := opts.validate(); err != nil {
+	if err := errors.Join(opts.validate(), onePage(opts.Members)); err != nil {
 		return nil, nil, nil, fmt.Errorf("bss %s: %w", OpMonthlySum, err)
 	}
 	lo, err := lo.normalise(maxLimit)
@@ -158,9 +158,9 @@ func (c *Client) MonthlySums(ctx context.Context, opts MonthlySumOptions) iter.S
 			return rows, resp, err
 		})
 	}
-	return fanOut(ctx, c, OpMonthlySum, o.validate(), o, o.Method, one, func(m Method, sub string) MonthlySumOptions {
+	return fanOut(ctx, c, OpMonthlySum, o.validate(), o, o.Method, o.Members, one, func(m Method, sub string) MonthlySumOptions {
 		p := o
-		p.Method, p.SubCustomerID = m, sub
+		p.Method, p.SubCustomerID, p.Members = m, sub, nil
 		return p
 	})
 }

@@ -272,14 +272,11 @@ func (t migrationTarget) Record(ctx context.Context, version string) error {
 }
 
 type appliedMigration struct {
-	Version   string
-	AppliedAt time.Time
+	Version   string    `ch:"version"`
+	AppliedAt time.Time `ch:"applied_at"`
 }
 
-var migrationSpec = &tableSpec[appliedMigration]{table: "schema_migrations", fields: []field[appliedMigration]{
-	strField("version", func(r *appliedMigration) string { return r.Version }),
-	timeField("applied_at", func(r *appliedMigration) time.Time { return r.AppliedAt }),
-}}
+var migrationSpec = specOf[appliedMigration]("schema_migrations")
 
 // Result is a query result with every value rendered as text the same way on
 // both engines: decimals without trailing zeros, dates as 2006-01-02,

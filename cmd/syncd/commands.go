@@ -87,7 +87,7 @@ func loadFor(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions, d
 		format = defaultFormat
 	}
 	logger := newLogger(stderr, format, cfg.App.LogLevel)
-	appliedMemLimit.log(logger)
+	memLimitFrom(ctx).log(logger)
 	return cfg, logger, true
 }
 

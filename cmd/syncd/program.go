@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -123,7 +124,13 @@ func (p *Program) Open(ctx context.Context) error {
 		})
 	}
 
-	s, err := sink.Open(ctx, p.Config.Sink, p.Logger, sink.WithMetrics(sm))
+	// Nothing in the default build; a -tags faultinject build reads them
+	// from the environment (fault_faultinject.go).
+	faults, err := loadFaults(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("fault injection: %w", err)
+	}
+	s, err := sink.Open(ctx, p.Config.Sink, p.Logger, append([]sink.Option{sink.WithMetrics(sm)}, faults.sinkOptions()...)...)
 	if err != nil {
 		return fmt.Errorf("open clickhouse: %w", err)
 	}
@@ -135,6 +142,7 @@ func (p *Program) Open(ctx context.Context) error {
 		return fmt.Errorf("migrate clickhouse: %w", err)
 	}
 	p.buildJobs()
+	faults.apply(p)
 	return nil
 }
 
@@ -178,7 +186,6 @@ func (p *Program) buildJobs() {
 	for _, a := range p.accounts {
 		p.Metrics.InitCurrency(a.Scope, a.Source.Currency())
 	}
-	injectFaults(p)
 }
 
 // flushRuns writes the sync_runs rows an earlier process (or an earlier

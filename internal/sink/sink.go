@@ -153,6 +153,8 @@ type Sink struct {
 	// beforeSwap, set only by tests (export_test.go), runs before each
 	// REPLACE PARTITION attempt; an error it returns fails that attempt.
 	beforeSwap func(ctx context.Context, table, staging string) error
+	// fault, if set (WithFaultHook), is called at every fault point.
+	fault func(point string)
 	// inUse holds the names of the staging tables this process's writers
 	// have created and not yet dropped: CleanupStaging never drops them,
 	// however old (a giant month, or a writer of another account running

@@ -115,6 +115,26 @@ func (b *Bills) finalHour() int {
 	return b.FinalHour
 }
 
+// ClosedMonths returns the months of w that are closed (final) at now for an
+// account whose previous month becomes final on finalDay at finalHour UTC+8
+// (0 means the defaults, 3 and 10): the months Recheck re-syncs of a window.
+func ClosedMonths(w Window, now time.Time, finalDay, finalHour int) []bss.Month {
+	if finalDay == 0 {
+		finalDay = 3
+	}
+	if finalHour == 0 {
+		finalHour = 10
+	}
+	open := OpenMonths(now, finalDay, finalHour)
+	var ms []bss.Month
+	for _, m := range w.Months() {
+		if m.Before(open[0]) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
 func finalDay(a Account) int {
 	if a.FinalDay == 0 {
 		return 3
@@ -173,21 +193,16 @@ func (b *Bills) Recheck(ctx context.Context, w Window) error {
 		if covered[a.Scope] != "" {
 			continue
 		}
-		open := OpenMonths(now, finalDay(a), b.finalHour())
 		var ms []bss.Month
 		if w.IsZero() {
-			m := open[0].Prev()
+			m := OpenMonths(now, finalDay(a), b.finalHour())[0].Prev()
 			for range n {
 				ms = append(ms, m)
 				m = m.Prev()
 			}
 			slices.Reverse(ms)
 		} else {
-			for _, m := range w.Months() {
-				if m.Before(open[0]) {
-					ms = append(ms, m)
-				}
-			}
+			ms = ClosedMonths(w, now, finalDay(a), b.finalHour())
 		}
 		plan[a.Scope] = ms
 	}

@@ -32,8 +32,9 @@ const usage = `syncd keeps ClickHouse in sync with the Huawei Cloud BSS (billing
 
 Usage:
   syncd run [--now]              run the daemon (cron jobs, /metrics, /healthz, /readyz)
-  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM]
-                                 sync once; exit status 0 only if everything succeeded
+  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM] [--force]
+                                 sync once; exit status 0 only if everything succeeded; the same backfill
+                                 run again after an interruption skips the months it committed (--force: re-read)
   syncd migrate                  apply the ClickHouse schema migrations
   syncd check                    validate configuration and connectivity to BSS and ClickHouse
   syncd verify [--from YYYY-MM] [--to YYYY-MM] [--repair]
@@ -188,6 +189,7 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	jobList := fs.String("job", "", "comma-separated jobs: "+strings.Join(jobs.AllJobs, ",")+" (default: all but recheck)")
 	from := fs.String("from", "", "first bill month to sync, YYYY-MM: a backfill up to --to, or to the current month (at most 36 months back)")
 	to := fs.String("to", "", "last bill month to sync, YYYY-MM (needs --from; default: the current month)")
+	force := fs.Bool("force", false, "re-read every month of --from..--to, even those an interrupted earlier run of the same backfill committed")
 	if !parseFlags(fs, "sync", args, stderr) {
 		return exitUsage
 	}
@@ -202,6 +204,11 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		fmt.Fprintf(stderr, "syncd sync: %v\n", err)
 		return exitUsage
 	}
+	if *force && (w.IsZero() || !slices.Contains(names, jobs.JobBills)) {
+		fmt.Fprintln(stderr, "syncd sync: --force re-reads the months of a backfill: it needs --from and the bills job; nothing was done")
+		return exitUsage
+	}
+	w.Force = *force
 	if !w.IsZero() && !slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobRecheck) {
 		fmt.Fprintf(stderr, "syncd sync: --from and --to choose bill months: they apply to --job bills and recheck, not to %s; nothing was done\n",
 			strings.Join(names, ","))
@@ -221,14 +228,70 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		return exitFailed
 	}
 	progress, finish := terminalProgress(stderr)
-	err = p.Sync(ctx, names, w, progress)
+	outcomes, err := p.SyncJobs(ctx, names, w, progress)
 	finish()
+	if ctx.Err() != nil {
+		return reportInterrupted(ctx, stderr, "syncd sync "+shellJoin(args), outcomes, !w.IsZero() && slices.Contains(names, jobs.JobBills))
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "syncd sync: failed (the errors are logged above)")
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "sync complete: %s\n", strings.Join(names, ", "))
 	return exitOK
+}
+
+// reportInterrupted prints the summary of a sync stopped by a signal (what
+// finished, what did not, the command to continue) and returns the exit
+// code of the signal.
+func reportInterrupted(ctx context.Context, stderr io.Writer, command string, outcomes []JobOutcome, backfill bool) int {
+	i := interruptedBy(ctx)
+	var finished, failed, stopped, notRun []string
+	for _, o := range outcomes {
+		switch o.Result {
+		case jobs.ResultSuccess:
+			finished = append(finished, o.Job)
+		case "":
+			notRun = append(notRun, o.Job)
+		case jobs.ResultInterrupted:
+			s := o.Job
+			if o.Bills.Total > 0 {
+				s += fmt.Sprintf(" (%d of %d months×accounts committed; the others hold what they held before)", o.Bills.Committed, o.Bills.Total)
+			}
+			stopped = append(stopped, s)
+		default:
+			failed = append(failed, o.Job+" ("+o.Result+", logged above)")
+		}
+	}
+	list := func(s []string) string {
+		if len(s) == 0 {
+			return "none"
+		}
+		return strings.Join(s, ", ")
+	}
+	fmt.Fprintf(stderr, "syncd: %s, not a failure. finished: %s; stopped: %s; not started: %s", i, list(finished), list(stopped), list(notRun))
+	if len(failed) > 0 {
+		fmt.Fprintf(stderr, "; failed: %s", list(failed))
+	}
+	fmt.Fprintf(stderr, ".\nto continue, run the same command again: %s", command)
+	if backfill {
+		fmt.Fprint(stderr, " (the months this backfill committed are skipped; --force re-reads them)")
+	}
+	fmt.Fprintln(stderr)
+	return i.exitCode()
+}
+
+// shellJoin quotes args for a command line a user can paste.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:@") == "" {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
 }
 
 // recheckWindowUseful explains what --job recheck does with a window: it
@@ -429,8 +492,11 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	}
 	progress, finish := terminalProgress(stderr)
 	start := time.Now()
-	syncErr := p.Sync(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
+	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
 	finish()
+	if ctx.Err() != nil {
+		return reportInterrupted(ctx, stderr, "syncd demo "+shellJoin(args), outcomes, false)
+	}
 	fmt.Fprintf(stdout, "\nsynced %s in %s\n\n", w, time.Since(start).Round(time.Millisecond))
 	if err := printSummary(ctx, stdout, p); err != nil {
 		logger.Error("demo: summary", "err", err)

@@ -166,4 +166,6 @@ var syncRunSpec = &tableSpec[SyncRun]{table: TableSyncRuns, fields: []field[Sync
 	decField("summary_amount", func(r *SyncRun) decimal.Decimal { return r.SummaryAmount }),
 	decField("reconciliation_drift", func(r *SyncRun) decimal.Decimal { return r.Drift }),
 	strField("currency", func(r *SyncRun) string { return r.Currency }),
+	strField("backfill_window", func(r *SyncRun) string { return r.BackfillWindow }),
+	strField("backfill_id", func(r *SyncRun) string { return r.BackfillID }),
 }}

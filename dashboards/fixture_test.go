@@ -239,7 +239,8 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 			t.Fatalf("write resource packages again: %v", err)
 		}
 
-		// Sync runs: hourly bills runs over the last 2 days, one failure and one skipped.
+		// Sync runs: hourly bills runs over the last 2 days, one failure, one skipped and one
+		// interrupted (Ctrl-C or SIGTERM: not a failure).
 		for h := 48; h >= 1; h-- {
 			started := end.Add(-time.Duration(h) * time.Hour).Truncate(time.Second)
 			run := sink.SyncRun{RunID: fmt.Sprintf("%s-%d", fs.scope, h), Job: "bills", Scope: fs.scope,
@@ -252,6 +253,8 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 				run.Status, run.Error, run.Rows = sink.RunFailure, "list resource records offset=1000: bss: 500 CBC.5555 internal error", 0
 			case 3:
 				run.Status, run.Error = sink.RunSkipped, "previous run still running"
+			case 5:
+				run.Status, run.Error, run.Rows = sink.RunInterrupted, "month 2024-05: context canceled", 0
 			}
 			if err := s.RecordRun(ctx, run); err != nil {
 				t.Fatalf("record run: %v", err)

@@ -86,7 +86,7 @@ var wantColumns = map[string]map[string][]string{
 	},
 	"syncd-sync-health": {
 		"Recent failed runs (ClickHouse sync_runs)": {"started_at", "job", "scope", "bill_cycle", "status", "rows", "api_calls", "reconciliation_drift", "error"},
-		"Runs per job (ClickHouse sync_runs)":       {"job", "scope", "succeeded", "failed_or_skipped", "last_finished", "rows", "api_calls"},
+		"Runs per job (ClickHouse sync_runs)":       {"job", "scope", "succeeded", "failed_or_skipped", "interrupted", "last_finished", "rows", "api_calls"},
 	},
 }
 
@@ -151,6 +151,14 @@ func testPanelQueries(t *testing.T, sinks map[string]*sink.Sink, mayBeEmpty map[
 							continue
 						}
 						results[engine][q.where] = res
+						if q.panel.Title == "Recent failed runs (ClickHouse sync_runs)" {
+							// An interruption is not a failure: the fixture's interrupted run stays out.
+							for _, row := range res.Rows {
+								if slices.Contains(row, sink.RunInterrupted) {
+									t.Errorf("%s %s: an interrupted run is listed as failed: %v", engine, q.where, row)
+								}
+							}
+						}
 						want, ok := wantColumns[d.UID][q.panel.Title]
 						if !ok {
 							t.Errorf("%s: no expected columns listed in wantColumns", q.where)

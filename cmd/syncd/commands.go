@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,8 +32,9 @@ const usage = `syncd keeps ClickHouse in sync with the Huawei Cloud BSS (billing
 
 Usage:
   syncd run [--now]              run the daemon (cron jobs, /metrics, /healthz, /readyz)
-  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM]
-                                 sync once; exit status 0 only if everything succeeded
+  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM] [--force]
+                                 sync once; exit status 0 only if everything succeeded; the same backfill
+                                 run again after an interruption skips the months it committed (--force: re-read)
   syncd migrate                  apply the ClickHouse schema migrations
   syncd check                    validate configuration and connectivity to BSS and ClickHouse
   syncd verify [--from YYYY-MM] [--to YYYY-MM] [--repair]
@@ -64,6 +66,9 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 	case "demo":
 		return cmdDemo(ctx, args, lookup, stdout, stderr)
 	case "version", "--version", "-version":
+		if !parseFlags(newFlags("version", stderr), "version", args, stderr) {
+			return exitUsage
+		}
 		fmt.Fprintf(stdout, "syncd %s %s\n", version, runtime.Version())
 		return exitOK
 	case "help", "-h", "--help":
@@ -97,10 +102,51 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// usageOf returns the usage line of a command, from usage.
+func usageOf(cmd string) string {
+	for _, l := range strings.Split(usage, "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "syncd" && f[1] == cmd {
+			// The description follows the synopsis after a run of spaces.
+			if i := strings.Index(l, "  syncd "+cmd); i >= 0 {
+				l = l[i+2:]
+			}
+			if j := strings.Index(l, "   "); j > 0 {
+				l = l[:j]
+			}
+			return strings.TrimSpace(l)
+		}
+	}
+	return "syncd " + cmd
+}
+
+// parseFlags parses the flags of a command that takes no positional
+// argument. The flag package stops at the first word that is not a flag, so
+// without this check `syncd sync bills --from 2024-01` would drop --from
+// silently: a stray word is a usage error naming it and the right form.
+func parseFlags(fs *flag.FlagSet, cmd string, args []string, stderr io.Writer) bool {
+	if fs.Parse(args) != nil {
+		return false
+	}
+	if fs.NArg() == 0 {
+		return true
+	}
+	return strayArgument(fs, cmd, fs.Arg(0), stderr)
+}
+
+// strayArgument reports an unexpected positional argument and returns false.
+func strayArgument(fs *flag.FlagSet, cmd, word string, stderr io.Writer) bool {
+	hint := ""
+	if slices.Contains(jobs.AllJobs, word) && fs.Lookup("job") != nil {
+		hint = fmt.Sprintf(" (jobs are chosen with --job %s)", word)
+	}
+	fmt.Fprintf(stderr, "%s: unexpected argument %q%s; nothing was done\nusage: %s\n", fs.Name(), word, hint, usageOf(cmd))
+	return false
+}
+
 func cmdRun(ctx context.Context, args []string, lookup envconfig.Lookuper, stderr io.Writer) int {
 	fs := newFlags("run", stderr)
 	now := fs.Bool("now", false, "run every job at start-up, not only the stale ones")
-	if fs.Parse(args) != nil {
+	if !parseFlags(fs, "run", args, stderr) {
 		return exitUsage
 	}
 	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "json", stderr)
@@ -141,9 +187,10 @@ func serve(ctx context.Context, p *Program) int {
 func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
 	fs := newFlags("sync", stderr)
 	jobList := fs.String("job", "", "comma-separated jobs: "+strings.Join(jobs.AllJobs, ",")+" (default: all but recheck)")
-	from := fs.String("from", "", "first bill month to sync, YYYY-MM (with --to: backfill; at most 36 months back)")
-	to := fs.String("to", "", "last bill month to sync, YYYY-MM (default: --from, or the current month)")
-	if fs.Parse(args) != nil {
+	from := fs.String("from", "", "first bill month to sync, YYYY-MM: a backfill up to --to, or to the current month (at most 36 months back)")
+	to := fs.String("to", "", "last bill month to sync, YYYY-MM (needs --from; default: the current month)")
+	force := fs.Bool("force", false, "re-read every month of --from..--to, even those an interrupted earlier run of the same backfill committed")
+	if !parseFlags(fs, "sync", args, stderr) {
 		return exitUsage
 	}
 	names, err := ParseJobs(*jobList)
@@ -151,13 +198,27 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		fmt.Fprintf(stderr, "syncd sync: --job: %v\n", err)
 		return exitUsage
 	}
-	w, err := parseWindow(*from, *to, time.Now())
+	now := time.Now()
+	w, err := parseWindow(*from, *to, now)
 	if err != nil {
 		fmt.Fprintf(stderr, "syncd sync: %v\n", err)
 		return exitUsage
 	}
+	if *force && (w.IsZero() || !slices.Contains(names, jobs.JobBills)) {
+		fmt.Fprintln(stderr, "syncd sync: --force re-reads the months of a backfill: it needs --from and the bills job; nothing was done")
+		return exitUsage
+	}
+	w.Force = *force
+	if !w.IsZero() && !slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobRecheck) {
+		fmt.Fprintf(stderr, "syncd sync: --from and --to choose bill months: they apply to --job bills and recheck, not to %s; nothing was done\n",
+			strings.Join(names, ","))
+		return exitUsage
+	}
 	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "text", stderr)
 	if !ok {
+		return exitUsage
+	}
+	if !recheckWindowUseful(cfg, names, w, now, stderr) {
 		return exitUsage
 	}
 	p := &Program{Config: cfg, Logger: logger}
@@ -167,14 +228,119 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		return exitFailed
 	}
 	progress, finish := terminalProgress(stderr)
-	err = p.Sync(ctx, names, w, progress)
+	outcomes, err := p.SyncJobs(ctx, names, w, progress)
 	finish()
+	if ctx.Err() != nil {
+		return reportInterrupted(ctx, stderr, "syncd sync "+shellJoin(args), outcomes, !w.IsZero() && slices.Contains(names, jobs.JobBills))
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "syncd sync: failed (the errors are logged above)")
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "sync complete: %s\n", strings.Join(names, ", "))
 	return exitOK
+}
+
+// reportInterrupted prints the summary of a sync stopped by a signal (what
+// finished, what did not, the command to continue) and returns the exit
+// code of the signal.
+func reportInterrupted(ctx context.Context, stderr io.Writer, command string, outcomes []JobOutcome, backfill bool) int {
+	i := interruptedBy(ctx)
+	var finished, failed, stopped, notRun []string
+	for _, o := range outcomes {
+		switch o.Result {
+		case jobs.ResultSuccess:
+			finished = append(finished, o.Job)
+		case "":
+			notRun = append(notRun, o.Job)
+		case jobs.ResultInterrupted:
+			s := o.Job
+			if o.Bills.Total > 0 {
+				s += fmt.Sprintf(" (%d of %d months×accounts committed; the others hold what they held before)", o.Bills.Committed, o.Bills.Total)
+			}
+			stopped = append(stopped, s)
+		default:
+			failed = append(failed, o.Job+" ("+o.Result+", logged above)")
+		}
+	}
+	list := func(s []string) string {
+		if len(s) == 0 {
+			return "none"
+		}
+		return strings.Join(s, ", ")
+	}
+	fmt.Fprintf(stderr, "syncd: %s, not a failure. finished: %s; stopped: %s; not started: %s", i, list(finished), list(stopped), list(notRun))
+	if len(failed) > 0 {
+		fmt.Fprintf(stderr, "; failed: %s", list(failed))
+	}
+	fmt.Fprintf(stderr, ".\nto continue, run the same command again: %s", command)
+	if backfill {
+		fmt.Fprint(stderr, " (the months this backfill committed are skipped; --force re-reads them)")
+	}
+	fmt.Fprintln(stderr)
+	return i.exitCode()
+}
+
+// shellJoin quotes args for a command line a user can paste.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:@") == "" {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}
+
+// recheckWindowUseful explains what --job recheck does with a window: it
+// re-syncs closed months only. If no month of w is closed for any account
+// (and bills, which syncs open months, is not asked for too), nothing would
+// be synced: that is an error saying why. Open months it skips get a notice.
+func recheckWindowUseful(cfg Config, names []string, w jobs.Window, now time.Time, stderr io.Writer) bool {
+	if w.IsZero() || !slices.Contains(names, jobs.JobRecheck) {
+		return true
+	}
+	closed := map[bss.Month]bool{}
+	for _, a := range cfg.Accounts {
+		for _, m := range jobs.ClosedMonths(w, now, a.FinalDay(), cfg.Jobs.BillsFinalHour) {
+			closed[m] = true
+		}
+	}
+	var open []string
+	for _, m := range w.Months() {
+		if !closed[m] {
+			open = append(open, m.String())
+		}
+	}
+	switch {
+	case len(open) == 0:
+		return true
+	case len(closed) == 0 && !slices.Contains(names, jobs.JobBills):
+		fmt.Fprintf(stderr, "syncd sync: --job recheck re-syncs closed months only, and %s is still open (a month is final from %02d:00 UTC+8 on day %d of the next month); "+
+			"open months are synced by the bills job: syncd sync --job bills --from %s --to %s; nothing was done\n",
+			strings.Join(open, ", "), finalHourOr10(cfg.Jobs.BillsFinalHour), firstFinalDay(cfg), w.From, w.To)
+		return false
+	case !slices.Contains(names, jobs.JobBills):
+		fmt.Fprintf(stderr, "syncd sync: note: --job recheck skips %s: still open, synced by the bills job (--job bills)\n", strings.Join(open, ", "))
+	}
+	return true
+}
+
+func finalHourOr10(h int) int {
+	if h == 0 {
+		return 10
+	}
+	return h
+}
+
+// firstFinalDay is the day on which the first account's months become final.
+func firstFinalDay(cfg Config) int {
+	if len(cfg.Accounts) == 0 {
+		return 3
+	}
+	return cfg.Accounts[0].FinalDay()
 }
 
 // terminalProgress returns the progress callback of a long sync and the
@@ -211,7 +377,7 @@ func parseWindow(from, to string, now time.Time) (jobs.Window, error) {
 }
 
 func cmdMigrate(ctx context.Context, args []string, lookup envconfig.Lookuper, stderr io.Writer) int {
-	if newFlags("migrate", stderr).Parse(args) != nil {
+	if !parseFlags(newFlags("migrate", stderr), "migrate", args, stderr) {
 		return exitUsage
 	}
 	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{noCredentials: true}, "text", stderr)
@@ -229,7 +395,7 @@ func cmdMigrate(ctx context.Context, args []string, lookup envconfig.Lookuper, s
 }
 
 func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
-	if newFlags("check", stderr).Parse(args) != nil {
+	if !parseFlags(newFlags("check", stderr), "check", args, stderr) {
 		return exitUsage
 	}
 	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "text", stderr)
@@ -280,7 +446,7 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
 	fs := newFlags("demo", stderr)
 	once := fs.Bool("once", false, "exit after the first sync and summary")
-	if fs.Parse(args) != nil {
+	if !parseFlags(fs, "demo", args, stderr) {
 		return exitUsage
 	}
 	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{noCredentials: true}, "text", stderr)
@@ -326,8 +492,11 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	}
 	progress, finish := terminalProgress(stderr)
 	start := time.Now()
-	syncErr := p.Sync(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
+	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
 	finish()
+	if ctx.Err() != nil {
+		return reportInterrupted(ctx, stderr, "syncd demo "+shellJoin(args), outcomes, false)
+	}
 	fmt.Fprintf(stdout, "\nsynced %s in %s\n\n", w, time.Since(start).Round(time.Millisecond))
 	if err := printSummary(ctx, stdout, p); err != nil {
 		logger.Error("demo: summary", "err", err)

@@ -17,6 +17,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -35,10 +36,56 @@ var version = "dev"
 
 func main() {
 	ctx := withMemLimit(context.Background(), applyMemoryLimit(memlimit.FromCgroup))
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(ctx)
 	code := run(ctx, os.Args[1:], envconfig.OsLookuper(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// interruption is the cause of the root context's cancellation when
+// SIGINT or SIGTERM arrives: an outcome of its own, not a failure.
+type interruption struct{ sig syscall.Signal }
+
+func (i interruption) Error() string {
+	if i.sig == syscall.SIGINT {
+		return "interrupted by SIGINT"
+	}
+	return "interrupted by SIGTERM"
+}
+
+// exitCode follows the shell's convention, 128 + the signal number: 130
+// for SIGINT, 143 for SIGTERM.
+func (i interruption) exitCode() int { return 128 + int(i.sig) }
+
+// interruptedBy returns the signal that cancelled ctx. A context cancelled
+// without one (in-process tests) counts as SIGINT.
+func interruptedBy(ctx context.Context) interruption {
+	var i interruption
+	if errors.As(context.Cause(ctx), &i) {
+		return i
+	}
+	return interruption{syscall.SIGINT}
+}
+
+// notifyContext is signal.NotifyContext for SIGINT and SIGTERM, cancelling
+// with an interruption that names the signal. Later signals are ignored
+// until stop, so a second Ctrl-C does not kill the clean-up.
+func notifyContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			sig, _ := s.(syscall.Signal)
+			cancel(interruption{sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		cancel(nil)
+		signal.Stop(ch)
+	}
 }
 
 // newLogger builds the program's logger. format is json or text; level is

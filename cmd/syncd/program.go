@@ -163,6 +163,7 @@ func (p *Program) buildJobs() {
 		Members: org.MemberIDs, Now: p.Now, Attempts: jc.BillsAttempts, FinalHour: jc.BillsFinalHour,
 		RecheckMonths: jc.BillsRecheckMonths, Integrity: p.Sink, Parallel: jc.BillsParallelAccounts,
 		Coverage: p.coverage, Covered: p.Sink, BackfillMonths: jc.BillsBackfillMonths, Stored: p.Sink,
+		Backfills: p.Sink,
 	}
 	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
@@ -381,41 +382,86 @@ func ParseJobs(s string) ([]string, error) {
 // run first when bills are asked for, so names and units are filled. It
 // returns every job's error, joined.
 func (p *Program) Sync(ctx context.Context, names []string, w jobs.Window, progress func(jobs.Progress)) error {
+	_, err := p.SyncJobs(ctx, names, w, progress)
+	return err
+}
+
+// JobOutcome is how one job of a one-shot sync ended.
+type JobOutcome struct {
+	Job string
+	// Result is a jobs.Result* value, or "" for a job that did not start
+	// (the sync was interrupted before it).
+	Result string
+	// Bills is the last progress of a bills or recheck run: (scope, month)
+	// pairs done of total.
+	Bills jobs.Progress
+}
+
+// SyncJobs is Sync that also returns how each job ended, for the summary of
+// an interrupted sync.
+func (p *Program) SyncJobs(ctx context.Context, names []string, w jobs.Window, progress func(jobs.Progress)) ([]JobOutcome, error) {
 	if slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobLookups) {
 		names = append([]string{jobs.JobLookups}, names...)
 	}
 	p.flushRuns(ctx)
-	p.bills.Progress = progress
+	var (
+		mu   sync.Mutex
+		last jobs.Progress
+	)
+	p.bills.Progress = func(pr jobs.Progress) {
+		mu.Lock()
+		last = pr
+		mu.Unlock()
+		if progress != nil {
+			progress(pr)
+		}
+	}
 	defer func() { p.bills.Progress = nil }()
+	outcomes := make([]JobOutcome, len(names))
 	var errs []error
-	for _, name := range names {
+	for i, name := range names {
+		outcomes[i].Job = name
 		if ctx.Err() != nil {
 			errs = append(errs, ctx.Err())
-			break
+			continue
 		}
+		mu.Lock()
+		last = jobs.Progress{}
+		mu.Unlock()
 		id := jobs.NewRunID()
 		logger := p.Logger.With("job", name, "run_id", id)
 		start := p.now()
 		stack, err := p.runOnce(jobs.WithRunID(ctx, id), name, w)
 		d := p.now().Sub(start)
-		if stack != "" {
+		mu.Lock()
+		outcomes[i].Bills = last
+		mu.Unlock()
+		switch {
+		case stack != "":
 			// As in the daemon's scheduler: logged with its stack and
 			// counted; the other jobs still run and the sync fails.
 			p.Metrics.ObserveRun(name, jobs.ResultPanic, d)
 			logger.Error("job panicked", "duration", d, "err", err, "stack", stack)
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			continue
-		}
-		if err != nil {
+			outcomes[i].Result = jobs.ResultPanic
+		case jobs.Interrupted(ctx, err):
+			// Not a failure: the user (or a supervisor) stopped it.
+			p.Metrics.ObserveRun(name, jobs.ResultInterrupted, d)
+			logger.Info("job interrupted", "duration", d)
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			outcomes[i].Result = jobs.ResultInterrupted
+		case err != nil:
 			p.Metrics.ObserveRun(name, jobs.ResultFailure, d)
 			logger.Error("job failed", "duration", d, "err", err)
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			continue
+			outcomes[i].Result = jobs.ResultFailure
+		default:
+			p.Metrics.ObserveRun(name, jobs.ResultSuccess, d)
+			logger.Info("job succeeded", "duration", d)
+			outcomes[i].Result = jobs.ResultSuccess
 		}
-		p.Metrics.ObserveRun(name, jobs.ResultSuccess, d)
-		logger.Info("job succeeded", "duration", d)
 	}
-	return errors.Join(errs...)
+	return outcomes, errors.Join(errs...)
 }
 
 // runOnce runs one job of a one-shot sync, turning a panic into an error

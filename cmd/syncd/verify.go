@@ -24,11 +24,7 @@ func cmdVerify(ctx context.Context, args []string, lookup envconfig.Lookuper, st
 	from := fs.String("from", "", "first bill month to check, YYYY-MM (default: the oldest stored)")
 	to := fs.String("to", "", "last bill month to check, YYYY-MM (default: the newest stored)")
 	repair := fs.Bool("repair", false, "re-sync the months that differ from their manifests, then check again")
-	if fs.Parse(args) != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "syncd verify: unexpected argument %q (usage: syncd verify [--from YYYY-MM] [--to YYYY-MM] [--repair])\n", fs.Arg(0))
+	if !parseFlags(fs, "verify", args, stderr) {
 		return exitUsage
 	}
 	w, err := verifyWindow(*from, *to)

@@ -23,8 +23,9 @@ var beijing = time.FixedZone("UTC+8", 8*60*60)
 
 // Progress reports how far a bills run has got, for a terminal display.
 type Progress struct {
-	// Total and Done count (scope, month) pairs.
-	Total, Done int
+	// Total and Done count (scope, month) pairs; Committed counts those of
+	// Done that were committed (the others failed or were interrupted).
+	Total, Done, Committed int
 	// Scope and Month are the pair being synced.
 	Scope string
 	Month bss.Month
@@ -80,6 +81,8 @@ type Bills struct {
 	// that Stored reports no bills for.
 	BackfillMonths int
 	Stored         StoredMonthsStore
+	// Backfills, if set, makes Run with a window resumable: see resume.
+	Backfills BackfillStore
 
 	mu          sync.Mutex
 	backfilled  bool                          // the first-start backfill was planned
@@ -115,6 +118,26 @@ func (b *Bills) finalHour() int {
 	return b.FinalHour
 }
 
+// ClosedMonths returns the months of w that are closed (final) at now for an
+// account whose previous month becomes final on finalDay at finalHour UTC+8
+// (0 means the defaults, 3 and 10): the months Recheck re-syncs of a window.
+func ClosedMonths(w Window, now time.Time, finalDay, finalHour int) []bss.Month {
+	if finalDay == 0 {
+		finalDay = 3
+	}
+	if finalHour == 0 {
+		finalHour = 10
+	}
+	open := OpenMonths(now, finalDay, finalHour)
+	var ms []bss.Month
+	for _, m := range w.Months() {
+		if m.Before(open[0]) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
 func finalDay(a Account) int {
 	if a.FinalDay == 0 {
 		return 3
@@ -132,13 +155,14 @@ func (b *Bills) Run(ctx context.Context, w Window) error {
 	plan := make(map[string][]bss.Month)
 	open := 0
 	covered := b.covered(ctx)
+	bf := b.resume(ctx, w, now)
 	for _, a := range b.Accounts {
 		if covered[a.Scope] != "" {
 			continue
 		}
 		ms := OpenMonths(now, finalDay(a), b.finalHour())
 		open = max(open, len(ms))
-		ms = append(ms, w.Months()...)
+		ms = append(ms, bf.todo(a.Scope, w.Months())...)
 		ms = append(ms, b.burnMonthsMissing(a.Scope, now)...)
 		plan[a.Scope] = dedupMonths(ms)
 	}
@@ -153,7 +177,7 @@ func (b *Bills) Run(ctx context.Context, w Window) error {
 		}
 	}
 	b.Metrics.billMonths.WithLabelValues("open").Set(float64(open))
-	return b.sync(ctx, JobBills, plan, covered, now)
+	return b.sync(ctx, JobBills, plan, covered, now, bf)
 }
 
 // Recheck re-syncs, for every account, the RecheckMonths most recent closed
@@ -173,25 +197,20 @@ func (b *Bills) Recheck(ctx context.Context, w Window) error {
 		if covered[a.Scope] != "" {
 			continue
 		}
-		open := OpenMonths(now, finalDay(a), b.finalHour())
 		var ms []bss.Month
 		if w.IsZero() {
-			m := open[0].Prev()
+			m := OpenMonths(now, finalDay(a), b.finalHour())[0].Prev()
 			for range n {
 				ms = append(ms, m)
 				m = m.Prev()
 			}
 			slices.Reverse(ms)
 		} else {
-			for _, m := range w.Months() {
-				if m.Before(open[0]) {
-					ms = append(ms, m)
-				}
-			}
+			ms = ClosedMonths(w, now, finalDay(a), b.finalHour())
 		}
 		plan[a.Scope] = ms
 	}
-	return b.sync(ctx, JobRecheck, plan, covered, now)
+	return b.sync(ctx, JobRecheck, plan, covered, now, nil)
 }
 
 // covered returns the scopes whose bills are not synced because they arrive
@@ -244,7 +263,8 @@ func dedupMonths(ms []bss.Month) []bss.Month {
 // sync syncs the planned months of every account and records the per-scope
 // metrics. Months are independent: one failing month does not stop the
 // others, and the errors are joined.
-func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Month, covered map[string]string, now time.Time) error {
+// bf, if not nil, is the backfill the run belongs to, recorded in sync_runs.
+func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Month, covered map[string]string, now time.Time, bf *backfill) error {
 	total := 0
 	for _, ms := range plan {
 		total += len(ms)
@@ -267,7 +287,7 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 			defer wg.Done()
 			defer func() { <-sem }()
 			defer capturePanic(&panics[i])
-			errs[i] = b.syncScope(ctx, job, a, plan[a.Scope], now, report)
+			errs[i] = b.syncScope(ctx, job, a, plan[a.Scope], now, report, bf)
 		}()
 	}
 	wg.Wait()
@@ -289,6 +309,7 @@ type runProgress struct {
 
 	mu         sync.Mutex
 	done       int
+	committed  int
 	rows, apis int64 // of the months finished
 }
 
@@ -297,14 +318,17 @@ func (p *runProgress) reading(scope string, m bss.Month, rows, calls int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.show != nil {
-		p.show(Progress{Total: p.total, Done: p.done, Scope: scope, Month: m, Rows: p.rows + rows, APICalls: p.apis + calls})
+		p.show(Progress{Total: p.total, Done: p.done, Committed: p.committed, Scope: scope, Month: m, Rows: p.rows + rows, APICalls: p.apis + calls})
 	}
 }
 
 // finished counts a month as done with its rows and calls.
-func (p *runProgress) finished(scope string, m bss.Month, rows, calls int64) {
+func (p *runProgress) finished(scope string, m bss.Month, rows, calls int64, committed bool) {
 	p.mu.Lock()
 	p.done++
+	if committed {
+		p.committed++
+	}
 	p.rows += rows
 	p.apis += calls
 	p.mu.Unlock()
@@ -313,7 +337,7 @@ func (p *runProgress) finished(scope string, m bss.Month, rows, calls int64) {
 
 // syncScope syncs the planned months of one account in order.
 func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []bss.Month, now time.Time,
-	report *runProgress) error {
+	report *runProgress, bf *backfill) error {
 	var (
 		scopeErrs []error
 		unstable  int
@@ -321,7 +345,7 @@ func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []b
 	)
 	collect := func(res monthResult) {
 		res.panic.repanic()
-		report.finished(a.Scope, res.month, res.rows, res.calls)
+		report.finished(a.Scope, res.month, res.rows, res.calls, res.err == nil)
 		if res.unstable {
 			unstable++
 		}
@@ -335,6 +359,7 @@ func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []b
 			break
 		}
 		sm := b.stageMonth(ctx, job, a, m, func(r, c int64) { report.reading(a.Scope, m, r, c) })
+		sm.run.backfillWindow, sm.run.backfillID = bf.tag(a.Scope)
 		if pending != nil {
 			collect(<-pending)
 			pending = nil
@@ -361,7 +386,9 @@ func (b *Bills) syncScope(ctx context.Context, job string, a Account, months []b
 	}
 	b.Metrics.unstable.WithLabelValues(a.Scope).Set(float64(unstable))
 	scopeErr := errors.Join(scopeErrs...)
-	b.Metrics.scopeResult(job, a.Scope, b.now(), scopeErr)
+	if !Interrupted(ctx, scopeErr) {
+		b.Metrics.scopeResult(job, a.Scope, b.now(), scopeErr)
+	}
 	if scopeErr != nil {
 		return fmt.Errorf("%s scope %s: %w", job, a.Scope, scopeErr)
 	}

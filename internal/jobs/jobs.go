@@ -102,6 +102,13 @@ type StoredMonthsStore interface {
 	StoredMonths(ctx context.Context) (map[string][]time.Time, error)
 }
 
+// BackfillStore reads, per scope, the months that earlier bills runs of a
+// backfill window committed (sync_runs rows recording the window), so that
+// the same backfill run again resumes it.
+type BackfillStore interface {
+	BackfillCommits(ctx context.Context, window string) (map[string][]sink.BackfillCommit, error)
+}
+
 // Store is everything the jobs write; *sink.Sink has it all.
 type Store interface {
 	MonthStore
@@ -155,6 +162,10 @@ type Account struct {
 type Window struct {
 	// From and To are the first and last month, both included.
 	From, To bss.Month
+	// Force makes a bills run re-read every month of the window, even those
+	// an interrupted earlier run of the same window committed (see
+	// Bills.Backfills).
+	Force bool
 }
 
 // IsZero reports whether w selects no explicit months.

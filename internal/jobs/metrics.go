@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,7 +15,17 @@ const (
 	ResultFailure = "failure"
 	ResultPanic   = "panic"
 	ResultSkipped = "skipped"
+	// ResultInterrupted is a run stopped by SIGINT/SIGTERM or shutdown: not
+	// a failure (no failure alert, no consecutive-failure count).
+	ResultInterrupted = "interrupted"
 )
+
+// Interrupted reports whether err ended a run because its context was
+// cancelled (SIGINT/SIGTERM, the daemon's shutdown) rather than because the
+// run failed. A deadline (the job timeout) is a failure, not an interruption.
+func Interrupted(ctx context.Context, err error) bool {
+	return err != nil && errors.Is(ctx.Err(), context.Canceled)
+}
 
 // Job names, the bounded values of the syncd_job label and the keys of schedules. (The label is
 // not called job: Prometheus attaches its own job target label, and a clash would rename ours to
@@ -143,7 +155,7 @@ func NewMetrics() *Metrics {
 		}, []string{"scope"}),
 	}
 	for _, j := range AllJobs {
-		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped} {
+		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped, ResultInterrupted} {
 			m.runs.WithLabelValues(j, r)
 		}
 		m.duration.WithLabelValues(j)

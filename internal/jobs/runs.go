@@ -24,6 +24,10 @@ type scopeRun struct {
 	start      time.Time
 	calls      atomic.Int64
 
+	// backfillWindow and backfillID tag the rows of a backfill (see
+	// Bills.resume).
+	backfillWindow, backfillID string
+
 	rows                      uint64
 	itemised, summary, driftV decimal.Decimal
 	currency                  string
@@ -51,12 +55,17 @@ func (r *scopeRun) finish(ctx context.Context, runs RunStore, logger *slog.Logge
 		SummaryAmount:  r.summary,
 		Drift:          r.driftV,
 		Currency:       r.currency,
+		BackfillWindow: r.backfillWindow,
+		BackfillID:     r.backfillID,
 	}
 	if !r.cycle.IsZero() {
 		row.BillCycle = r.cycle.Date()
 	}
 	if runErr != nil {
 		row.Status = sink.RunFailure
+		if Interrupted(ctx, runErr) {
+			row.Status = sink.RunInterrupted
+		}
 		row.Error = truncate(runErr.Error(), 2000)
 	}
 	if runs != nil {
@@ -67,7 +76,7 @@ func (r *scopeRun) finish(ctx context.Context, runs RunStore, logger *slog.Logge
 			if runErr == nil {
 				return err
 			}
-			logger.Warn("could not record failed run", "err", err)
+			logger.Warn("could not record the run in sync_runs", "status", row.Status, "err", err)
 		}
 	}
 	return runErr
@@ -99,7 +108,9 @@ func forEachScope(ctx context.Context, job string, accounts []Account, runs RunS
 			err = fmt.Errorf("%s scope %s: %w", job, a.Scope, err)
 		}
 		err = r.finish(ctx, runs, l, now(), err)
-		m.scopeResult(job, a.Scope, now(), err)
+		if !Interrupted(ctx, err) {
+			m.scopeResult(job, a.Scope, now(), err)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -229,6 +229,12 @@ func (s *Scheduler) runOnce(t *scheduled) {
 	logger.Debug("job started")
 	err := t.Run(ctx, Window{})
 	d := s.now().Sub(start)
+	if Interrupted(ctx, err) {
+		// Shutdown: not a failure; what was committed stays.
+		s.metrics.ObserveRun(t.Name, ResultInterrupted, d)
+		logger.Info("job interrupted by shutdown", "duration", d, "err", err)
+		return
+	}
 	if err != nil {
 		s.metrics.ObserveRun(t.Name, ResultFailure, d)
 		logger.Error("job failed", "duration", d, "err", err)

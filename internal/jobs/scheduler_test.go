@@ -172,3 +172,48 @@ func TestSchedulerFresh(t *testing.T) {
 		t.Errorf("Fresh() = %v, want nil", err)
 	}
 }
+
+// TestSchedulerShutdownIsNoFailure: a run cancelled by Stop (the daemon's
+// SIGTERM) is counted as interrupted, not as a failure, and is not logged at
+// ERROR; a run that hits its timeout is a failure.
+func TestSchedulerShutdownIsNoFailure(t *testing.T) {
+	m := NewMetrics()
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	started := make(chan struct{}, 1)
+	s, err := NewScheduler(logger, m, nil, []Task{
+		{Name: JobBills, Spec: "@yearly", Scopes: []string{"a"}, Run: func(ctx context.Context, _ Window) error {
+			started <- struct{}{}
+			<-ctx.Done()
+			return ctx.Err()
+		}},
+		{Name: JobOrg, Spec: "@yearly", Timeout: 10 * time.Millisecond, Scopes: []string{"a"}, Run: func(ctx context.Context, _ Window) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background(), map[[2]string]time.Time{{JobBills, "a"}: time.Now()}) // org catches up and times out
+	<-s.CatchUpDone()
+	go s.tasks[0].job.Run()
+	<-started
+	if err := s.Stop(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := runs(m, JobBills, ResultInterrupted); got != 1 {
+		t.Errorf("bills interrupted = %v, want 1", got)
+	}
+	if got := runs(m, JobBills, ResultFailure); got != 0 {
+		t.Errorf("bills failures = %v, want 0", got)
+	}
+	if got := runs(m, JobOrg, ResultFailure); got != 1 {
+		t.Errorf("org (timed out) failures = %v, want 1", got)
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "job=bills") && strings.Contains(l, "level=ERROR") {
+			t.Errorf("the interrupted run is logged at ERROR: %s", l)
+		}
+	}
+}

@@ -88,7 +88,7 @@ func (v *Verify) Repair(ctx context.Context, checks []sink.MonthCheck) (skipped 
 	if len(plan) == 0 {
 		return skipped, nil
 	}
-	return skipped, v.Bills.sync(ctx, JobVerify, plan, v.Bills.covered(ctx), now)
+	return skipped, v.Bills.sync(ctx, JobVerify, plan, v.Bills.covered(ctx), now, nil)
 }
 
 // repairPlan turns months that differ from their manifests into the months

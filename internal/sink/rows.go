@@ -175,6 +175,21 @@ type SyncRun struct {
 	SummaryAmount  decimal.Decimal `ch:"summary_amount"`
 	Drift          decimal.Decimal `ch:"reconciliation_drift"`
 	Currency       string          `ch:"currency"`
+	// BackfillWindow and BackfillID are set on the rows of a bills run given
+	// a window (a backfill): the window ("2024-01..2024-12") and the run_id of
+	// the run that started the backfill, kept by the runs that resume it.
+	BackfillWindow string `ch:"backfill_window"`
+	BackfillID     string `ch:"backfill_id"`
+}
+
+// BackfillCommit is one month an earlier run of a backfill committed.
+type BackfillCommit struct {
+	// ID is the backfill's id (the run_id of the run that started it).
+	ID string
+	// Month is the bill cycle (first day of the month); FinishedAt is when
+	// its last successful sync of that backfill finished.
+	Month      time.Time
+	FinishedAt time.Time
 }
 
 // Run statuses stored in sync_runs.status.
@@ -182,6 +197,10 @@ const (
 	RunSuccess = "success"
 	RunFailure = "failure"
 	RunSkipped = "skipped"
+	// RunInterrupted is a run stopped by SIGINT/SIGTERM (or the daemon's
+	// shutdown): not a failure; what it committed stays, the rest is as it
+	// was before the run.
+	RunInterrupted = "interrupted"
 )
 
 // MonthCounts is the number of rows a month must contain to be committed:

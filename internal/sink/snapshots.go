@@ -141,6 +141,34 @@ func (s *Sink) RunRecorded(ctx context.Context, r SyncRun) (bool, error) {
 	return res.Rows[0][0] != "0", nil
 }
 
+// BackfillCommits returns, per scope, the months committed by bills runs
+// that recorded backfill window (see SyncRun.BackfillWindow), with the id of
+// their backfill and when each last succeeded.
+func (s *Sink) BackfillCommits(ctx context.Context, window string) (map[string][]BackfillCommit, error) {
+	res, err := s.eng.query(ctx, fmt.Sprintf(
+		"SELECT scope, backfill_id, toString(assumeNotNull(bill_cycle)) AS cycle, toUInt32(max(finished_at)) AS finished FROM %s.sync_runs "+
+			"WHERE job = 'bills' AND backfill_window = %s AND status = %s AND isNotNull(bill_cycle) "+
+			"GROUP BY scope, backfill_id, bill_cycle ORDER BY scope, finished",
+		s.cfg.Database, quote(window), quote(RunSuccess)))
+	if err != nil {
+		return nil, fmt.Errorf("backfill commits: %w", err)
+	}
+	out := make(map[string][]BackfillCommit)
+	for i := range res.Rows {
+		m, err := time.Parse(time.DateOnly, res.Value(i, "cycle"))
+		if err != nil {
+			return nil, fmt.Errorf("backfill commits row %d: %w", i, err)
+		}
+		sec, err := strconv.ParseInt(res.Value(i, "finished"), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("backfill commits row %d: %w", i, err)
+		}
+		scope := res.Value(i, "scope")
+		out[scope] = append(out[scope], BackfillCommit{ID: res.Value(i, "backfill_id"), Month: m, FinishedAt: time.Unix(sec, 0).UTC()})
+	}
+	return out, nil
+}
+
 // LastSuccess returns, per {job, scope}, the finish time of the last
 // successful run recorded in sync_runs.
 func (s *Sink) LastSuccess(ctx context.Context) (map[[2]string]time.Time, error) {

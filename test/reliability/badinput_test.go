@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -197,6 +198,7 @@ func collectRecords(ctx context.Context, c *bss.Client, m bss.Month) (int, error
 // configuration: each exits 2 with a message naming the flag or variable,
 // and a configuration with several problems reports all of them at once.
 func TestBadCLIAndConfig(t *testing.T) {
+	open := bss.MonthOf(time.Now()).String()
 	good := syncdEnv("http://127.0.0.1:1", "clickhouse://default:pw@127.0.0.1:1/default", "billing")
 	cases := []struct {
 		name string
@@ -220,6 +222,24 @@ func TestBadCLIAndConfig(t *testing.T) {
 		{"database backquote", append(good[:len(good):len(good)], "SYNCD_CLICKHOUSE_DATABASE=bill`ing"), []string{"sync", "--job", "bills"}, []string{"SYNCD_CLICKHOUSE_DATABASE"}},
 		{"several problems", append(withoutVar(good, "HUAWEICLOUD_SDK_SK"), "SYNCD_BSS_SITE=mars", "SYNCD_LOG_LEVEL=loud"),
 			[]string{"sync", "--job", "bills"}, []string{"SYNCD_BSS_SITE", "SYNCD_LOG_LEVEL", "HUAWEICLOUD_SDK_SK"}},
+		// A stray word used to end flag parsing silently: the flags after
+		// it were dropped and the run reported success.
+		{"stray job name", good, []string{"sync", "bills", "--from", "2024-01", "--to", "2024-01"},
+			[]string{`unexpected argument "bills"`, "--job bills", "usage: syncd sync [--job"}},
+		{"from for balances", good, []string{"sync", "--job", "balances", "--from", open},
+			[]string{"--from and --to", "not to balances"}},
+		{"recheck of an open month", good, []string{"sync", "--job", "recheck", "--from", open},
+			[]string{"re-syncs closed months only", open + " is still open", "--job bills --from " + open}},
+	}
+	for _, args := range [][]string{{"sync", "extra-arg"}, {"run", "now"}, {"migrate", "x"}, {"check", "x"},
+		{"verify", "x"}, {"demo", "once"}, {"version", "x"}, {"sync", "--job", "bills", "--from", open, "x"}} {
+		cases = append(cases, struct {
+			name string
+			env  []string
+			args []string
+			want []string
+		}{"stray argument to " + strings.Join(args, " "), good, args,
+			[]string{fmt.Sprintf("unexpected argument %q", args[len(args)-1]), "usage: syncd " + args[0]}})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

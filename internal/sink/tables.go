@@ -20,7 +20,7 @@ const (
 // tables lists every table the sink writes, for pre-created metric labels.
 var tables = []string{
 	TableCostRecords, TableBillSummaries, TableBalances, TableResourcePackages,
-	TableOrgUnits, TableAccounts, TableSyncRuns,
+	TableOrgUnits, TableAccounts, TableSyncRuns, TableAmortizedCosts,
 }
 
 var costRecordSpec = &tableSpec[CostRecord]{table: TableCostRecords, fields: []field[CostRecord]{

@@ -489,25 +489,7 @@ type dayKey struct{ date, customer string }
 // case never reaches this package. MembersEach does the same iteration
 // here, from the org job's member list, when it is configured explicitly.
 func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
-	switch a.Members {
-	case MembersNone:
-		return [][2]string{{string(bss.MethodOneself), ""}}, nil
-	case MembersEach:
-		if b.Members == nil {
-			return nil, errors.New("member fan-out configured but no member list available")
-		}
-		ids, err := b.Members(ctx, a.Scope)
-		if err != nil {
-			return nil, fmt.Errorf("list members: %w", err)
-		}
-		q := [][2]string{{string(bss.MethodOneself), ""}}
-		for _, id := range ids {
-			q = append(q, [2]string{string(bss.MethodSubCustomer), id})
-		}
-		return q, nil
-	default:
-		return [][2]string{{string(bss.MethodAll), ""}}, nil
-	}
+	return memberQueries(ctx, a, b.Members)
 }
 
 // attemptMonth streams one month into a fresh staging area and returns its

@@ -28,16 +28,21 @@ import (
 //     flexi-purchase coupon, stored-value card, bonus): a line's arrears and
 //     adjustment amounts count as cash, so that the documented identity
 //     current = sum of the six holds.
-//   - Lag: a line is amortised AmortizedLag (36 h) after its consumption
-//     time; until then it is missing from every shared month.
+//   - Lag: the amortisation is refreshed once a day, at 00:00 UTC+8, with
+//     the lines consumed until 24 h before: a line appears 24-48 h after
+//     its consumption (amortizedCutoff); until then it is missing from
+//     every shared month.
 //   - History: the last AmortizedHistoryMonths (18) shared months, counting
 //     the current one; older or later months answer CBC.0100.
 //   - Cost Center: an account listed by SetCostCenter(id, false) is answered
 //     CBC.18000014. The operation exists on the China site only.
 
-// AmortizedLag is how long after its consumption a line appears in the
-// amortised breakdown (the documented lag is 24-48 h).
-const AmortizedLag = 36 * time.Hour
+// amortizedCutoff is the consumption time up to which the breakdown holds
+// lines at now: 24 h before the last 00:00 UTC+8 refresh.
+func amortizedCutoff(now time.Time) time.Time {
+	b := now.In(utc8)
+	return time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, utc8).Add(-24 * time.Hour)
+}
 
 // AmortizedHistoryMonths is how many shared months the breakdown serves,
 // counting the current one.
@@ -90,7 +95,7 @@ func share(total int64, k, n int) int64 {
 // order: the month's own lines by resource and bill type, then the spread
 // purchases by bill month and line (cached).
 func (s *Simulator) amortized(a *account, sm month) []amortDetail {
-	cutoff := s.cfg.Now().Add(-AmortizedLag).Truncate(time.Minute)
+	cutoff := amortizedCutoff(s.cfg.Now())
 	var views []view
 	for b := sm - 11; b <= sm; b++ {
 		views = append(views, s.makeView(a, b, s.snapshot(b), 0))

@@ -432,6 +432,9 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 		}
 		fmt.Fprintf(stdout, "bss account %s: ok\n", a.Scope)
 	}
+	if p.checkAmortized(ctx, stdout) {
+		failed = true
+	}
 	p.checkCoverage(ctx, stdout)
 	if failed {
 		return exitFailed
@@ -492,7 +495,7 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	}
 	progress, finish := terminalProgress(stderr)
 	start := time.Now()
-	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
+	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage, jobs.JobAmortized}, w, progress)
 	finish()
 	if ctx.Err() != nil {
 		return reportInterrupted(ctx, stderr, "syncd demo "+shellJoin(args), outcomes, false)
@@ -549,6 +552,7 @@ var summaryQueries = []struct{ table, query string }{
 	{"resource_packages", "SELECT toString(status) AS status, count() AS items, toString(sum(remaining_amount)) AS remaining FROM %s.resource_packages GROUP BY status ORDER BY status"},
 	{"org_units", "SELECT count() AS units FROM %s.org_units"},
 	{"accounts", "SELECT count() AS accounts FROM %s.accounts"},
+	{"amortized_costs", "SELECT toString(shared_month) AS month, count() AS rows, toString(sum(current_month_amortized_amount)) AS amortized, any(currency) AS currency FROM %s.amortized_costs GROUP BY shared_month ORDER BY shared_month"},
 	{"sync_runs", "SELECT job, status, count() AS runs, toString(sum(rows)) AS rows, toString(sum(api_calls)) AS api_calls FROM %s.sync_runs GROUP BY job, status ORDER BY job, status"},
 }
 

@@ -49,14 +49,16 @@ type Program struct {
 	balances *jobs.Balances
 	packages *jobs.Packages
 	verify   *jobs.Verify
-	runs     *jobs.RunLog
-	runners  map[string]func(context.Context, jobs.Window) error
-	sched    *jobs.Scheduler
-	ln       net.Listener
-	srv      *http.Server
-	srvDone  chan error
-	closeMu  sync.Mutex
-	closed   bool
+	// amortized syncs Cost Center's amortised cost.
+	amortized *jobs.Amortized
+	runs      *jobs.RunLog
+	runners   map[string]func(context.Context, jobs.Window) error
+	sched     *jobs.Scheduler
+	ln        net.Listener
+	srv       *http.Server
+	srvDone   chan error
+	closeMu   sync.Mutex
+	closed    bool
 }
 
 func (p *Program) now() time.Time {
@@ -170,14 +172,17 @@ func (p *Program) buildJobs() {
 	p.balances, p.packages = balances, packages
 	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
+		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
 	p.runners = map[string]func(context.Context, jobs.Window) error{
-		jobs.JobVerify:  p.verify.Run,
-		jobs.JobLookups: lookups.Run,
-		jobs.JobOrg:     org.Run,
-		jobs.JobBills:   p.bills.Run,
-		jobs.JobRecheck: p.bills.Recheck,
-		jobs.JobBalance: balances.Run,
-		jobs.JobPackage: packages.Run,
+		jobs.JobAmortized: p.amortized.Run,
+		jobs.JobVerify:    p.verify.Run,
+		jobs.JobLookups:   lookups.Run,
+		jobs.JobOrg:       org.Run,
+		jobs.JobBills:     p.bills.Run,
+		jobs.JobRecheck:   p.bills.Recheck,
+		jobs.JobBalance:   balances.Run,
+		jobs.JobPackage:   packages.Run,
 	}
 	// Pre-create the per-scope series only for the scopes a job covers, so
 	// staleness alerts never see a series that can never succeed.
@@ -361,7 +366,7 @@ func (p *Program) Close() error {
 // except the closed-month recheck (a full one-shot sync).
 func ParseJobs(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
-		return []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, nil
+		return []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage, jobs.JobAmortized}, nil
 	}
 	var out []string
 	for _, n := range strings.Split(s, ",") {
@@ -505,6 +510,35 @@ func (p *Program) handler() http.Handler {
 			`<p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/readyz">readyz</a></p></body></html>`))
 	})
 	return mux
+}
+
+// checkAmortized prints, for syncd check, whether each account's amortised
+// cost can be read (one request for the current shared month): an account
+// without Cost Center, or on a site without the API, is a note, not a
+// failure; any other error is.
+func (p *Program) checkAmortized(ctx context.Context, w io.Writer) (failed bool) {
+	m := bss.MonthOf(p.now())
+	for _, a := range p.accounts {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		var err error
+		for _, e := range a.Source.AmortizedCosts(cctx, bss.AmortizedCostOptions{SharedMonth: m, Method: bss.MethodOneself}) {
+			err = e
+			break
+		}
+		cancel()
+		switch {
+		case bss.HasCode(err, bss.CodeCostCenterDisabled):
+			fmt.Fprintf(w, "bss account %s: amortised cost: disabled: Cost Center is not enabled (CBC.18000014); the amortized job skips this account until it is\n", a.Scope)
+		case errors.Is(err, errors.ErrUnsupported):
+			fmt.Fprintf(w, "bss account %s: amortised cost: not offered on this site; the amortized job skips this account\n", a.Scope)
+		case err != nil:
+			failed = true
+			fmt.Fprintf(w, "bss account %s: amortised cost: FAILED: %v\n", a.Scope, err)
+		default:
+			fmt.Fprintf(w, "bss account %s: amortised cost: ok\n", a.Scope)
+		}
+	}
+	return failed
 }
 
 // checkCoverage prints, for syncd check, which configured accounts' bills

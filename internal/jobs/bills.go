@@ -509,27 +509,9 @@ type monthStats struct {
 // dayKey is one bill date (UTC+8, "YYYY-MM-DD") of one consuming customer.
 type dayKey struct{ date, customer string }
 
-// query returns how a month is read: the bss client fans out to members
-// (its one place for that rule, including skipping members that refuse
-// access). MembersAll is one method=all query, which the client itself
-// turns into a fan-out over every member when the service refuses it with
-// CBC.18000048; MembersEach fans out over the org job's member list.
+// query returns how a month is read (see memberQuery).
 func (b *Bills) query(ctx context.Context, a Account) (bss.Method, []string, error) {
-	switch a.Members {
-	case MembersNone:
-		return bss.MethodOneself, nil, nil
-	case MembersEach:
-		if b.Members == nil {
-			return "", nil, errors.New("member fan-out configured but no member list available")
-		}
-		ids, err := b.Members(ctx, a.Scope)
-		if err != nil {
-			return "", nil, fmt.Errorf("list members: %w", err)
-		}
-		return bss.MethodOneself, ids, nil
-	default:
-		return bss.MethodAll, nil, nil
-	}
+	return memberQuery(ctx, a, b.Members)
 }
 
 // attemptMonth streams one month into a fresh staging area and returns its

@@ -38,12 +38,14 @@ const (
 	JobOrg     = "org"
 	JobLookups = "lookups"
 	JobVerify  = "verify"
+	// JobAmortized syncs the amortised monthly cost (Cost Center).
+	JobAmortized = "amortized"
 )
 
 // AllJobs lists every job name in the order a full one-shot sync runs them:
 // look-ups and the org tree first, because bills use them for names and for
 // member fan-out.
-var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage, JobVerify}
+var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage, JobAmortized, JobVerify}
 
 // balanceTypes maps the BSS account_type code to the account_type label.
 var balanceTypes = map[int]string{1: "cash", 2: "credit", 5: "bonus", 7: "deposit"}
@@ -72,6 +74,10 @@ type Metrics struct {
 	// integrityMismatches counts the stored months that differ from their
 	// commit manifests, per scope (the verify job).
 	integrityMismatches *prometheus.GaugeVec
+	// amortizedDisabled is 1 for an account the amortized job cannot read
+	// (no Cost Center, or a site without the API), by reason.
+	amortizedDisabled *prometheus.GaugeVec
+	amortizedMTD      *prometheus.GaugeVec
 }
 
 // NewMetrics creates the job and business collectors. Label combinations
@@ -153,6 +159,14 @@ func NewMetrics() *Metrics {
 			Name: "syncd_month_integrity_mismatches",
 			Help: "Stored bill months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
 		}, []string{"scope"}),
+		amortizedDisabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_amortized_disabled",
+			Help: "1 when the amortized job does not sync an account, by reason: cost_center_disabled (CBC.18000014, Cost Center not enabled) or site (the international site has no amortised-cost API); 0 otherwise.",
+		}, []string{"scope", "reason"}),
+		amortizedMTD: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_cost_amortized_month_to_date",
+			Help: "Amortised cost of the current billing month (UTC+8) so far, from Cost Center's monthly breakdown (sum of current_month_amortized_amount; lags the bills by 24-48 h).",
+		}, []string{"scope", "currency"}),
 	}
 	for _, j := range AllJobs {
 		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped, ResultInterrupted} {
@@ -171,6 +185,7 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
 		m.billMonths, m.drift, m.unstable, m.balance, m.debt, m.monthToDate,
 		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered, m.integrityMismatches,
+		m.amortizedDisabled, m.amortizedMTD,
 	}
 }
 

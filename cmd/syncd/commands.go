@@ -31,7 +31,7 @@ const usage = `syncd keeps ClickHouse in sync with the Huawei Cloud BSS (billing
 
 Usage:
   syncd run [--now]              run the daemon (cron jobs, /metrics, /healthz, /readyz)
-  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM]
+  syncd sync [--job bills,balances,packages,org,lookups,recheck,forecast] [--from YYYY-MM] [--to YYYY-MM]
                                  sync once; exit status 0 only if everything succeeded
   syncd migrate                  apply the ClickHouse schema migrations
   syncd check                    validate configuration and connectivity to BSS and ClickHouse

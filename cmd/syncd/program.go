@@ -48,6 +48,7 @@ type Program struct {
 	balances *jobs.Balances
 	packages *jobs.Packages
 	verify   *jobs.Verify
+	forecast *jobs.Forecast
 	runs     *jobs.RunLog
 	runners  map[string]func(context.Context, jobs.Window) error
 	sched    *jobs.Scheduler
@@ -161,14 +162,16 @@ func (p *Program) buildJobs() {
 	p.balances, p.packages = balances, packages
 	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.runners = map[string]func(context.Context, jobs.Window) error{
-		jobs.JobVerify:  p.verify.Run,
-		jobs.JobLookups: lookups.Run,
-		jobs.JobOrg:     org.Run,
-		jobs.JobBills:   p.bills.Run,
-		jobs.JobRecheck: p.bills.Recheck,
-		jobs.JobBalance: balances.Run,
-		jobs.JobPackage: packages.Run,
+		jobs.JobForecast: p.forecast.Run,
+		jobs.JobVerify:   p.verify.Run,
+		jobs.JobLookups:  lookups.Run,
+		jobs.JobOrg:      org.Run,
+		jobs.JobBills:    p.bills.Run,
+		jobs.JobRecheck:  p.bills.Recheck,
+		jobs.JobBalance:  balances.Run,
+		jobs.JobPackage:  packages.Run,
 	}
 	// Pre-create the per-scope series only for the scopes a job covers, so
 	// staleness alerts never see a series that can never succeed.
@@ -220,6 +223,10 @@ func (p *Program) restoreGauges(ctx context.Context) []string {
 	if err != nil {
 		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "costs", "err", err)
 	}
+	// The forecast job reads only ClickHouse: running it is its restore.
+	if err := p.forecast.Run(jobs.WithRunID(ctx, jobs.NewRunID()), jobs.Window{}); err != nil {
+		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "forecast", "err", err)
+	}
 	var scopes []string
 	for _, k := range dups {
 		if !slices.Contains(scopes, k.Scope) {
@@ -242,7 +249,7 @@ func (p *Program) jobScopes(job string) []string {
 	var s []string
 	for _, a := range p.accounts {
 		switch {
-		case job == jobs.JobLookups && len(s) == 1:
+		case (job == jobs.JobLookups || job == jobs.JobForecast) && len(s) == 1:
 		default:
 			s = append(s, a.Scope)
 		}

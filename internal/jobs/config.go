@@ -25,6 +25,8 @@ type Config struct {
 	// recorded when it was committed and re-syncs the months that differ
 	// (it also runs at start-up when its last success is older than a day).
 	ScheduleVerify string `env:"SCHEDULE_VERIFY, default=CRON_TZ=Asia/Shanghai 57 5 * * *"`
+	// ScheduleForecast computes the budget forecasts and the daily usage per service from the stored costs, after the bills job.
+	ScheduleForecast string `env:"SCHEDULE_FORECAST, default=CRON_TZ=Asia/Shanghai 27 * * * *"`
 	// JobTimeout bounds one run of any job; 0 means the job's interval.
 	JobTimeout time.Duration `env:"JOB_TIMEOUT, default=0"`
 	// BillsAttempts bounds the re-reads of a month whose total_count drifts.
@@ -43,13 +45,14 @@ type Config struct {
 // Schedules returns the cron spec of every job by name.
 func (c Config) Schedules() map[string]string {
 	return map[string]string{
-		JobBills:   c.ScheduleBills,
-		JobRecheck: c.ScheduleRecheck,
-		JobBalance: c.ScheduleBalances,
-		JobPackage: c.SchedulePackages,
-		JobOrg:     c.ScheduleOrg,
-		JobLookups: c.ScheduleLookups,
-		JobVerify:  c.ScheduleVerify,
+		JobBills:    c.ScheduleBills,
+		JobRecheck:  c.ScheduleRecheck,
+		JobBalance:  c.ScheduleBalances,
+		JobPackage:  c.SchedulePackages,
+		JobOrg:      c.ScheduleOrg,
+		JobLookups:  c.ScheduleLookups,
+		JobVerify:   c.ScheduleVerify,
+		JobForecast: c.ScheduleForecast,
 	}
 }
 

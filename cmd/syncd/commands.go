@@ -32,7 +32,7 @@ const usage = `syncd keeps ClickHouse in sync with the Huawei Cloud BSS (billing
 
 Usage:
   syncd run [--now]              run the daemon (cron jobs, /metrics, /healthz, /readyz)
-  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM] [--force]
+  syncd sync [--job bills,balances,packages,org,lookups,recheck,amortized,forecast] [--from YYYY-MM] [--to YYYY-MM] [--force]
                                  sync once; exit status 0 only if everything succeeded; the same backfill
                                  run again after an interruption skips the months it committed (--force: re-read)
   syncd migrate                  apply the ClickHouse schema migrations

@@ -51,6 +51,7 @@ type Program struct {
 	verify   *jobs.Verify
 	// amortized syncs Cost Center's amortised cost.
 	amortized *jobs.Amortized
+	forecast  *jobs.Forecast
 	runs      *jobs.RunLog
 	runners   map[string]func(context.Context, jobs.Window) error
 	sched     *jobs.Scheduler
@@ -174,8 +175,10 @@ func (p *Program) buildJobs() {
 	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
+	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.runners = map[string]func(context.Context, jobs.Window) error{
 		jobs.JobAmortized: p.amortized.Run,
+		jobs.JobForecast:  p.forecast.Run,
 		jobs.JobVerify:    p.verify.Run,
 		jobs.JobLookups:   lookups.Run,
 		jobs.JobOrg:       org.Run,
@@ -233,6 +236,10 @@ func (p *Program) restoreGauges(ctx context.Context) []string {
 	if err != nil {
 		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "costs", "err", err)
 	}
+	// The forecast job reads only ClickHouse: running it is its restore.
+	if err := p.forecast.Run(jobs.WithRunID(ctx, jobs.NewRunID()), jobs.Window{}); err != nil {
+		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "forecast", "err", err)
+	}
 	var scopes []string
 	for _, k := range dups {
 		if !slices.Contains(scopes, k.Scope) {
@@ -255,7 +262,7 @@ func (p *Program) jobScopes(job string) []string {
 	var s []string
 	for _, a := range p.accounts {
 		switch {
-		case job == jobs.JobLookups && len(s) == 1:
+		case (job == jobs.JobLookups || job == jobs.JobForecast) && len(s) == 1:
 		default:
 			s = append(s, a.Scope)
 		}

@@ -27,6 +27,8 @@ type Config struct {
 	ScheduleVerify string `env:"SCHEDULE_VERIFY, default=CRON_TZ=Asia/Shanghai 57 5 * * *"`
 	// ScheduleAmortized re-syncs the recent shared months of the amortised cost (Cost Center refreshes it every 24 h, 24-48 h behind the bills).
 	ScheduleAmortized string `env:"SCHEDULE_AMORTIZED, default=CRON_TZ=Asia/Shanghai 17 6,18 * * *"`
+	// ScheduleForecast computes the budget forecasts and the daily usage per service from the stored costs, after the bills job.
+	ScheduleForecast string `env:"SCHEDULE_FORECAST, default=CRON_TZ=Asia/Shanghai 27 * * * *"`
 	// JobTimeout bounds one run of any job; 0 means the job's interval.
 	JobTimeout time.Duration `env:"JOB_TIMEOUT, default=0"`
 	// BillsAttempts bounds the re-reads of a month whose total_count drifts.
@@ -47,15 +49,15 @@ type Config struct {
 // Schedules returns the cron spec of every job by name.
 func (c Config) Schedules() map[string]string {
 	return map[string]string{
-		JobBills:   c.ScheduleBills,
-		JobRecheck: c.ScheduleRecheck,
-		JobBalance: c.ScheduleBalances,
-		JobPackage: c.SchedulePackages,
-		JobOrg:     c.ScheduleOrg,
-		JobLookups: c.ScheduleLookups,
-		JobVerify:  c.ScheduleVerify,
-
+		JobBills:     c.ScheduleBills,
+		JobRecheck:   c.ScheduleRecheck,
+		JobBalance:   c.ScheduleBalances,
+		JobPackage:   c.SchedulePackages,
+		JobOrg:       c.ScheduleOrg,
+		JobLookups:   c.ScheduleLookups,
+		JobVerify:    c.ScheduleVerify,
 		JobAmortized: c.ScheduleAmortized,
+		JobForecast:  c.ScheduleForecast,
 	}
 }
 

@@ -186,7 +186,7 @@ func serve(ctx context.Context, p *Program) int {
 
 func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
 	fs := newFlags("sync", stderr)
-	jobList := fs.String("job", "", "comma-separated jobs: "+strings.Join(jobs.AllJobs, ",")+" (default: all but recheck)")
+	jobList := fs.String("job", "", "comma-separated jobs: "+strings.Join(jobs.AllJobs, ",")+" (default: "+strings.Join(jobs.SyncJobs(), ",")+")")
 	from := fs.String("from", "", "first bill month to sync, YYYY-MM: a backfill up to --to, or to the current month (at most 36 months back)")
 	to := fs.String("to", "", "last bill month to sync, YYYY-MM (needs --from; default: the current month)")
 	force := fs.Bool("force", false, "re-read every month of --from..--to, even those an interrupted earlier run of the same backfill committed")
@@ -209,9 +209,15 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		return exitUsage
 	}
 	w.Force = *force
-	if !w.IsZero() && !slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobRecheck) {
-		fmt.Fprintf(stderr, "syncd sync: --from and --to choose bill months: they apply to --job bills and recheck, not to %s; nothing was done\n",
-			strings.Join(names, ","))
+	if !w.IsZero() && !slices.ContainsFunc(names, readsMonths) {
+		var months []string
+		for _, s := range jobs.Catalogue {
+			if s.Months {
+				months = append(months, s.Name)
+			}
+		}
+		fmt.Fprintf(stderr, "syncd sync: --from and --to choose bill months: they apply to --job %s, not to %s; nothing was done\n",
+			strings.Join(months, ", "), strings.Join(names, ","))
 		return exitUsage
 	}
 	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "text", stderr)
@@ -292,6 +298,12 @@ func shellJoin(args []string) string {
 		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	return strings.Join(out, " ")
+}
+
+// readsMonths reports whether a job reads bill months (a window applies).
+func readsMonths(name string) bool {
+	s, _ := jobs.Lookup(name)
+	return s.Months
 }
 
 // recheckWindowUseful explains what --job recheck does with a window: it

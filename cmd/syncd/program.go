@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -53,7 +52,7 @@ type Program struct {
 	amortized *jobs.Amortized
 	forecast  *jobs.Forecast
 	runs      *jobs.RunLog
-	runners   map[string]func(context.Context, jobs.Window) error
+	runners   map[string]jobs.RunFunc
 	sched     *jobs.Scheduler
 	ln        net.Listener
 	srv       *http.Server
@@ -144,12 +143,14 @@ func (p *Program) Open(ctx context.Context) error {
 	if err := s.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate clickhouse: %w", err)
 	}
-	p.buildJobs()
+	if err := p.buildJobs(); err != nil {
+		return err
+	}
 	faults.apply(p)
 	return nil
 }
 
-func (p *Program) buildJobs() {
+func (p *Program) buildJobs() error {
 	jc := p.Config.Jobs
 	p.names = &jobs.Names{}
 	// One RunLog for every job: sync_runs rows that fail while ClickHouse
@@ -176,7 +177,7 @@ func (p *Program) buildJobs() {
 	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
 	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
-	p.runners = map[string]func(context.Context, jobs.Window) error{
+	p.runners = map[string]jobs.RunFunc{
 		jobs.JobAmortized: p.amortized.Run,
 		jobs.JobForecast:  p.forecast.Run,
 		jobs.JobVerify:    p.verify.Run,
@@ -187,6 +188,15 @@ func (p *Program) buildJobs() {
 		jobs.JobBalance:   balances.Run,
 		jobs.JobPackage:   packages.Run,
 	}
+	// The catalogue (jobs.Catalogue) and the runs must name the same jobs.
+	for _, name := range jobs.AllJobs {
+		if p.runners[name] == nil {
+			return fmt.Errorf("job %s is in jobs.Catalogue but has no Run here", name)
+		}
+	}
+	if len(p.runners) != len(jobs.AllJobs) {
+		return fmt.Errorf("%d jobs have a Run, jobs.Catalogue lists %d", len(p.runners), len(jobs.AllJobs))
+	}
 	// Pre-create the per-scope series only for the scopes a job covers, so
 	// staleness alerts never see a series that can never succeed.
 	for _, job := range jobs.AllJobs {
@@ -195,6 +205,7 @@ func (p *Program) buildJobs() {
 	for _, a := range p.accounts {
 		p.Metrics.InitCurrency(a.Scope, a.Source.Currency())
 	}
+	return nil
 }
 
 // flushRuns writes the sync_runs rows an earlier process (or an earlier
@@ -257,17 +268,14 @@ func (p *Program) spoolPath() string {
 	return p.runs.Spool.Path()
 }
 
-// jobScopes lists the scopes a job covers, for start-up catch-up.
+// jobScopes lists the scopes a job covers (its catalogue scope rule).
 func (p *Program) jobScopes(job string) []string {
-	var s []string
-	for _, a := range p.accounts {
-		switch {
-		case (job == jobs.JobLookups || job == jobs.JobForecast) && len(s) == 1:
-		default:
-			s = append(s, a.Scope)
-		}
+	spec, _ := jobs.Lookup(job)
+	scopes := make([]string, len(p.accounts))
+	for i, a := range p.accounts {
+		scopes[i] = a.Scope
 	}
-	return s
+	return spec.ScopesOf(scopes)
 }
 
 // Run opens the program if needed, starts the scheduler (stale jobs run at
@@ -369,11 +377,11 @@ func (p *Program) Close() error {
 	return errors.Join(errs...)
 }
 
-// ParseJobs parses a --job list ("bills,balances"); empty means every job
-// except the closed-month recheck (a full one-shot sync).
+// ParseJobs parses a --job list ("bills,balances"); empty means the jobs
+// the catalogue marks InSync (a full one-shot sync).
 func ParseJobs(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
-		return []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage, jobs.JobAmortized}, nil
+		return jobs.SyncJobs(), nil
 	}
 	var out []string
 	for _, n := range strings.Split(s, ",") {
@@ -440,52 +448,17 @@ func (p *Program) SyncJobs(ctx context.Context, names []string, w jobs.Window, p
 		mu.Lock()
 		last = jobs.Progress{}
 		mu.Unlock()
-		id := jobs.NewRunID()
-		logger := p.Logger.With("job", name, "run_id", id)
-		start := p.now()
-		stack, err := p.runOnce(jobs.WithRunID(ctx, id), name, w)
-		d := p.now().Sub(start)
+		o := (&jobs.Runner{Logger: p.Logger, Metrics: p.Metrics, Now: p.Now}).Run(ctx, name, 0, p.runners[name], w)
 		mu.Lock()
 		outcomes[i].Bills = last
 		mu.Unlock()
-		switch {
-		case stack != "":
-			// As in the daemon's scheduler: logged with its stack and
-			// counted; the other jobs still run and the sync fails.
-			p.Metrics.ObserveRun(name, jobs.ResultPanic, d)
-			logger.Error("job panicked", "duration", d, "err", err, "stack", stack)
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			outcomes[i].Result = jobs.ResultPanic
-		case jobs.Interrupted(ctx, err):
-			// Not a failure: the user (or a supervisor) stopped it.
-			p.Metrics.ObserveRun(name, jobs.ResultInterrupted, d)
-			logger.Info("job interrupted", "duration", d)
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			outcomes[i].Result = jobs.ResultInterrupted
-		case err != nil:
-			p.Metrics.ObserveRun(name, jobs.ResultFailure, d)
-			logger.Error("job failed", "duration", d, "err", err)
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			outcomes[i].Result = jobs.ResultFailure
-		default:
-			p.Metrics.ObserveRun(name, jobs.ResultSuccess, d)
-			logger.Info("job succeeded", "duration", d)
-			outcomes[i].Result = jobs.ResultSuccess
+		outcomes[i].Result = o.Result
+		if o.Err != nil {
+			// Logged and counted by the Runner; the other jobs still run.
+			errs = append(errs, fmt.Errorf("%s: %w", name, o.Err))
 		}
 	}
 	return outcomes, errors.Join(errs...)
-}
-
-// runOnce runs one job of a one-shot sync, turning a panic into an error
-// and the panicking goroutine's stack, so that one job's bug neither kills
-// the process before the other jobs ran nor skips the deferred clean-up.
-func (p *Program) runOnce(ctx context.Context, name string, w jobs.Window) (stack string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			stack, err = string(debug.Stack()), fmt.Errorf("job panicked: %v", r)
-		}
-	}()
-	return "", p.runners[name](ctx, w)
 }
 
 // handler serves /metrics, /healthz and /readyz.

@@ -46,19 +46,13 @@ type Config struct {
 	AmortizedMonths int `env:"AMORTIZED_MONTHS, default=3"`
 }
 
-// Schedules returns the cron spec of every job by name.
+// Schedules returns the cron spec of every job by name (see Catalogue).
 func (c Config) Schedules() map[string]string {
-	return map[string]string{
-		JobBills:     c.ScheduleBills,
-		JobRecheck:   c.ScheduleRecheck,
-		JobBalance:   c.ScheduleBalances,
-		JobPackage:   c.SchedulePackages,
-		JobOrg:       c.ScheduleOrg,
-		JobLookups:   c.ScheduleLookups,
-		JobVerify:    c.ScheduleVerify,
-		JobAmortized: c.ScheduleAmortized,
-		JobForecast:  c.ScheduleForecast,
+	out := make(map[string]string, len(Catalogue))
+	for _, s := range Catalogue {
+		out[s.Name] = s.Schedule(c)
 	}
+	return out
 }
 
 // Validate checks what the tags cannot: every schedule parses (with its

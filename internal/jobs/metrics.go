@@ -45,11 +45,6 @@ const (
 	JobForecast = "forecast"
 )
 
-// AllJobs lists every job name in the order a full one-shot sync runs them:
-// look-ups and the org tree first, because bills use them for names and for
-// member fan-out.
-var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage, JobAmortized, JobVerify, JobForecast}
-
 // balanceTypes maps the BSS account_type code to the account_type label.
 var balanceTypes = map[int]string{1: "cash", 2: "credit", 5: "bonus", 7: "deposit"}
 

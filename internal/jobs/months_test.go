@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -98,7 +99,7 @@ func TestBurnDays(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	good := Config{ScheduleBills: "CRON_TZ=Asia/Shanghai 7 * * * *", ScheduleRecheck: "@daily", ScheduleBalances: "@every 10m",
 		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", ScheduleVerify: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4,
-		ScheduleAmortized: "@daily", AmortizedMonths: 3}
+		ScheduleAmortized: "@daily", AmortizedMonths: 3, ScheduleForecast: "@hourly"}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
@@ -113,5 +114,35 @@ func TestConfigValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to name %s", err, want)
 		}
+	}
+}
+
+// TestCatalogueSchedules: every catalogued job reads its own schedule
+// variable, SYNCD_SCHEDULE_<NAME> (a Config field tagged SCHEDULE_<NAME>),
+// and no schedule field is left without a job.
+func TestCatalogueSchedules(t *testing.T) {
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	fields := map[string]int{} // tag name -> field index
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("env"), ",")
+		if strings.HasPrefix(name, "SCHEDULE_") {
+			fields[name] = i
+			v.Field(i).SetString("spec of " + name)
+		}
+	}
+	for _, s := range Catalogue {
+		want := "SCHEDULE_" + upper(s.Name)
+		if _, ok := fields[want]; !ok {
+			t.Errorf("job %s: no Config field tagged %s", s.Name, want)
+			continue
+		}
+		if got := s.Schedule(c); got != "spec of "+want {
+			t.Errorf("job %s: Schedule reads %q, want the field tagged %s", s.Name, got, want)
+		}
+		delete(fields, want)
+	}
+	for name := range fields {
+		t.Errorf("Config field tagged %s belongs to no catalogued job", name)
 	}
 }

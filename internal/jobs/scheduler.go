@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -25,7 +24,7 @@ type Task struct {
 	// any of them has no recent success.
 	Scopes []string
 	// Run does the work.
-	Run func(ctx context.Context, w Window) error
+	Run RunFunc
 }
 
 // ParseSchedule parses a cron spec as the Scheduler does and returns the
@@ -51,10 +50,11 @@ type scheduled struct {
 
 // Scheduler runs Tasks on their cron schedules. Each run gets a run ID, a
 // timeout, a logger with job and run_id, and is counted in the job metrics.
-// Runs are wrapped so that a panic is recovered (result=panic) and a run
+// Runs go through the Runner (a panic is recovered: result=panic), and a run
 // that is due while the previous one is still going is skipped
 // (result=skipped).
 type Scheduler struct {
+	runner  *Runner
 	logger  *slog.Logger
 	metrics *Metrics
 	now     func() time.Time
@@ -81,6 +81,7 @@ func NewScheduler(logger *slog.Logger, metrics *Metrics, now func() time.Time, t
 		now = time.Now
 	}
 	s := &Scheduler{
+		runner:  &Runner{Logger: logger, Metrics: metrics, Now: now},
 		logger:  logger,
 		metrics: metrics,
 		now:     now,
@@ -99,7 +100,7 @@ func NewScheduler(logger *slog.Logger, metrics *Metrics, now func() time.Time, t
 			t.Timeout = interval
 		}
 		st := &scheduled{Task: t, interval: interval}
-		st.job = cron.NewChain(s.recoverPanics(t.Name), s.skipIfStillRunning(t.Name)).Then(cron.FuncJob(func() { s.runOnce(st) }))
+		st.job = cron.NewChain(s.skipIfStillRunning(t.Name)).Then(cron.FuncJob(func() { s.runOnce(st) }))
 		if _, err := s.cron.AddJob(t.Spec, st.job); err != nil {
 			errs = append(errs, fmt.Errorf("schedule of job %s: %w", t.Name, err))
 			continue
@@ -212,53 +213,20 @@ func (s *Scheduler) Fresh() error {
 	return errors.Join(errs...)
 }
 
-// runOnce is the adapter from a context-aware job to cron.Job: it derives
-// the run's context from the root context, adds the timeout and run ID,
-// logs the outcome once and counts it.
+// runOnce is the adapter from a context-aware job to cron.Job: the run
+// derives from the root context and goes through the Runner (the one run
+// path, shared with syncd sync); a success is remembered for Fresh.
 func (s *Scheduler) runOnce(t *scheduled) {
 	if s.root == nil || s.root.Err() != nil {
 		return
 	}
 	s.wg.Add(1)
 	defer s.wg.Done()
-	id := NewRunID()
-	ctx, cancel := context.WithTimeout(WithRunID(s.root, id), t.Timeout)
-	defer cancel()
-	logger := s.logger.With("job", t.Name, "run_id", id)
-	start := s.now()
-	logger.Debug("job started")
-	err := t.Run(ctx, Window{})
-	d := s.now().Sub(start)
-	if Interrupted(ctx, err) {
-		// Shutdown: not a failure; what was committed stays.
-		s.metrics.ObserveRun(t.Name, ResultInterrupted, d)
-		logger.Info("job interrupted by shutdown", "duration", d, "err", err)
-		return
-	}
-	if err != nil {
-		s.metrics.ObserveRun(t.Name, ResultFailure, d)
-		logger.Error("job failed", "duration", d, "err", err)
-		return
-	}
-	s.metrics.ObserveRun(t.Name, ResultSuccess, d)
-	s.mu.Lock()
-	s.lastOK[t.Name] = start
-	s.mu.Unlock()
-	logger.Info("job succeeded", "duration", d)
-}
-
-// recoverPanics is cron.Recover that also counts the panic.
-func (s *Scheduler) recoverPanics(name string) cron.JobWrapper {
-	return func(j cron.Job) cron.Job {
-		return cron.FuncJob(func() {
-			defer func() {
-				if r := recover(); r != nil {
-					s.metrics.ObserveRun(name, ResultPanic, 0)
-					s.logger.Error("job panicked", "job", name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				}
-			}()
-			j.Run()
-		})
+	o := s.runner.Run(s.root, t.Name, t.Timeout, t.Run, Window{})
+	if o.Result == ResultSuccess {
+		s.mu.Lock()
+		s.lastOK[t.Name] = o.Start
+		s.mu.Unlock()
 	}
 }
 

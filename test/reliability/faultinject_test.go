@@ -321,11 +321,13 @@ func TestSyncSurvivesJobPanic(t *testing.T) {
 			t.Errorf("the process crashed instead of recovering: %q", line)
 		}
 		if hasLine(line, "job panicked") {
-			var l struct{ Level, Job, Err, Stack string }
+			// The same line as the daemon's (one run path): the panic value
+			// under "panic", the stack under "stack".
+			var l struct{ Level, Job, Panic, Stack string }
 			if err := json.Unmarshal([]byte(line), &l); err != nil {
 				t.Fatalf("log line %q: %v", line, err)
 			}
-			panicked = l.Level == "ERROR" && l.Job == "balances" && strings.Contains(l.Err, "assignment to entry in nil map") &&
+			panicked = l.Level == "ERROR" && l.Job == "balances" && strings.Contains(l.Panic, "assignment to entry in nil map") &&
 				strings.Contains(l.Stack, "panicJob")
 		}
 		packagesOK = packagesOK || (hasLine(line, "job succeeded") && strings.Contains(line, `"job":"packages"`))

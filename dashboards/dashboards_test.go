@@ -88,8 +88,8 @@ func loadDashboards(t *testing.T) []dashboard {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(names) != 5 {
-		t.Fatalf("found %d dashboards %v, want 5", len(names), names)
+	if len(names) != 6 {
+		t.Fatalf("found %d dashboards %v, want 6", len(names), names)
 	}
 	var out []dashboard
 	for _, name := range names {

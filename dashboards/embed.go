@@ -9,7 +9,7 @@ package dashboards
 import "embed"
 
 // Files holds the dashboard JSON files (cost-overview.json, cost-explorer.json,
-// balances-runway.json, resource-packages.json, sync-health.json).
+// balances-runway.json, resource-packages.json, sync-health.json, budgets.json).
 //
 //go:embed *.json
 var Files embed.FS

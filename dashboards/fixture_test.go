@@ -261,4 +261,5 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 			}
 		}
 	}
+	insertBudgets(t, s, fixtureBudgets)
 }

@@ -20,7 +20,7 @@ func TestPrometheusQueriesParse(t *testing.T) {
 	}
 	grafanaVars := strings.NewReplacer(
 		"$__rate_interval", "5m", "$__interval", "1m", "$__range", "1h",
-		"$job", ".*", "$scope", ".*",
+		"$job", ".*", "$scope", ".*", "${budget:regex}", ".*", "${currency}", "CNY",
 	)
 	var b strings.Builder
 	b.WriteString("groups:\n  - name: dashboards\n    rules:\n")

@@ -84,6 +84,11 @@ var wantColumns = map[string]map[string][]string{
 		"Exhausting soon (at the usage rate of the time range)": {"scope", "product_name", "usage_type", "order_instance_id",
 			"free_resource_id", "last_remaining", "measure_unit", "used_per_day", "days_to_exhaustion"},
 	},
+	"syncd-budgets": {
+		"Budgets this month":                       {"budget", "dimension", "covers", "scope", "budget_amount", "month_to_date", "used_ratio"},
+		"Daily cost per budget":                    {"time", "budget", "cost"},
+		"Budget vs actual, last 12 billing months": {"month", "budget", "budget_amount", "actual", "used_ratio"},
+	},
 	"syncd-sync-health": {
 		"Recent failed runs (ClickHouse sync_runs)": {"started_at", "job", "scope", "bill_cycle", "status", "rows", "api_calls", "reconciliation_drift", "error"},
 		"Runs per job (ClickHouse sync_runs)":       {"job", "scope", "succeeded", "failed_or_skipped", "interrupted", "last_finished", "rows", "api_calls"},
@@ -116,6 +121,8 @@ func TestEngines(t *testing.T) {
 	t.Run("focus", func(t *testing.T) { testFocus(t, sinks) })
 	t.Run("snapshot_retry", func(t *testing.T) { testSnapshotRetry(t, sinks) })
 	t.Run("no_expired_quota", func(t *testing.T) { testNoExpiredQuota(t, sinks) })
+	t.Run("budget_costs", func(t *testing.T) { testBudgetCosts(t, sinks) })
+	t.Run("forecast_job", func(t *testing.T) { testForecastJob(t, sinks) })
 	t.Run("docs_sql", func(t *testing.T) { testDocsSQL(t, sinks) })
 	t.Run("tags_by_key", func(t *testing.T) { testTagsByKey(t, sinks) })
 	t.Run("code_names", func(t *testing.T) { testCodeNames(t, sinks) })

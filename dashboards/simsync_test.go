@@ -81,6 +81,7 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 		run("balances", balances.Run, jobs.Window{})
 		run("packages", packages.Run, jobs.Window{})
 	}
+	insertBudgets(t, s, simBudgets)
 }
 
 // TestEnginesSimulator runs every dashboard query on data the daemon's jobs synced from the
@@ -107,6 +108,7 @@ func TestEnginesSimulator(t *testing.T) {
 		sinks[engine] = s
 	}
 	testPanelQueries(t, sinks, simulatorMayBeEmpty)
+	t.Run("forecast_backtest", func(t *testing.T) { testForecastBacktest(t, sinks, testTo) })
 }
 
 // simulatorMayBeEmpty lists the panels that are legitimately empty on the simulator's data: its

@@ -32,7 +32,7 @@ const usage = `syncd keeps ClickHouse in sync with the Huawei Cloud BSS (billing
 
 Usage:
   syncd run [--now]              run the daemon (cron jobs, /metrics, /healthz, /readyz)
-  syncd sync [--job bills,balances,packages,org,lookups,recheck] [--from YYYY-MM] [--to YYYY-MM] [--force]
+  syncd sync [--job bills,balances,packages,org,lookups,recheck,amortized,forecast] [--from YYYY-MM] [--to YYYY-MM] [--force]
                                  sync once; exit status 0 only if everything succeeded; the same backfill
                                  run again after an interruption skips the months it committed (--force: re-read)
   syncd migrate                  apply the ClickHouse schema migrations
@@ -92,7 +92,7 @@ func loadFor(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions, d
 		format = defaultFormat
 	}
 	logger := newLogger(stderr, format, cfg.App.LogLevel)
-	appliedMemLimit.log(logger)
+	memLimitFrom(ctx).log(logger)
 	return cfg, logger, true
 }
 
@@ -209,8 +209,8 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		return exitUsage
 	}
 	w.Force = *force
-	if !w.IsZero() && !slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobRecheck) {
-		fmt.Fprintf(stderr, "syncd sync: --from and --to choose bill months: they apply to --job bills and recheck, not to %s; nothing was done\n",
+	if !w.IsZero() && !slices.Contains(names, jobs.JobBills) && !slices.Contains(names, jobs.JobRecheck) && !slices.Contains(names, jobs.JobAmortized) {
+		fmt.Fprintf(stderr, "syncd sync: --from and --to choose bill months: they apply to --job bills, recheck and amortized, not to %s; nothing was done\n",
 			strings.Join(names, ","))
 		return exitUsage
 	}
@@ -467,6 +467,9 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 		}
 		fmt.Fprintf(stdout, "bss account %s%s: ok\n", a.Scope, host)
 	}
+	if p.checkAmortized(ctx, stdout) {
+		failed = true
+	}
 	if p.coverage != nil {
 		p.checkCoverage(ctx, stdout)
 	}
@@ -529,7 +532,7 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	}
 	progress, finish := terminalProgress(stderr)
 	start := time.Now()
-	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, w, progress)
+	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage, jobs.JobAmortized}, w, progress)
 	finish()
 	if ctx.Err() != nil {
 		return reportInterrupted(ctx, stderr, "syncd demo "+shellJoin(args), outcomes, false)
@@ -586,6 +589,7 @@ var summaryQueries = []struct{ table, query string }{
 	{"resource_packages", "SELECT toString(status) AS status, count() AS items, toString(sum(remaining_amount)) AS remaining FROM %s.resource_packages GROUP BY status ORDER BY status"},
 	{"org_units", "SELECT count() AS units FROM %s.org_units"},
 	{"accounts", "SELECT count() AS accounts FROM %s.accounts"},
+	{"amortized_costs", "SELECT toString(shared_month) AS month, count() AS rows, toString(sum(current_month_amortized_amount)) AS amortized, any(currency) AS currency FROM %s.amortized_costs GROUP BY shared_month ORDER BY shared_month"},
 	{"sync_runs", "SELECT job, status, count() AS runs, toString(sum(rows)) AS rows, toString(sum(api_calls)) AS api_calls FROM %s.sync_runs GROUP BY job, status ORDER BY job, status"},
 }
 

@@ -202,6 +202,26 @@ func TestDemoOnce(t *testing.T) {
 			t.Errorf("demo %s: %v, want %d rows, amount %s %s", cycle, fields, truth.Records, truth.Amount, truthSim.Currency())
 		}
 	}
+	// The amortised cost of every month, to the cent.
+	section = out[strings.Index(out, "amortized_costs"):]
+	section = section[:strings.Index(section, "sync_runs")]
+	for _, cycle := range truthSim.Months() {
+		truth := truthSim.AmortizedTruth("", cycle)
+		var fields []string
+		for _, line := range strings.Split(section, "\n") {
+			if f := strings.Fields(line); len(f) == 4 && f[0] == cycle+"-01" {
+				fields = f
+			}
+		}
+		if fields == nil {
+			t.Errorf("demo summary has no amortized_costs line for %s:\n%s", cycle, section)
+			continue
+		}
+		amount, err := decimal.NewFromString(fields[2])
+		if fields[1] != fmt.Sprint(truth.Details) || err != nil || !amount.Equal(truth.CurrentMonthAmount) {
+			t.Errorf("demo amortised %s: %v, want %d details, amortised %s", cycle, fields, truth.Details, truth.CurrentMonthAmount)
+		}
+	}
 }
 
 // TestLoggerAddsRunID: lines logged with a run's context (as the bss client

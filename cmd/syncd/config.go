@@ -136,7 +136,7 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 	if err := process(&cfg.Sink, lookup); err != nil {
 		errs = append(errs, err)
 	} else if err := cfg.Sink.Validate(); err != nil {
-		errs = append(errs, nameSinkVars(err))
+		errs = append(errs, err) // its messages name the variables
 	}
 	if err := process(&cfg.Jobs, envconfig.PrefixLookuper("SYNCD_", lookup)); err != nil {
 		errs = append(errs, err)
@@ -172,35 +172,6 @@ func (e *ConfigError) Error() string {
 
 // Unwrap returns the joined problems.
 func (e *ConfigError) Unwrap() error { return e.Err }
-
-// sinkVars maps the sink's validation messages to the variables they are
-// about (its messages name fields, not variables).
-var sinkVars = []struct{ substr, vars string }{
-	{"conflicting database names", "SYNCD_CLICKHOUSE_DSN and SYNCD_CLICKHOUSE_DATABASE"},
-	{"database name", "SYNCD_CLICKHOUSE_DATABASE"},
-	{"cluster name", "SYNCD_CLICKHOUSE_CLUSTER"},
-	{"cluster mode", "SYNCD_CLICKHOUSE_CLUSTER"},
-	{"batch rows", "SYNCD_CLICKHOUSE_BATCH_ROWS"},
-	{"data dir", "SYNCD_CLICKHOUSE_DSN or SYNCD_DATA_DIR"},
-	{"staging TTL", "SYNCD_CLICKHOUSE_STAGING_TTL"},
-}
-
-// nameSinkVars prefixes each line of a sink validation error with the
-// variable it is about.
-func nameSinkVars(err error) error {
-	lines := strings.Split(err.Error(), "\n")
-	for i, l := range lines {
-		name := "SYNCD_CLICKHOUSE_*"
-		for _, sv := range sinkVars {
-			if strings.Contains(l, sv.substr) {
-				name = sv.vars
-				break
-			}
-		}
-		lines[i] = name + ": " + l
-	}
-	return errors.New(strings.Join(lines, "\n"))
-}
 
 // Validate checks the program settings.
 func (c AppConfig) Validate() error {

@@ -206,3 +206,16 @@ func TestConfigErrorsNeverShowSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTagDefaultWithCommas: a default= option takes the rest of the
+// tag, commas included, as go-envconfig reads it (the docs table showed
+// "CRON_TZ=Asia/Shanghai 17 6" for a default of "... 17 6,18 * * *").
+func TestParseTagDefaultWithCommas(t *testing.T) {
+	name, opts := parseTag("SCHEDULE_X, default=CRON_TZ=Asia/Shanghai 17 6,18 * * *")
+	if name != "SCHEDULE_X" || opts["default"] != "CRON_TZ=Asia/Shanghai 17 6,18 * * *" {
+		t.Errorf("parseTag = %q, %q", name, opts["default"])
+	}
+	if _, opts := parseTag("PREFIXED, prefix=P_, default=a,b"); opts["prefix"] != "P_" || opts["default"] != "a,b" {
+		t.Errorf("options before default: %v", opts)
+	}
+}

@@ -53,14 +53,19 @@ func implementsDecoder(t reflect.Type) bool {
 	return reflect.PointerTo(t).Implements(reflect.TypeFor[envconfig.Decoder]())
 }
 
-// parseTag splits `NAME, opt=v, flag` into the name and options. Only the
-// first "=" of an option separates key and value (defaults such as
-// "CRON_TZ=Asia/Shanghai 7 * * * *" contain more).
+// parseTag splits `NAME, opt=v, flag` into the name and options as
+// go-envconfig does: a default= option takes the rest of the tag verbatim,
+// commas included (a schedule such as "CRON_TZ=Asia/Shanghai 17 6,18 * * *"),
+// and only the first "=" of an option separates key and value.
 func parseTag(tag string) (string, map[string]string) {
 	parts := strings.Split(tag, ",")
 	opts := make(map[string]string)
-	for _, p := range parts[1:] {
+	for i, p := range parts[1:] {
 		p = strings.TrimSpace(p)
+		if strings.HasPrefix(p, "default=") {
+			opts["default"] = strings.TrimPrefix(strings.TrimLeft(strings.Join(parts[i+1:], ","), " "), "default=")
+			break
+		}
 		k, v, _ := strings.Cut(p, "=")
 		opts[k] = v
 	}

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // cron specs use CRON_TZ=Asia/Shanghai; scratch images have no zoneinfo
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/syncd-io/syncd/internal/jobs"
@@ -34,8 +35,8 @@ import (
 var version = "dev"
 
 func main() {
-	appliedMemLimit = applyMemoryLimit(os.Getenv, osRoot)
-	ctx, stop := notifyContext(context.Background())
+	ctx := withMemLimit(context.Background(), applyMemoryLimit(memlimit.FromCgroup))
+	ctx, stop := notifyContext(ctx)
 	code := run(ctx, os.Args[1:], envconfig.OsLookuper(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

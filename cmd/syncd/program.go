@@ -50,14 +50,17 @@ type Program struct {
 	balances *jobs.Balances
 	packages *jobs.Packages
 	verify   *jobs.Verify
-	runs     *jobs.RunLog
-	runners  map[string]func(context.Context, jobs.Window) error
-	sched    *jobs.Scheduler
-	ln       net.Listener
-	srv      *http.Server
-	srvDone  chan error
-	closeMu  sync.Mutex
-	closed   bool
+	// amortized syncs Cost Center's amortised cost.
+	amortized *jobs.Amortized
+	forecast  *jobs.Forecast
+	runs      *jobs.RunLog
+	runners   map[string]func(context.Context, jobs.Window) error
+	sched     *jobs.Scheduler
+	ln        net.Listener
+	srv       *http.Server
+	srvDone   chan error
+	closeMu   sync.Mutex
+	closed    bool
 }
 
 func (p *Program) now() time.Time {
@@ -99,7 +102,13 @@ func (p *Program) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := sink.Open(ctx, p.Config.Sink, p.Logger, sink.WithMetrics(sm))
+	// Nothing in the default build; a -tags faultinject build reads them
+	// from the environment (fault_faultinject.go).
+	faults, err := loadFaults(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("fault injection: %w", err)
+	}
+	s, err := sink.Open(ctx, p.Config.Sink, p.Logger, append([]sink.Option{sink.WithMetrics(sm)}, faults.sinkOptions()...)...)
 	if err != nil {
 		return fmt.Errorf("open clickhouse: %w", err)
 	}
@@ -111,6 +120,7 @@ func (p *Program) Open(ctx context.Context) error {
 		return fmt.Errorf("migrate clickhouse: %w", err)
 	}
 	p.buildJobs()
+	faults.apply(p)
 	return nil
 }
 
@@ -203,14 +213,19 @@ func (p *Program) buildJobs() {
 	p.balances, p.packages = balances, packages
 	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
+		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
+	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.runners = map[string]func(context.Context, jobs.Window) error{
-		jobs.JobVerify:  p.verify.Run,
-		jobs.JobLookups: lookups.Run,
-		jobs.JobOrg:     org.Run,
-		jobs.JobBills:   p.bills.Run,
-		jobs.JobRecheck: p.bills.Recheck,
-		jobs.JobBalance: balances.Run,
-		jobs.JobPackage: packages.Run,
+		jobs.JobAmortized: p.amortized.Run,
+		jobs.JobForecast:  p.forecast.Run,
+		jobs.JobVerify:    p.verify.Run,
+		jobs.JobLookups:   lookups.Run,
+		jobs.JobOrg:       org.Run,
+		jobs.JobBills:     p.bills.Run,
+		jobs.JobRecheck:   p.bills.Recheck,
+		jobs.JobBalance:   balances.Run,
+		jobs.JobPackage:   packages.Run,
 	}
 	// Pre-create the per-scope series only for the scopes a job covers, so
 	// staleness alerts never see a series that can never succeed.
@@ -220,7 +235,6 @@ func (p *Program) buildJobs() {
 	for _, a := range p.accounts {
 		p.Metrics.InitCurrency(a.Scope, a.Source.Currency())
 	}
-	injectFaults(p)
 }
 
 // flushRuns writes the sync_runs rows an earlier process (or an earlier
@@ -262,6 +276,10 @@ func (p *Program) restoreGauges(ctx context.Context) []string {
 	if err != nil {
 		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "costs", "err", err)
 	}
+	// The forecast job reads only ClickHouse: running it is its restore.
+	if err := p.forecast.Run(jobs.WithRunID(ctx, jobs.NewRunID()), jobs.Window{}); err != nil {
+		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "forecast", "err", err)
+	}
 	var scopes []string
 	for _, k := range dups {
 		if !slices.Contains(scopes, k.Scope) {
@@ -284,7 +302,7 @@ func (p *Program) jobScopes(job string) []string {
 	var s []string
 	for _, a := range p.accounts {
 		switch {
-		case job == jobs.JobLookups && len(s) == 1:
+		case (job == jobs.JobLookups || job == jobs.JobForecast) && len(s) == 1:
 		default:
 			s = append(s, a.Scope)
 		}
@@ -395,7 +413,7 @@ func (p *Program) Close() error {
 // except the closed-month recheck (a full one-shot sync).
 func ParseJobs(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
-		return []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage}, nil
+		return []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage, jobs.JobAmortized}, nil
 	}
 	var out []string
 	for _, n := range strings.Split(s, ",") {
@@ -539,6 +557,35 @@ func (p *Program) handler() http.Handler {
 			`<p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/readyz">readyz</a></p></body></html>`))
 	})
 	return mux
+}
+
+// checkAmortized prints, for syncd check, whether each account's amortised
+// cost can be read (one request for the current shared month): an account
+// without Cost Center, or on a site without the API, is a note, not a
+// failure; any other error is.
+func (p *Program) checkAmortized(ctx context.Context, w io.Writer) (failed bool) {
+	m := bss.MonthOf(p.now())
+	for _, a := range p.accounts {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		var err error
+		for _, e := range a.Source.AmortizedCosts(cctx, bss.AmortizedCostOptions{SharedMonth: m, Method: bss.MethodOneself}) {
+			err = e
+			break
+		}
+		cancel()
+		switch {
+		case bss.HasCode(err, bss.CodeCostCenterDisabled):
+			fmt.Fprintf(w, "bss account %s: amortised cost: disabled: Cost Center is not enabled (CBC.18000014); the amortized job skips this account until it is\n", a.Scope)
+		case errors.Is(err, errors.ErrUnsupported):
+			fmt.Fprintf(w, "bss account %s: amortised cost: not offered on this site; the amortized job skips this account\n", a.Scope)
+		case err != nil:
+			failed = true
+			fmt.Fprintf(w, "bss account %s: amortised cost: FAILED: %v\n", a.Scope, err)
+		default:
+			fmt.Fprintf(w, "bss account %s: amortised cost: ok\n", a.Scope)
+		}
+	}
+	return failed
 }
 
 // checkCoverage prints, for syncd check, which configured accounts' bills

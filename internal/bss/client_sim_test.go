@@ -3,6 +3,7 @@ package bss_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -471,4 +472,74 @@ func TestSimQuotaBelowPace(t *testing.T) {
 	if got := counterValue(t, m, "syncd_bss_throttled_total", bss.OpResourceRecords); got != float64(throttled) {
 		t.Errorf("throttled metric %v, simulator counted %d", got, throttled)
 	}
+}
+
+// TestSimFanOutMemberList: with a member list (members=each) the client
+// reads the master's own records and then each member's; a member that
+// refuses access is skipped, so the result is exactly the method=all view,
+// for the itemised records and the monthly sums alike.
+func TestSimFanOutMemberList(t *testing.T) {
+	srv := startSim(t, bsssim.Config{})
+	c := simClient(t, srv, bss.Config{})
+	ctx := context.Background()
+	cycle, _ := bss.ParseMonth(simCycle)
+	var members []string
+	denied := 0
+	for _, a := range srv.Accounts() {
+		if a.Master {
+			continue
+		}
+		members = append(members, a.ID)
+		if a.Independent && !a.Authorized {
+			denied++
+		}
+	}
+	if len(members) < 2 || denied == 0 {
+		t.Fatalf("tenant needs members and one that denies access: %d members, %d denied", len(members), denied)
+	}
+	got, err := sumRecords(t, c.ResourceRecords(ctx, bss.ResourceRecordOptions{Cycle: cycle, Method: bss.MethodOneself, Members: members, IncludeZero: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTruth(t, got, srv.Truth("", simCycle))
+	each, err := drain(c.MonthlySums(ctx, bss.MonthlySumOptions{Cycle: cycle, Method: bss.MethodOneself, Members: members}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := drain(c.MonthlySums(ctx, bss.MonthlySumOptions{Cycle: cycle}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(each) != len(all) || sumSums(each) != sumSums(all) {
+		t.Errorf("monthly sums by member list: %d rows, %s; method=all: %d rows, %s", len(each), sumSums(each), len(all), sumSums(all))
+	}
+	// A member list only makes sense as "the master, then each member".
+	for _, m := range []bss.Method{"", bss.MethodAll} {
+		_, err := drain(c.ResourceRecords(ctx, bss.ResourceRecordOptions{Cycle: cycle, Method: m, Members: members}))
+		if err == nil || !strings.Contains(err.Error(), "member list needs method") {
+			t.Errorf("method %q with a member list: err = %v", m, err)
+		}
+	}
+	if _, _, err := c.ListResourceRecords(ctx, bss.ResourceRecordOptions{Cycle: cycle, Method: bss.MethodOneself, Members: members}, bss.ListOptions{}); err == nil {
+		t.Error("one page with a member list: no error")
+	}
+}
+
+func sumSums(rows []bss.MonthlySum) string {
+	var s decimal.Decimal
+	for _, r := range rows {
+		s = s.Add(r.ConsumeAmount)
+	}
+	return s.String()
+}
+
+func drain[T any](seq func(func(T, error) bool)) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

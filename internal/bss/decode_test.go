@@ -285,3 +285,25 @@ func FuzzSignQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestPackagePageNormalisation: the decoder is the one place where the
+// service's spellings of "no enterprise project" become "-1".
+func TestPackagePageNormalisation(t *testing.T) {
+	body := []byte(`{"total_count":4,"free_resource_packages":[` +
+		`{"order_instance_id":"a","enterprise_project_id":null},` +
+		`{"order_instance_id":"b","enterprise_project_id":""},` +
+		`{"order_instance_id":"c","enterprise_project_id":"null"},` +
+		`{"order_instance_id":"d","enterprise_project_id":"0aa1"}]}`)
+	pkgs, total, err := decodePackagePage(body)
+	if err != nil || total != 4 || len(pkgs) != 4 {
+		t.Fatalf("decode: %v (total %d, %d packages)", err, total, len(pkgs))
+	}
+	for _, p := range pkgs[:3] {
+		if p.EnterpriseProjectID != UnassignedEnterpriseProject {
+			t.Errorf("package %s: enterprise project %q, want %q", p.OrderInstanceID, p.EnterpriseProjectID, UnassignedEnterpriseProject)
+		}
+	}
+	if pkgs[3].EnterpriseProjectID != "0aa1" {
+		t.Errorf("package d: enterprise project %q, want it kept", pkgs[3].EnterpriseProjectID)
+	}
+}

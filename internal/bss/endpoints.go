@@ -55,8 +55,9 @@ func decodeMonthlySumPage(body []byte, siteCurrency string) ([]MonthlySum, *Mont
 	if err := decodeBody(body, &p, "bill_sums", func() any { return new(wBillSum) }); err != nil {
 		return nil, nil, 0, err
 	}
-	if p.TotalCount == nil || *p.TotalCount < 0 {
-		return nil, nil, 0, &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+	total, err := pageTotal(p.TotalCount)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	cur := p.Currency
 	if cur == "" {
@@ -98,7 +99,7 @@ func decodeMonthlySumPage(body []byte, siteCurrency string) ([]MonthlySum, *Mont
 			MeasureID: int(w.MeasureID), Currency: cur,
 		}
 	}
-	return out, tot, int(*p.TotalCount), nil
+	return out, tot, total, nil
 }
 
 func (o MonthlySumOptions) validate() error {
@@ -106,7 +107,7 @@ func (o MonthlySumOptions) validate() error {
 	if !o.Cycle.Valid() {
 		errs = append(errs, fmt.Errorf("cycle %q is not a valid month", o.Cycle))
 	}
-	errs = append(errs, validateMethod(o.Method, o.SubCustomerID))
+	errs = append(errs, validateMethod(o.Method, o.SubCustomerID, o.Members))
 	return errors.Join(errs...)
 }
 
@@ -114,7 +115,7 @@ func (o MonthlySumOptions) validate() error {
 // header totals: GET /v2/bills/customer-bills/monthly-sum
 // (https://support.huaweicloud.com/api-oce/mbc_00008.html). A zero Limit means 1000.
 func (c *Client) ListMonthlySums(ctx context.Context, opts MonthlySumOptions, lo ListOptions) ([]MonthlySum, *MonthlySumTotals, *Response, error) {
-	if err := opts.validate(); err != nil {
+	if err := errors.Join(opts.validate(), onePage(opts.Members)); err != nil {
 		return nil, nil, nil, fmt.Errorf("bss %s: %w", OpMonthlySum, err)
 	}
 	lo, err := lo.normalise(maxLimit)
@@ -157,9 +158,9 @@ func (c *Client) MonthlySums(ctx context.Context, opts MonthlySumOptions) iter.S
 			return rows, resp, err
 		})
 	}
-	return fanOut(ctx, c, OpMonthlySum, o.validate(), o, o.Method, one, func(m Method, sub string) MonthlySumOptions {
+	return fanOut(ctx, c, OpMonthlySum, o.validate(), o, o.Method, o.Members, one, func(m Method, sub string) MonthlySumOptions {
 		p := o
-		p.Method, p.SubCustomerID = m, sub
+		p.Method, p.SubCustomerID, p.Members = m, sub, nil
 		return p
 	})
 }
@@ -251,8 +252,9 @@ func decodePackagePage(body []byte) ([]ResourcePackage, int, error) {
 	if err := decodeBody(body, &p, "free_resource_packages", func() any { return new(wPackage) }); err != nil {
 		return nil, 0, err
 	}
-	if p.TotalCount == nil || *p.TotalCount < 0 {
-		return nil, 0, &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+	total, err := pageTotal(p.TotalCount)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := make([]ResourcePackage, len(p.Packages))
 	for i, w := range p.Packages {
@@ -267,7 +269,7 @@ func decodePackagePage(body []byte) ([]ResourcePackage, int, error) {
 		}
 		out[i] = rp
 	}
-	return out, int(*p.TotalCount), nil
+	return out, total, nil
 }
 
 // ListResourcePackages fetches one page of resource packages:
@@ -465,10 +467,10 @@ func (c *Client) ListSubCustomers(ctx context.Context, opts SubCustomerOptions, 
 			if err := decodeBody(b, &w, "sub_customer_infos", func() any { return new(wSubCustomer) }); err != nil {
 				return err
 			}
-			if w.TotalCount == nil || *w.TotalCount < 0 {
-				return &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+			var err error
+			if total, err = pageTotal(w.TotalCount); err != nil {
+				return err
 			}
-			total = int(*w.TotalCount)
 			out = make([]SubCustomer, 0, len(w.Infos))
 			for _, s := range w.Infos {
 				out = append(out, SubCustomer{ID: s.ID, Name: s.Name, DisplayName: s.DisplayName, Status: int(s.Status), OrgID: s.OrgID, OrgName: s.OrgName})
@@ -508,10 +510,10 @@ func listLookup[W any, T any](ctx context.Context, c *Client, op, path, key stri
 		if err := decodeBody(b, &p, key, func() any { return new(W) }); err != nil {
 			return err
 		}
-		if p.TotalCount == nil || *p.TotalCount < 0 {
-			return &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing or negative")}
+		var err error
+		if total, err = pageTotal(p.TotalCount); err != nil {
+			return err
 		}
-		total = int(*p.TotalCount)
 		out = out[:0]
 		for _, w := range arr(&p) {
 			out = append(out, conv(w))

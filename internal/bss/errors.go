@@ -145,17 +145,6 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the cause.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// checkPageSize rejects a page with more rows than the limit asked for. The
-// service never sends one; taking it would make the next offset skip or
-// repeat rows, so it is a malformed answer, named like any other.
-func checkPageSize(op, field string, offset, limit, rows int) error {
-	if rows <= limit {
-		return nil
-	}
-	return &DecodeError{Operation: op, Field: field, Offset: -1, PageOffset: offset,
-		Err: fmt.Errorf("page has %d rows, more than the limit %d", rows, limit)}
-}
-
 // truncated reports whether the body ended early or was not JSON at all,
 // which a retry can cure (a cut connection, a proxy error page).
 func (e *DecodeError) truncated() bool {

@@ -1,14 +1,12 @@
 package bss
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"reflect"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The res-fee-records page is the daemon's hot path: encoding/json spends
@@ -31,11 +29,9 @@ func decodeResourceRecordsPageSlow(body []byte, cycle Month, siteCurrency string
 	if err := decodeBody(body, &p, "fee_records", func() any { return new(wResFeeRecord) }); err != nil {
 		return nil, 0, "", err
 	}
-	if p.TotalCount == nil {
-		return nil, 0, "", &DecodeError{Field: "total_count", Offset: -1, Err: errors.New("missing")}
-	}
-	if *p.TotalCount < 0 {
-		return nil, 0, "", &DecodeError{Field: "total_count", Offset: -1, Err: fmt.Errorf("negative: %d", *p.TotalCount)}
+	total, err := pageTotal(p.TotalCount)
+	if err != nil {
+		return nil, 0, "", err
 	}
 	cur := p.Currency
 	if cur == "" {
@@ -49,152 +45,59 @@ func decodeResourceRecordsPageSlow(body []byte, cycle Month, siteCurrency string
 		}
 		out[i] = r
 	}
-	return out, int(*p.TotalCount), cur, nil
+	return out, total, cur, nil
 }
 
-// resFeeRecordKeys are the JSON keys of wResFeeRecord; fieldPtr(i) is the
-// field of key i. fastTablesOK verifies both against the struct tags.
-var resFeeRecordKeys = [...]string{
-	"id", "bill_date", "bill_type", "customer_id", "account_name", "region", "region_name",
-	"cloud_service_type", "cloud_service_type_name", "resource_type", "resource_type_name",
-	"effective_time", "expire_time", "consume_time", "resource_id", "resource_name", "resource_tag",
-	"product_id", "product_name", "product_spec_desc", "sku_code", "spec_size", "spec_size_measure_id",
-	"trade_id", "trade_time", "enterprise_project_id", "enterprise_project_name", "charge_mode",
-	"order_id", "relative_order_id", "period_type", "period_num", "usage_type", "usage", "usage_measure_id",
-	"free_resource_usage", "free_resource_measure_id", "ri_usage", "ri_usage_measure_id", "unit_price",
-	"unit", "official_amount", "discount_amount", "amount", "cash_amount", "credit_amount",
-	"coupon_amount", "flexipurchase_coupon_amount", "stored_card_amount", "bonus_amount", "debt_amount",
-	"adjustment_amount", "measure_id", "formula", "sub_service_type_code", "sub_service_type_name",
-	"sub_resource_type_code", "sub_resource_type_name", "sub_resource_id", "sub_resource_name",
+// recordFields describes wResFeeRecord for the fast path, derived once from
+// its JSON tags and field types (recordFieldsOf): recordFields[i] is the
+// field of struct field i, so adding a field to the wire struct needs no
+// change here. A field of a type the fast path does not decode turns the
+// fast path off (fastTablesOK), and encoding/json decodes every page.
+var recordFields, recordFieldsErr = recordFieldsOf(reflect.TypeFor[wResFeeRecord]())
+
+// maxRecordKeys bounds the record's fields: seen keys are one uint64 bitmask.
+const maxRecordKeys = 64
+
+// fieldKind is how the fast path decodes a field.
+type fieldKind uint8
+
+const (
+	kindString fieldKind = iota + 1
+	kindStr
+	kindDec
+	kindInt
+	kindTime
+)
+
+// recordField is one JSON key of the record and where its value goes.
+type recordField struct {
+	key    string
+	kind   fieldKind
+	offset uintptr
 }
 
-const numRecordKeys = len(resFeeRecordKeys)
-
-// fieldPtr returns a pointer to the field of resFeeRecordKeys[i].
-func (w *wResFeeRecord) fieldPtr(i int) any {
-	switch i {
-	case 0:
-		return &w.ID
-	case 1:
-		return &w.BillDate
-	case 2:
-		return &w.BillType
-	case 3:
-		return &w.CustomerID
-	case 4:
-		return &w.AccountName
-	case 5:
-		return &w.Region
-	case 6:
-		return &w.RegionName
-	case 7:
-		return &w.CloudServiceType
-	case 8:
-		return &w.CloudServiceTypeName
-	case 9:
-		return &w.ResourceType
-	case 10:
-		return &w.ResourceTypeName
-	case 11:
-		return &w.EffectiveTime
-	case 12:
-		return &w.ExpireTime
-	case 13:
-		return &w.ConsumeTime
-	case 14:
-		return &w.ResourceID
-	case 15:
-		return &w.ResourceName
-	case 16:
-		return &w.ResourceTag
-	case 17:
-		return &w.ProductID
-	case 18:
-		return &w.ProductName
-	case 19:
-		return &w.ProductSpecDesc
-	case 20:
-		return &w.SkuCode
-	case 21:
-		return &w.SpecSize
-	case 22:
-		return &w.SpecSizeMeasureID
-	case 23:
-		return &w.TradeID
-	case 24:
-		return &w.TradeTime
-	case 25:
-		return &w.EnterpriseProjectID
-	case 26:
-		return &w.EnterpriseProjectName
-	case 27:
-		return &w.ChargeMode
-	case 28:
-		return &w.OrderID
-	case 29:
-		return &w.RelativeOrderID
-	case 30:
-		return &w.PeriodType
-	case 31:
-		return &w.PeriodNum
-	case 32:
-		return &w.UsageType
-	case 33:
-		return &w.Usage
-	case 34:
-		return &w.UsageMeasureID
-	case 35:
-		return &w.FreeResourceUsage
-	case 36:
-		return &w.FreeResourceMeasureID
-	case 37:
-		return &w.RIUsage
-	case 38:
-		return &w.RIUsageMeasureID
-	case 39:
-		return &w.UnitPrice
-	case 40:
-		return &w.Unit
-	case 41:
-		return &w.OfficialAmount
-	case 42:
-		return &w.DiscountAmount
-	case 43:
-		return &w.Amount
-	case 44:
-		return &w.CashAmount
-	case 45:
-		return &w.CreditAmount
-	case 46:
-		return &w.CouponAmount
-	case 47:
-		return &w.FlexipurchaseCouponAmount
-	case 48:
-		return &w.StoredCardAmount
-	case 49:
-		return &w.BonusAmount
-	case 50:
-		return &w.DebtAmount
-	case 51:
-		return &w.AdjustmentAmount
-	case 52:
-		return &w.MeasureID
-	case 53:
-		return &w.Formula
-	case 54:
-		return &w.SubServiceTypeCode
-	case 55:
-		return &w.SubServiceTypeName
-	case 56:
-		return &w.SubResourceTypeCode
-	case 57:
-		return &w.SubResourceTypeName
-	case 58:
-		return &w.SubResourceID
-	case 59:
-		return &w.SubResourceName
+func recordFieldsOf(t reflect.Type) ([]recordField, error) {
+	if t.NumField() > maxRecordKeys {
+		return nil, fmt.Errorf("%s has %d fields, the fast path takes at most %d", t.Name(), t.NumField(), maxRecordKeys)
 	}
-	return nil
+	kinds := map[reflect.Type]fieldKind{
+		stringType: kindString, reflect.TypeFor[wStr](): kindStr, reflect.TypeFor[wDec](): kindDec,
+		reflect.TypeFor[wInt](): kindInt, reflect.TypeFor[wTime](): kindTime,
+	}
+	out := make([]recordField, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, ok := plainTag(f)
+		if !ok {
+			return nil, fmt.Errorf("%s.%s: unsupported field or tag", t.Name(), f.Name)
+		}
+		k := kinds[f.Type]
+		if k == 0 {
+			return nil, fmt.Errorf("%s.%s: unsupported type %s", t.Name(), f.Name, f.Type)
+		}
+		out[i] = recordField{key: name, kind: k, offset: f.Offset}
+	}
+	return out, nil
 }
 
 // pageKeys are the JSON keys of wResFeePage (with wStatus's promoted ones)
@@ -221,11 +124,11 @@ const (
 )
 
 var (
-	// recordKeyIndex maps a key of resFeeRecordKeys to its index.
+	// recordKeyIndex maps a key of recordFields to its index.
 	recordKeyIndex = func() map[string]int {
-		m := make(map[string]int, numRecordKeys)
-		for i, k := range resFeeRecordKeys {
-			m[k] = i
+		m := make(map[string]int, len(recordFields))
+		for i, f := range recordFields {
+			m[f.key] = i
 		}
 		return m
 	}()
@@ -234,9 +137,9 @@ var (
 	// matches a field name only case-insensitively, which the fast path
 	// leaves to the slow one.
 	foldedRecordKeys = func() map[string]bool {
-		m := make(map[string]bool, numRecordKeys)
-		for _, k := range resFeeRecordKeys {
-			m[string(upperASCII(nil, []byte(k)))] = true
+		m := make(map[string]bool, len(recordFields))
+		for _, f := range recordFields {
+			m[string(upperASCII(nil, []byte(f.key)))] = true
 		}
 		return m
 	}()
@@ -253,34 +156,11 @@ var (
 	fastTablesOK = checkFastTables() == nil
 )
 
-// checkFastTables verifies resFeeRecordKeys, fieldPtr and pageKeys against
-// the JSON tags and field types of wResFeeRecord and wResFeePage.
+// checkFastTables verifies that the record table could be derived and that
+// pageKeys matches the JSON tags and field types of wResFeePage.
 func checkFastTables() error {
-	var w wResFeeRecord
-	v := reflect.ValueOf(&w).Elem()
-	t := v.Type()
-	if t.NumField() != numRecordKeys || numRecordKeys > 64 {
-		return fmt.Errorf("wResFeeRecord has %d fields, table has %d", t.NumField(), numRecordKeys)
-	}
-	for j := 0; j < t.NumField(); j++ {
-		f := t.Field(j)
-		name, ok := plainTag(f)
-		if !ok {
-			return fmt.Errorf("wResFeeRecord.%s: unsupported field or tag", f.Name)
-		}
-		i, ok := recordKeyIndex[name]
-		if !ok {
-			return fmt.Errorf("wResFeeRecord.%s: key %q missing from the table", f.Name, name)
-		}
-		p := reflect.ValueOf(w.fieldPtr(i))
-		if p.Kind() != reflect.Pointer || p.Pointer() != v.Field(j).Addr().Pointer() || p.Type().Elem() != f.Type {
-			return fmt.Errorf("wResFeeRecord.%s: fieldPtr(%d) is not the field", f.Name, i)
-		}
-		switch w.fieldPtr(i).(type) {
-		case *string, *wStr, *wDec, *wInt, *wTime:
-		default:
-			return fmt.Errorf("wResFeeRecord.%s: unsupported type %s", f.Name, f.Type)
-		}
+	if recordFieldsErr != nil {
+		return recordFieldsErr
 	}
 	var got []string
 	var walk func(t reflect.Type) error
@@ -329,335 +209,6 @@ func plainTag(f reflect.StructField) (string, bool) {
 	return tag, true
 }
 
-// upperASCII appends b upper-cased (ASCII letters only) to dst.
-func upperASCII(dst, b []byte) []byte {
-	for _, c := range b {
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
-
-// maxFastDepth bounds nesting in the fast path (encoding/json allows
-// 10000); deeper bodies go to the slow path.
-const maxFastDepth = 200
-
-// strPlain marks the bytes a JSON string may contain as is and that need
-// no further look: printable ASCII other than '"' and '\\'.
-var strPlain = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// String flags reported by scanString.
-const (
-	strEscaped  = 1 << iota // contains a backslash escape
-	strNonASCII             // contains a byte >= 0x80
-)
-
-// scanner is a strict JSON scanner over one body. Every method returns
-// false (and the fast path gives up) at the first byte it is not sure
-// about; it never reports an error of its own.
-type scanner struct {
-	b []byte
-	i int
-}
-
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the next non-space byte (0 at the end).
-func (s *scanner) peek() byte {
-	if s.i < len(s.b) && s.b[s.i] > ' ' {
-		return s.b[s.i]
-	}
-	s.ws()
-	if s.i < len(s.b) {
-		return s.b[s.i]
-	}
-	return 0
-}
-
-// SWAR constants: one bit per byte lane of a little-endian uint64.
-const (
-	lanes1   = 0x0101010101010101
-	lanesMSB = 0x8080808080808080
-)
-
-// scanString consumes a string literal at s.i, validating its escapes as
-// encoding/json's scanner does, and reports strEscaped/strNonASCII.
-func (s *scanner) scanString() (flags int, ok bool) {
-	b, j := s.b, s.i+1
-	for {
-		// Eight bytes at a time while none is '"', '\\' or a control
-		// character (bytes >= 0x80 only set strNonASCII).
-		for j+8 <= len(b) {
-			w := binary.LittleEndian.Uint64(b[j:])
-			q, bs := w^(lanes1*'"'), w^(lanes1*'\\')
-			m := ((q - lanes1) &^ q) | ((bs - lanes1) &^ bs) | ((w - lanes1*0x20) &^ w)
-			m &= lanesMSB
-			if m == 0 {
-				if w&lanesMSB != 0 {
-					flags |= strNonASCII
-				}
-				j += 8
-				continue
-			}
-			// The lowest flagged lane is exact (borrows only run upwards).
-			pos := bits.TrailingZeros64(m)
-			if w&lanesMSB&(1<<pos-1) != 0 {
-				flags |= strNonASCII
-			}
-			j += pos / 8
-			break
-		}
-		for j < len(b) && strPlain[b[j]] {
-			j++
-		}
-		if j >= len(b) {
-			return 0, false
-		}
-		switch c := b[j]; {
-		case c == '"':
-			s.i = j + 1
-			return flags, true
-		case c == '\\':
-			flags |= strEscaped
-			if j+1 >= len(b) {
-				return 0, false
-			}
-			switch b[j+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				j += 2
-			case 'u':
-				if j+6 > len(b) || !isHex(b[j+2]) || !isHex(b[j+3]) || !isHex(b[j+4]) || !isHex(b[j+5]) {
-					return 0, false
-				}
-				j += 6
-			default:
-				return 0, false
-			}
-		case c < 0x20:
-			return 0, false
-		default: // >= 0x80
-			flags |= strNonASCII
-			j++
-		}
-	}
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// scanNumber consumes a number at s.i with JSON's grammar:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (s *scanner) scanNumber() bool {
-	b, j := s.b, s.i
-	if j < len(b) && b[j] == '-' {
-		j++
-	}
-	switch {
-	case j < len(b) && b[j] == '0':
-		j++
-	case j < len(b) && '1' <= b[j] && b[j] <= '9':
-		for j < len(b) && isDigit(b[j]) {
-			j++
-		}
-	default:
-		return false
-	}
-	if j < len(b) && b[j] == '.' {
-		j++
-		if j >= len(b) || !isDigit(b[j]) {
-			return false
-		}
-		for j < len(b) && isDigit(b[j]) {
-			j++
-		}
-	}
-	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
-		j++
-		if j < len(b) && (b[j] == '+' || b[j] == '-') {
-			j++
-		}
-		if j >= len(b) || !isDigit(b[j]) {
-			return false
-		}
-		for j < len(b) && isDigit(b[j]) {
-			j++
-		}
-	}
-	s.i = j
-	return true
-}
-
-// literal consumes lit ("true", "false" or "null") at s.i.
-func (s *scanner) literal(lit string) bool {
-	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
-		return false
-	}
-	s.i += len(lit)
-	return true
-}
-
-// scalar consumes a string, number or null at s.i (the types a wire field
-// may accept) and reports string flags; true, false, objects and arrays
-// are refused, as every wire type rejects them.
-func (s *scanner) scalar() (flags int, ok bool) {
-	if s.i >= len(s.b) {
-		return 0, false
-	}
-	switch c := s.b[s.i]; {
-	case c == '"':
-		return s.scanString()
-	case c == 'n':
-		return 0, s.literal("null")
-	case c == '-' || isDigit(c):
-		return 0, s.scanNumber()
-	}
-	return 0, false
-}
-
-// skipValue consumes any JSON value at s.i, strictly; depth is the
-// nesting depth of the value's container.
-func (s *scanner) skipValue(depth int) bool {
-	if s.i >= len(s.b) {
-		return false
-	}
-	switch c := s.b[s.i]; {
-	case c == '"':
-		_, ok := s.scanString()
-		return ok
-	case c == '-' || isDigit(c):
-		return s.scanNumber()
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '{':
-		if depth >= maxFastDepth {
-			return false
-		}
-		s.i++
-		if s.peek() == '}' {
-			s.i++
-			return true
-		}
-		for {
-			if s.peek() != '"' {
-				return false
-			}
-			if _, ok := s.scanString(); !ok || s.peek() != ':' {
-				return false
-			}
-			s.i++
-			s.ws()
-			if !s.skipValue(depth + 1) {
-				return false
-			}
-			switch s.peek() {
-			case ',':
-				s.i++
-			case '}':
-				s.i++
-				return true
-			default:
-				return false
-			}
-		}
-	case c == '[':
-		if depth >= maxFastDepth {
-			return false
-		}
-		s.i++
-		if s.peek() == ']' {
-			s.i++
-			return true
-		}
-		for {
-			s.ws()
-			if !s.skipValue(depth + 1) {
-				return false
-			}
-			switch s.peek() {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return true
-			default:
-				return false
-			}
-		}
-	}
-	return false
-}
-
-// key consumes an object key and the colon after it. It refuses keys that
-// encoding/json might match differently from a byte comparison: escaped
-// or non-ASCII ones.
-func (s *scanner) key() ([]byte, bool) {
-	if s.peek() != '"' {
-		return nil, false
-	}
-	start := s.i
-	flags, ok := s.scanString()
-	if !ok || flags != 0 {
-		return nil, false
-	}
-	k := s.b[start+1 : s.i-1]
-	if s.peek() != ':' {
-		return nil, false
-	}
-	s.i++
-	s.ws()
-	return k, true
-}
-
-// expectKey consumes the key k (plain ASCII, no escapes) and the colon
-// after it when they come next, and reports whether they did.
-func (s *scanner) expectKey(k string) bool {
-	b, i := s.b, s.i
-	if s.peek() != '"' || len(b)-s.i < len(k)+2 || b[s.i+1+len(k)] != '"' || string(b[s.i+1:s.i+1+len(k)]) != k {
-		s.i = i
-		return false
-	}
-	s.i += len(k) + 2
-	if s.peek() != ':' {
-		s.i = i
-		return false
-	}
-	s.i++
-	return true
-}
-
-// unknownKey reports whether key may be skipped: it matches none of the
-// (upper-cased) known keys, not even case-insensitively.
-func unknownKey(key []byte, folded map[string]bool) bool {
-	var buf [64]byte
-	if len(key) > len(buf) {
-		return true // longer than any known key
-	}
-	return !folded[string(upperASCII(buf[:0], key))]
-}
-
 // span is one known field of a record: the raw value is b[start:end].
 type span struct {
 	field      int8
@@ -669,8 +220,8 @@ type span struct {
 // that follows key i, as records of a page share their key order.
 type recordDecoder struct {
 	s     scanner
-	spans [numRecordKeys]span
-	next  [numRecordKeys + 1]int8
+	spans [maxRecordKeys]span
+	next  [maxRecordKeys + 1]int8
 	decs  decCache
 }
 
@@ -713,7 +264,7 @@ func (d *recordDecoder) record(w *wResFeeRecord) bool {
 	s.i++ // '{'
 	n := 0
 	var seen uint64
-	prev := numRecordKeys // the "before the first key" slot of next
+	prev := maxRecordKeys // the "before the first key" slot of next
 	if s.peek() == '}' {
 		s.i++
 	} else {
@@ -721,7 +272,7 @@ func (d *recordDecoder) record(w *wResFeeRecord) bool {
 			// Records of a page share their key order: try the key that
 			// followed the previous one last time by comparing bytes.
 			idx := int(d.next[prev]) - 1
-			if idx >= 0 && s.expectKey(resFeeRecordKeys[idx]) {
+			if idx >= 0 && s.expectKey(recordFields[idx].key) {
 				s.ws()
 			} else if key, ok := s.key(); !ok {
 				return false
@@ -776,8 +327,11 @@ func (d *recordDecoder) record(w *wResFeeRecord) bool {
 		if quoted {
 			lo, hi = lo+1, hi-1
 		}
-		switch p := w.fieldPtr(int(sp.field)).(type) {
-		case *string:
+		f := recordFields[sp.field]
+		ptr := unsafe.Add(unsafe.Pointer(w), f.offset) // the field at f.offset of *w, of f.kind's type
+		switch f.kind {
+		case kindString:
+			p := (*string)(ptr)
 			switch {
 			case isNull: // encoding/json leaves a string unchanged on null
 			case !quoted:
@@ -793,23 +347,27 @@ func (d *recordDecoder) record(w *wResFeeRecord) bool {
 				}
 				*p = v
 			}
-		case *wStr:
+		case kindStr:
+			p := (*wStr)(ptr)
 			if plain || (!quoted && !isNull) { // a number is kept as its text
 				*p = wStr(text[lo:hi])
 			} else if p.UnmarshalJSON(raw) != nil {
 				return false
 			}
-		case *wDec:
+		case kindDec:
+			p := (*wDec)(ptr)
 			if d.decs.decode(p, raw) != nil {
 				return false
 			}
-		case *wInt:
+		case kindInt:
+			p := (*wInt)(ptr)
 			if v, ok := plainInt(raw); ok {
 				*p = wInt(v)
 			} else if p.UnmarshalJSON(raw) != nil {
 				return false
 			}
-		case *wTime:
+		case kindTime:
+			p := (*wTime)(ptr)
 			if t, ok := fastTime(raw); ok {
 				*p = wTime(t)
 			} else if p.UnmarshalJSON(raw) != nil {
@@ -885,29 +443,6 @@ func daysIn(m, y int) int {
 		return 30
 	}
 	return 31
-}
-
-// pageString decodes a top-level string field: null leaves *p unchanged.
-func (s *scanner) pageString(p *string) bool {
-	vs := s.i
-	flags, ok := s.scalar()
-	raw := s.b[vs:s.i]
-	switch {
-	case !ok:
-		return false
-	case raw[0] == 'n':
-	case raw[0] != '"':
-		return false
-	case flags&strNonASCII != 0 && !utf8.Valid(raw[1:len(raw)-1]):
-		return false
-	case flags&strEscaped == 0:
-		*p = string(raw[1 : len(raw)-1])
-	default:
-		if *p, ok = unquote(raw); !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // fastResourceRecordsPage decodes a res-fee-records body as

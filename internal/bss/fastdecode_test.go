@@ -399,18 +399,17 @@ func genPage(r *rand.Rand) []byte {
 	}
 	value := func(key string) string {
 		if i, ok := recordKeyIndex[key]; ok {
-			var w wResFeeRecord
-			switch w.fieldPtr(i).(type) {
-			case *wDec:
+			switch recordFields[i].kind {
+			case kindDec:
 				return dec()
-			case *wInt:
+			case kindInt:
 				if key == "measure_id" {
 					return either([]string{`1`, `2`, `3`, `null`, `"3"`}, []string{`9`, `-1`})
 				}
 				return integer()
-			case *wTime:
+			case kindTime:
 				return tm()
-			case *wStr:
+			case kindStr:
 				if r.IntN(2) == 0 {
 					return either([]string{`3`, `-0`, `1.5e3`, `20`}, []string{`true`})
 				}
@@ -428,7 +427,7 @@ func genPage(r *rand.Rand) []byte {
 			return either([]string{`"x"`, `""`, `"total_count"`, `"brand_new"`, `"id "`, `"currency"`},
 				[]string{`"ID"`, `"Amount"`, `"\u0069d"`, "\"s\u212au_code\"", `"Unit_Price"`})
 		}
-		return `"` + resFeeRecordKeys[r.IntN(numRecordKeys)] + `"`
+		return `"` + recordFields[r.IntN(len(recordFields))].key + `"`
 	}
 	record := func() {
 		if bad() && r.IntN(4) == 0 {

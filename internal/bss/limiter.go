@@ -3,7 +3,8 @@ package bss
 import (
 	"context"
 	"sync"
-	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Limiter paces requests with one token bucket per (account, operation),
@@ -13,21 +14,14 @@ import (
 type Limiter struct {
 	cfg     Config
 	mu      sync.Mutex
-	buckets map[limiterKey]*bucket
+	buckets map[limiterKey]*rate.Limiter
 }
 
 type limiterKey struct{ account, op string }
 
-type bucket struct {
-	rate   float64 // tokens per second
-	burst  float64
-	tokens float64
-	last   time.Time
-}
-
 // NewLimiter returns a Limiter pacing at cfg's rates (defaults applied).
 func NewLimiter(cfg Config) *Limiter {
-	return &Limiter{cfg: cfg.withDefaults(), buckets: map[limiterKey]*bucket{}}
+	return &Limiter{cfg: cfg.withDefaults(), buckets: map[limiterKey]*rate.Limiter{}}
 }
 
 // Wait blocks until a request of op for account may be sent, or ctx is
@@ -36,34 +30,23 @@ func (l *Limiter) Wait(ctx context.Context, account, op string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rate := l.cfg.rate(op)
-	if rate <= 0 {
+	r := l.cfg.rate(op)
+	if r <= 0 {
 		return nil
 	}
 	k := limiterKey{account, op}
 	l.mu.Lock()
 	b := l.buckets[k]
-	now := time.Now()
 	if b == nil {
-		burst := float64(l.cfg.RateBurst)
-		b = &bucket{rate: rate, burst: burst, tokens: burst, last: now}
+		b = rate.NewLimiter(rate.Limit(r), l.cfg.RateBurst)
 		l.buckets[k] = b
 	}
-	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	b.tokens--
-	var wait time.Duration
-	if b.tokens < 0 {
-		wait = time.Duration(-b.tokens / b.rate * float64(time.Second))
-	}
 	l.mu.Unlock()
-	if wait == 0 {
-		return nil
-	}
-	if err := sleepCtx(ctx, wait); err != nil {
-		l.mu.Lock()
-		b.tokens++ // give the reservation back
-		l.mu.Unlock()
+	// A reservation rather than rate.Limiter.Wait: Wait fails at once when
+	// the delay would pass ctx's deadline, with an error that is not ctx's.
+	res := b.Reserve()
+	if err := sleepCtx(ctx, res.Delay()); err != nil {
+		res.Cancel() // give the reservation back
 		return err
 	}
 	return nil

@@ -158,11 +158,23 @@ func (o ResourceRecordOptions) validate() error {
 	if o.StatisticType != 0 && o.StatisticType != StatisticItemised && o.StatisticType != StatisticPerCycle {
 		errs = append(errs, fmt.Errorf("statistic type %d: want 1 (per cycle) or 3 (itemised)", o.StatisticType))
 	}
-	errs = append(errs, validateMethod(o.Method, o.SubCustomerID))
+	errs = append(errs, validateMethod(o.Method, o.SubCustomerID, o.Members))
 	return errors.Join(errs...)
 }
 
-func validateMethod(m Method, sub string) error {
+// onePage rejects a member list on a single-page call: fanning out to
+// members is what the iterators (ResourceRecords, MonthlySums) do.
+func onePage(members []string) error {
+	if len(members) > 0 {
+		return errors.New("a member list is for the iterator, not for one page")
+	}
+	return nil
+}
+
+func validateMethod(m Method, sub string, members []string) error {
+	if len(members) > 0 && m != MethodOneself {
+		return fmt.Errorf("a member list needs method %q (the master's own rows, then each member's), not %q", MethodOneself, m)
+	}
 	switch m {
 	case "", MethodAll, MethodOneself:
 		if sub != "" {
@@ -183,7 +195,7 @@ func validateMethod(m Method, sub string) error {
 // (https://support.huaweicloud.com/api-oce/mbc_00004.html). A zero Limit
 // means 1000. Jobs use ResourceRecords instead.
 func (c *Client) ListResourceRecords(ctx context.Context, opts ResourceRecordOptions, lo ListOptions) ([]ResourceRecord, *Response, error) {
-	if err := opts.validate(); err != nil {
+	if err := errors.Join(opts.validate(), onePage(opts.Members)); err != nil {
 		return nil, nil, fmt.Errorf("bss %s: %w", OpResourceRecords, err)
 	}
 	lo, err := lo.normalise(maxLimit)
@@ -261,25 +273,30 @@ func (c *Client) ResourceRecords(ctx context.Context, opts ResourceRecordOptions
 			return c.ListResourceRecords(ctx, o, ListOptions{Offset: off, Limit: maxLimit})
 		})
 	}
-	return fanOut(ctx, c, OpResourceRecords, o.validate(), o, o.Method, one, func(m Method, sub string) ResourceRecordOptions {
+	return fanOut(ctx, c, OpResourceRecords, o.validate(), o, o.Method, o.Members, one, func(m Method, sub string) ResourceRecordOptions {
 		p := o
-		p.Method, p.SubCustomerID = m, sub
+		p.Method, p.SubCustomerID, p.Members = m, sub, nil
 		return p
 	})
 }
 
 // fanOut returns the iterator of a bills listing (resource records or
 // monthly sums): invalid, if not nil, is its only (wrapped) error.
-// Otherwise it runs one(opts), whose method is m; when m is all (or unset)
-// and the service refuses that with CBC.18000048 before any record, it
-// runs one(with(oneself, "")) and then one(with(sub_customer, id)) for
-// every member instead.
-func fanOut[T, O any](ctx context.Context, c *Client, op string, invalid error, opts O, m Method,
+// Otherwise it runs one(opts), whose method is m; with members it runs
+// one(with(oneself, "")) and then one(with(sub_customer, id)) for each
+// member instead, and so it does when m is all (or unset) and the service
+// refuses that with CBC.18000048 before any record, for every member the
+// master has. This is the one place where bills are fanned out to members.
+func fanOut[T, O any](ctx context.Context, c *Client, op string, invalid error, opts O, m Method, members []string,
 	one func(context.Context, O) iter.Seq2[T, error], with func(Method, string) O) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		if invalid != nil {
 			var zero T
 			yield(zero, fmt.Errorf("bss %s: %w", op, invalid))
+			return
+		}
+		if len(members) > 0 {
+			eachMember(ctx, c, members, one, with, yield)
 			return
 		}
 		fanOutYield(ctx, c, opts, m, one, with, yield)
@@ -313,6 +330,13 @@ func fanOutYield[T, O any](ctx context.Context, c *Client, opts O, m Method, one
 		}
 		members = append(members, sc.ID)
 	}
+	eachMember(ctx, c, members, one, with, yield)
+}
+
+// eachMember yields the master's own rows, then each member's, skipping
+// members that refuse access.
+func eachMember[T, O any](ctx context.Context, c *Client, members []string, one func(context.Context, O) iter.Seq2[T, error],
+	with func(Method, string) O, yield func(T, error) bool) {
 	for v, err := range one(ctx, with(MethodOneself, "")) {
 		if !yield(v, err) || err != nil {
 			return
@@ -324,7 +348,7 @@ func fanOutYield[T, O any](ctx context.Context, c *Client, opts O, m Method, one
 			if err != nil && !started && HasCode(err, CodeAccessDenied) {
 				// An independent member that has not let the master view
 				// its consumption; method=all leaves it out as well.
-				c.logger.LogAttrs(ctx, slog.LevelWarn, "bss member skipped: access denied", slog.String("sub_customer_id", id))
+				c.logger.LogAttrs(ctx, slog.LevelWarn, "bss member skipped: access denied (independent accounting, not authorised)", slog.String("sub_customer_id", id))
 				break
 			}
 			started = true

@@ -186,6 +186,100 @@ func TestAgreesWithOfficialSDK(t *testing.T) {
 		}
 	})
 
+	t.Run("ListCustomerBillsMonthlyBreakDown", func(t *testing.T) {
+		for _, month := range srv.Months() {
+			resp, err := sdk.ListCustomerBillsMonthlyBreakDown(&model.ListCustomerBillsMonthlyBreakDownRequest{
+				SharedMonth: month, Method: ptr("all"), Offset: ptr(int32(0)), Limit: ptr(int32(1000)), XLanguage: ptr("en_US"),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sm, _ := bss.ParseMonth(month)
+			rows, r, err := ours.ListAmortizedCosts(ctx, bss.AmortizedCostOptions{SharedMonth: sm}, bss.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) == 0 || r.TotalCount != i32(resp.TotalCount) || len(rows) != len(*resp.Details) || r.Currency != str(resp.Currency) {
+				t.Fatalf("%s: total %d/%d, len %d/%d", month, r.TotalCount, i32(resp.TotalCount), len(rows), len(*resp.Details))
+			}
+			for i, s := range *resp.Details {
+				o := rows[i]
+				strs := [][3]string{
+					{"shared_month", o.SharedMonth.String(), str(s.SharedMonth)}, {"bill_cycle", o.BillCycle.String(), str(s.BillCycle)},
+					{"customer_id", o.CustomerID, str(s.CustomerId)}, {"region_code", o.RegionCode, str(s.RegionCode)}, {"region_name", o.RegionName, str(s.RegionName)},
+					{"service_type_code", o.ServiceTypeCode, str(s.ServiceTypeCode)}, {"service_type_name", o.ServiceTypeName, str(s.ServiceTypeName)},
+					{"resource_type_code", o.ResourceTypeCode, str(s.ResourceTypeCode)}, {"resource_type_name", o.ResourceTypeName, str(s.ResourceTypeName)},
+					{"resource_id", o.ResourceID, str(s.ResourceId)}, {"resource_name", o.ResourceName, str(s.ResourceName)},
+					{"resource_tag", o.ResourceTag, str(s.ResourceTag)}, {"product_spec_desc", o.ProductSpecDesc, str(s.ProductSpecDesc)},
+					{"enterprise_project_id", o.EnterpriseProjectID, normEP(s.EnterpriseProjectId)}, {"enterprise_project_name", o.EnterpriseProjectName, str(s.EnterpriseProjectName)},
+					{"order_id", o.OrderID, str(s.OrderId)}, {"usage_type", o.UsageType, str(s.UsageType)},
+					{"sub_service_type_code", o.SubServiceTypeCode, str(s.SubServiceTypeCode)}, {"sub_service_type_name", o.SubServiceTypeName, str(s.SubServiceTypeName)},
+					{"sub_resource_type_code", o.SubResourceTypeCode, str(s.SubResourceTypeCode)}, {"sub_resource_type_name", o.SubResourceTypeName, str(s.SubResourceTypeName)},
+					{"sub_resource_id", o.SubResourceID, str(s.SubResourceId)}, {"sub_resource_name", o.SubResourceName, str(s.SubResourceName)},
+				}
+				for _, c := range strs {
+					if c[1] != c[2] {
+						t.Fatalf("%s detail %d %s: ours %q, SDK %q", month, i, c[0], c[1], c[2])
+					}
+				}
+				decs := []struct {
+					name      string
+					ours, sdk decimal.Decimal
+				}{
+					{"usage", o.Usage, decOf(s.Usage)}, {"free_resource_usage", o.FreeResourceUsage, decOf(s.FreeResourceUsage)}, {"ri_usage", o.RIUsage, decOf(s.RiUsage)},
+					{"consume_amount", o.ConsumeAmount, decOf(s.ConsumeAmount)}, {"past_months_amortized_amount", o.PastMonthsAmount, decOf(s.PastMonthsAmortizedAmount)},
+					{"current_month_amortized_amount", o.CurrentMonthAmount, decOf(s.CurrentMonthAmortizedAmount)},
+					{"future_months_amortized_amount", o.FutureMonthsAmount, decOf(s.FutureMonthsAmortizedAmount)},
+					{"amortized_cash_amount", o.AmortizedCashAmount, decOf(s.AmortizedCashAmount)}, {"amortized_credit_amount", o.AmortizedCreditAmount, decOf(s.AmortizedCreditAmount)},
+					{"amortized_coupon_amount", o.AmortizedCouponAmount, decOf(s.AmortizedCouponAmount)},
+					{"amortized_flexipurchase_coupon_amount", o.AmortizedFlexipurchaseCoupon, decOf(s.AmortizedFlexipurchaseCouponAmount)},
+					{"amortized_stored_value_card_amount", o.AmortizedStoredValueCardAmount, decOf(s.AmortizedStoredValueCardAmount)},
+					{"amortized_bonus_amount", o.AmortizedBonusAmount, decOf(s.AmortizedBonusAmount)},
+				}
+				for _, c := range decs {
+					if !c.ours.Equal(c.sdk) {
+						t.Fatalf("%s detail %d %s: ours %s, SDK %s", month, i, c.name, c.ours, c.sdk)
+					}
+				}
+				ints := [][3]any{{"bill_type", o.BillType, i32(s.BillType)}, {"charging_mode", o.ChargingMode, i32(s.ChargingMode)},
+					{"period_type", o.PeriodType, i32(s.PeriodType)}, {"usage_measure_id", o.UsageMeasureID, i32(s.UsageMeasureId)},
+					{"free_resource_measure_id", o.FreeResourceMeasureID, i32(s.FreeResourceMeasureId)}, {"ri_usage_measure_id", o.RIUsageMeasureID, i32(s.RiUsageMeasureId)}}
+				for _, c := range ints {
+					if c[1] != c[2] {
+						t.Fatalf("%s detail %d %s: ours %v, SDK %v", month, i, c[0], c[1], c[2])
+					}
+				}
+				if !o.EffectiveTime.Equal(sdkTime(t, s.EffectiveTime)) || !o.ExpireTime.Equal(sdkTime(t, s.ExpireTime)) {
+					t.Fatalf("%s detail %d validity: ours %v..%v, SDK %v..%v", month, i, o.EffectiveTime, o.ExpireTime, str(s.EffectiveTime), str(s.ExpireTime))
+				}
+				var tags, units [][2]string
+				if s.EffectiveTagPairs != nil {
+					for _, p := range *s.EffectiveTagPairs {
+						tags = append(tags, [2]string{str(p.TagKey), str(p.TagValue)})
+					}
+				}
+				if s.CostUnitPairs != nil {
+					for _, p := range *s.CostUnitPairs {
+						units = append(units, [2]string{str(p.CostUnitName), str(p.CostUnitRuleValue)})
+					}
+				}
+				if len(tags) != len(o.CostTagKeys) || len(units) != len(o.CostUnitNames) {
+					t.Fatalf("%s detail %d: %d/%d tags, %d/%d cost units", month, i, len(o.CostTagKeys), len(tags), len(o.CostUnitNames), len(units))
+				}
+				for j, p := range tags {
+					if o.CostTagKeys[j] != p[0] || o.CostTagValues[j] != p[1] {
+						t.Fatalf("%s detail %d tag %d: ours %s=%s, SDK %s=%s", month, i, j, o.CostTagKeys[j], o.CostTagValues[j], p[0], p[1])
+					}
+				}
+				for j, p := range units {
+					if o.CostUnitNames[j] != p[0] || o.CostUnitRuleVals[j] != p[1] {
+						t.Fatalf("%s detail %d cost unit %d: ours %s/%s, SDK %s/%s", month, i, j, o.CostUnitNames[j], o.CostUnitRuleVals[j], p[0], p[1])
+					}
+				}
+			}
+		}
+	})
+
 	t.Run("ShowCustomerAccountBalances", func(t *testing.T) {
 		resp, err := sdk.ShowCustomerAccountBalances(&model.ShowCustomerAccountBalancesRequest{})
 		if err != nil {

@@ -27,6 +27,11 @@ type MonthlySumOptions struct {
 	Cycle         Month
 	Method        Method // "" means all
 	SubCustomerID string // required with MethodSubCustomer
+	// Members, with Method oneself, fans out: the master's own rows, then
+	// each listed member's (method=sub_customer), each listing checked for
+	// drift on its own; a member that refuses access (CBC.0151: independent,
+	// not authorised) is skipped and logged, as method=all leaves it out.
+	Members []string
 }
 
 // ResourceRecordOptions select a ListCustomerselfResourceRecords query.
@@ -35,6 +40,11 @@ type ResourceRecordOptions struct {
 	StatisticType int    // StatisticItemised (0 means itemised) or StatisticPerCycle
 	Method        Method // "" means all
 	SubCustomerID string // required with MethodSubCustomer
+	// Members, with Method oneself, fans out: the master's own rows, then
+	// each listed member's (method=sub_customer), each listing checked for
+	// drift on its own; a member that refuses access (CBC.0151: independent,
+	// not authorised) is skipped and logged, as method=all leaves it out.
+	Members []string
 	// IncludeZero includes rows whose amount due is 0 (for example fully
 	// covered by a resource package). It is always sent explicitly.
 	IncludeZero bool

@@ -509,32 +509,9 @@ type monthStats struct {
 // dayKey is one bill date (UTC+8, "YYYY-MM-DD") of one consuming customer.
 type dayKey struct{ date, customer string }
 
-// queries returns the (method, sub_customer_id) pairs a month is read with.
-// MembersAll is one method=all query: when the service refuses it with
-// CBC.18000048 (more than 1000 independent members) the bss client itself
-// falls back to the master's own records and then each member's, so that
-// case never reaches this package. MembersEach does the same iteration
-// here, from the org job's member list, when it is configured explicitly.
-func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
-	switch a.Members {
-	case MembersNone:
-		return [][2]string{{string(bss.MethodOneself), ""}}, nil
-	case MembersEach:
-		if b.Members == nil {
-			return nil, errors.New("member fan-out configured but no member list available")
-		}
-		ids, err := b.Members(ctx, a.Scope)
-		if err != nil {
-			return nil, fmt.Errorf("list members: %w", err)
-		}
-		q := [][2]string{{string(bss.MethodOneself), ""}}
-		for _, id := range ids {
-			q = append(q, [2]string{string(bss.MethodSubCustomer), id})
-		}
-		return q, nil
-	default:
-		return [][2]string{{string(bss.MethodAll), ""}}, nil
-	}
+// query returns how a month is read (see memberQuery).
+func (b *Bills) query(ctx context.Context, a Account) (bss.Method, []string, error) {
+	return memberQuery(ctx, a, b.Members)
 }
 
 // attemptMonth streams one month into a fresh staging area and returns its
@@ -542,7 +519,7 @@ func (b *Bills) queries(ctx context.Context, a Account) ([][2]string, error) {
 // panic) the staging area is dropped and the stored month stays as it was.
 func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ *sink.MonthWriter, err error) {
 	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[dayKey]sums{}}
-	queries, err := b.queries(ctx, a)
+	method, members, err := b.query(ctx, a)
 	if err != nil {
 		return st, nil, err
 	}
@@ -561,62 +538,44 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 			err = errors.Join(err, fmt.Errorf("abort month: %w", aerr))
 		}
 	}()
-	for _, q := range queries {
-		opts := bss.ResourceRecordOptions{Cycle: m, StatisticType: 3, Method: bss.Method(q[0]), SubCustomerID: q[1], IncludeZero: true}
-		hidden := false
-		n := 0
-		for rec, err := range a.Source.ResourceRecords(ctx, opts) {
-			if err != nil && n == 0 && q[1] != "" && bss.HasCode(err, bss.CodeAccessDenied) {
-				// An independent member that has not let the master view
-				// its consumption: method=all leaves it out too.
-				hidden = true
-				break
-			}
-			if err != nil {
-				return st, nil, fmt.Errorf("resource records %s: %w", describe(q), err)
-			}
-			n++
-			if err := w.AddCostRecord(ctx, CostRecord(a.Scope, m, rec, b.Names)); err != nil {
-				return st, nil, fmt.Errorf("add cost record: %w", err)
-			}
-			st.records++
-			st.itemised.add(rec.Currency, rec.Amount)
-			k := dayKey{rec.BillDate, rec.CustomerID}
-			d := st.daily[k]
-			if d == nil {
-				d = sums{}
-				st.daily[k] = d
-			}
-			d.add(rec.Currency, rec.Amount)
-			if st.records%1000 == 0 {
-				progress(int64(st.records))
-			}
+	how := "method=" + string(method)
+	if len(members) > 0 {
+		how = fmt.Sprintf("method=%s and each of %d members", method, len(members))
+	}
+	opts := bss.ResourceRecordOptions{Cycle: m, StatisticType: 3, Method: method, Members: members, IncludeZero: true}
+	for rec, err := range a.Source.ResourceRecords(ctx, opts) {
+		if err != nil {
+			return st, nil, fmt.Errorf("resource records %s: %w", how, err)
 		}
-		if hidden {
-			b.Logger.Warn("member bills not visible to the master (not authorised); skipped", "scope", a.Scope, "bill_cycle", m.String(), "sub_customer_id", q[1])
-			continue
+		if err := w.AddCostRecord(ctx, CostRecord(a.Scope, m, rec, b.Names)); err != nil {
+			return st, nil, fmt.Errorf("add cost record: %w", err)
 		}
-		sopts := bss.MonthlySumOptions{Cycle: m, Method: bss.Method(q[0]), SubCustomerID: q[1]}
-		for s, err := range a.Source.MonthlySums(ctx, sopts) {
-			if err != nil {
-				return st, nil, fmt.Errorf("monthly sums %s: %w", describe(q), err)
-			}
-			if err := w.AddBillSummary(ctx, BillSummary(a.Scope, m, s, b.Names)); err != nil {
-				return st, nil, fmt.Errorf("add bill summary: %w", err)
-			}
-			st.summaries++
-			st.summary.add(s.Currency, s.ConsumeAmount)
+		st.records++
+		st.itemised.add(rec.Currency, rec.Amount)
+		k := dayKey{rec.BillDate, rec.CustomerID}
+		d := st.daily[k]
+		if d == nil {
+			d = sums{}
+			st.daily[k] = d
 		}
+		d.add(rec.Currency, rec.Amount)
+		if st.records%1000 == 0 {
+			progress(int64(st.records))
+		}
+	}
+	sopts := bss.MonthlySumOptions{Cycle: m, Method: method, Members: members}
+	for s, err := range a.Source.MonthlySums(ctx, sopts) {
+		if err != nil {
+			return st, nil, fmt.Errorf("monthly sums %s: %w", how, err)
+		}
+		if err := w.AddBillSummary(ctx, BillSummary(a.Scope, m, s, b.Names)); err != nil {
+			return st, nil, fmt.Errorf("add bill summary: %w", err)
+		}
+		st.summaries++
+		st.summary.add(s.Currency, s.ConsumeAmount)
 	}
 	staged = true
 	return st, w, nil
-}
-
-func describe(q [2]string) string {
-	if q[1] == "" {
-		return "method=" + q[0]
-	}
-	return "method=" + q[0] + " sub_customer_id=" + q[1]
 }
 
 // recordMonth updates the month-to-date, drift and daily caches after a

@@ -25,6 +25,10 @@ type Config struct {
 	// recorded when it was committed and re-syncs the months that differ
 	// (it also runs at start-up when its last success is older than a day).
 	ScheduleVerify string `env:"SCHEDULE_VERIFY, default=CRON_TZ=Asia/Shanghai 57 5 * * *"`
+	// ScheduleAmortized re-syncs the recent shared months of the amortised cost (Cost Center refreshes it every 24 h, 24-48 h behind the bills).
+	ScheduleAmortized string `env:"SCHEDULE_AMORTIZED, default=CRON_TZ=Asia/Shanghai 17 6,18 * * *"`
+	// ScheduleForecast computes the budget forecasts and the daily usage per service from the stored costs, after the bills job.
+	ScheduleForecast string `env:"SCHEDULE_FORECAST, default=CRON_TZ=Asia/Shanghai 27 * * * *"`
 	// JobTimeout bounds one run of any job; 0 means the job's interval.
 	JobTimeout time.Duration `env:"JOB_TIMEOUT, default=0"`
 	// BillsAttempts bounds the re-reads of a month whose total_count drifts.
@@ -38,18 +42,22 @@ type Config struct {
 	// BillsParallelAccounts is how many accounts the bills and recheck jobs
 	// sync at the same time (each account has its own API quotas).
 	BillsParallelAccounts int `env:"BILLS_PARALLEL_ACCOUNTS, default=4"`
+	// AmortizedMonths is how many recent shared months (counting the current one, at most 18) every amortized run re-syncs: the current month grows daily, and a closed month's last days and corrections reach Cost Center 24-48 h late.
+	AmortizedMonths int `env:"AMORTIZED_MONTHS, default=3"`
 }
 
 // Schedules returns the cron spec of every job by name.
 func (c Config) Schedules() map[string]string {
 	return map[string]string{
-		JobBills:   c.ScheduleBills,
-		JobRecheck: c.ScheduleRecheck,
-		JobBalance: c.ScheduleBalances,
-		JobPackage: c.SchedulePackages,
-		JobOrg:     c.ScheduleOrg,
-		JobLookups: c.ScheduleLookups,
-		JobVerify:  c.ScheduleVerify,
+		JobBills:     c.ScheduleBills,
+		JobRecheck:   c.ScheduleRecheck,
+		JobBalance:   c.ScheduleBalances,
+		JobPackage:   c.SchedulePackages,
+		JobOrg:       c.ScheduleOrg,
+		JobLookups:   c.ScheduleLookups,
+		JobVerify:    c.ScheduleVerify,
+		JobAmortized: c.ScheduleAmortized,
+		JobForecast:  c.ScheduleForecast,
 	}
 }
 
@@ -82,6 +90,9 @@ func (c Config) Validate() error {
 	}
 	if c.BillsParallelAccounts < 1 || c.BillsParallelAccounts > 64 {
 		errs = append(errs, fmt.Errorf("SYNCD_BILLS_PARALLEL_ACCOUNTS: %d is out of range (want 1 to 64)", c.BillsParallelAccounts))
+	}
+	if c.AmortizedMonths < 1 || c.AmortizedMonths > 18 {
+		errs = append(errs, fmt.Errorf("SYNCD_AMORTIZED_MONTHS: %d is out of range (want 1 to 18, the months the amortised-cost API keeps)", c.AmortizedMonths))
 	}
 	return errors.Join(errs...)
 }

@@ -61,6 +61,7 @@ type Source interface {
 	PackageSource
 	OrgSource
 	LookupSource
+	AmortizedSource
 }
 
 // MonthStore replaces one (scope, month) of bills atomically.

@@ -12,10 +12,6 @@ import (
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
-// unassignedProject is the one value stored for resources outside any
-// enterprise project; the API says "-1" in requests and null in responses.
-const unassignedProject = "-1"
-
 // Names holds the look-up dictionaries: service and resource type names by
 // code and measure units by ID. The zero value is empty and usable; the
 // lookups job fills it. It is safe for concurrent use.
@@ -93,15 +89,6 @@ func parseBillDate(s string) time.Time {
 	return t
 }
 
-// normProject normalises the enterprise project ID: null, "" and "-1" all
-// mean "unassigned".
-func normProject(id string) string {
-	if id == "" || id == "null" {
-		return unassignedProject
-	}
-	return id
-}
-
 // CostRecord maps one itemised resource record of month cycle, read with the
 // credentials of scope, to its cost_records row. bill_cycle is the month that
 // was asked for (UTC+8), stored as its civil first day, never derived from a
@@ -128,7 +115,7 @@ func CostRecord(scope string, cycle bss.Month, r bss.ResourceRecord, names *Name
 		ProductName:               r.ProductName,
 		ProductSpecDesc:           r.ProductSpecDesc,
 		SkuCode:                   r.SkuCode,
-		EnterpriseProjectID:       normProject(r.EnterpriseProjectID),
+		EnterpriseProjectID:       r.EnterpriseProjectID,
 		EnterpriseProjectName:     r.EnterpriseProjectName,
 		ChargeMode:                r.ChargeMode,
 		PeriodType:                r.PeriodType,
@@ -235,7 +222,7 @@ func PackageRows(scope, customerID string, observedAt time.Time, pkgs []bss.Reso
 				ProductName:         p.ProductName,
 				ServiceTypeCode:     p.ServiceTypeCode,
 				RegionCode:          p.RegionCode,
-				EnterpriseProjectID: normProject(p.EnterpriseProjectID),
+				EnterpriseProjectID: p.EnterpriseProjectID,
 				UsageType:           it.UsageTypeName,
 				Status:              int32(p.Status),
 				EffectiveTime:       p.EffectiveTime.UTC(),

@@ -125,15 +125,8 @@ func TestCostRecord(t *testing.T) {
 				}
 			},
 		},
-		{
-			name: "unassigned enterprise project is normalised to -1",
-			rec:  bss.ResourceRecord{EnterpriseProjectID: ""},
-			check: func(t *testing.T, got sink.CostRecord) {
-				if got.EnterpriseProjectID != "-1" {
-					t.Errorf("EnterpriseProjectID = %q, want -1", got.EnterpriseProjectID)
-				}
-			},
-		},
+		// "No enterprise project" is normalised to "-1" once, by the bss
+		// decoder (TestResourceRecordsPageNormalisation, TestPackagePageNormalisation).
 		{
 			name: "default enterprise project 0 is kept",
 			rec:  bss.ResourceRecord{EnterpriseProjectID: "0"},
@@ -269,6 +262,7 @@ func TestPackageRows(t *testing.T) {
 	at := time.Date(2024, 5, 3, 0, 0, 0, 0, time.UTC)
 	pkgs := []bss.ResourcePackage{{
 		OrderInstanceID: "P1", ProductName: "OBS 100GB", Status: 1, ExpireTime: at.AddDate(0, 1, 0),
+		EnterpriseProjectID: bss.UnassignedEnterpriseProject, // as decoded (bss normalises null and "")
 		Items: []bss.PackageItem{
 			{FreeResourceID: "I1", UsageTypeName: "storage", Amount: dec(t, "40"), OriginalAmount: dec(t, "100"), MeasureID: 10},
 			{FreeResourceID: "I2", UsageTypeName: "requests", Amount: dec(t, "7"), OriginalAmount: dec(t, "9"), MeasureID: 4},

@@ -38,12 +38,17 @@ const (
 	JobOrg     = "org"
 	JobLookups = "lookups"
 	JobVerify  = "verify"
+	// JobAmortized syncs the amortised monthly cost (Cost Center).
+	JobAmortized = "amortized"
+	// JobForecast computes the budget forecasts and the daily usage per
+	// service from the stored costs (no BSS calls).
+	JobForecast = "forecast"
 )
 
 // AllJobs lists every job name in the order a full one-shot sync runs them:
 // look-ups and the org tree first, because bills use them for names and for
 // member fan-out.
-var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage, JobVerify}
+var AllJobs = []string{JobLookups, JobOrg, JobBills, JobRecheck, JobBalance, JobPackage, JobAmortized, JobVerify, JobForecast}
 
 // balanceTypes maps the BSS account_type code to the account_type label.
 var balanceTypes = map[int]string{1: "cash", 2: "credit", 5: "bonus", 7: "deposit"}
@@ -72,6 +77,14 @@ type Metrics struct {
 	// integrityMismatches counts the stored months that differ from their
 	// commit manifests, per scope (the verify job).
 	integrityMismatches *prometheus.GaugeVec
+	// amortizedDisabled is 1 for an account the amortized job cannot read
+	// (no Cost Center, or a site without the API), by reason.
+	amortizedDisabled *prometheus.GaugeVec
+	amortizedMTD      *prometheus.GaugeVec
+	// Budgets (the forecast job), per budget and currency.
+	budgetAmount, budgetActual, budgetForecast *prometheus.GaugeVec
+	// Daily usage per service and its baseline (the forecast job).
+	serviceUsage, serviceBaseline *prometheus.GaugeVec
 }
 
 // NewMetrics creates the job and business collectors. Label combinations
@@ -153,6 +166,34 @@ func NewMetrics() *Metrics {
 			Name: "syncd_month_integrity_mismatches",
 			Help: "Stored bill months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
 		}, []string{"scope"}),
+		amortizedDisabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_amortized_disabled",
+			Help: "1 when the amortized job does not sync an account, by reason: cost_center_disabled (CBC.18000014, Cost Center not enabled) or site (the international site has no amortised-cost API); 0 otherwise.",
+		}, []string{"scope", "reason"}),
+		amortizedMTD: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_cost_amortized_month_to_date",
+			Help: "Amortised cost of the current billing month (UTC+8) so far, from Cost Center's monthly breakdown (sum of current_month_amortized_amount; lags the bills by 24-48 h).",
+		}, []string{"scope", "currency"}),
+		budgetAmount: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_budget_amount",
+			Help: "Monthly amount of a budget (billing months in UTC+8), from the budgets table.",
+		}, []string{"budget", "currency"}),
+		budgetActual: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_budget_month_to_date",
+			Help: "Amount due of the current billing month so far that a budget covers.",
+		}, []string{"budget", "currency"}),
+		budgetForecast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_budget_forecast",
+			Help: "Forecast amount due at the end of the current billing month that a budget covers (docs/budgets.md).",
+		}, []string{"budget", "currency"}),
+		serviceUsage: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_cost_service_daily_usage",
+			Help: "Amount due of a service on the last complete day (UTC+8), one-off purchases (yearly/monthly, reserved instances) excepted.",
+		}, []string{"scope", "service", "service_name", "currency"}),
+		serviceBaseline: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_cost_service_daily_usage_baseline",
+			Help: "Median of a service's daily usage (as syncd_cost_service_daily_usage) over the 14 days before the last complete day.",
+		}, []string{"scope", "service", "service_name", "currency"}),
 	}
 	for _, j := range AllJobs {
 		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped, ResultInterrupted} {
@@ -171,6 +212,8 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
 		m.billMonths, m.drift, m.unstable, m.balance, m.debt, m.monthToDate,
 		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered, m.integrityMismatches,
+		m.amortizedDisabled, m.amortizedMTD,
+		m.budgetAmount, m.budgetActual, m.budgetForecast, m.serviceUsage, m.serviceBaseline,
 	}
 }
 

@@ -97,7 +97,8 @@ func TestBurnDays(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	good := Config{ScheduleBills: "CRON_TZ=Asia/Shanghai 7 * * * *", ScheduleRecheck: "@daily", ScheduleBalances: "@every 10m",
-		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", ScheduleVerify: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4}
+		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", ScheduleVerify: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4,
+		ScheduleAmortized: "@daily", AmortizedMonths: 3}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
@@ -106,8 +107,9 @@ func TestConfigValidate(t *testing.T) {
 	bad.ScheduleOrg = "every day"
 	bad.BillsAttempts = 0
 	bad.BillsParallelAccounts = 0
+	bad.AmortizedMonths = 19
 	err := bad.Validate()
-	for _, want := range []string{"SYNCD_SCHEDULE_BILLS", "SYNCD_SCHEDULE_ORG", "SYNCD_BILLS_ATTEMPTS", "SYNCD_BILLS_PARALLEL_ACCOUNTS: 0"} {
+	for _, want := range []string{"SYNCD_SCHEDULE_BILLS", "SYNCD_SCHEDULE_ORG", "SYNCD_BILLS_ATTEMPTS", "SYNCD_BILLS_PARALLEL_ACCOUNTS: 0", "SYNCD_AMORTIZED_MONTHS: 19"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to name %s", err, want)
 		}

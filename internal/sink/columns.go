@@ -307,32 +307,33 @@ type field[R any] struct {
 	newCol func() colBuf
 	add    func(c colBuf, r *R)
 	check  func(r *R) error // nil when every value of the Go type fits the column
+	typ    string           // the ClickHouse type of the column, as system.columns shows it
 }
 
 func strField[R any](name string, get func(*R) string) field[R] {
 	return field[R]{name, func() colBuf { return &strCol{seen: make(map[string]string)} }, func(c colBuf, r *R) {
 		c.(*strCol).add(get(r))
-	}, nil}
+	}, nil, "String"}
 }
 
 func decField[R any](name string, get func(*R) decimal.Decimal) field[R] {
 	return field[R]{name, func() colBuf { return &decCol{} }, func(c colBuf, r *R) {
 		c.(*decCol).add(get(r))
-	}, func(r *R) error { return checkDecimal(name, get(r)) }}
+	}, func(r *R) error { return checkDecimal(name, get(r)) }, "Decimal(38, 8)"}
 }
 
 func int32Field[R any](name string, get func(*R) int32) field[R] {
 	return field[R]{name, func() colBuf { return &int32Col{} }, func(c colBuf, r *R) {
 		s := c.(*int32Col)
 		s.v = append(s.v, get(r))
-	}, nil}
+	}, nil, "Int32"}
 }
 
 func uint64Field[R any](name string, get func(*R) uint64) field[R] {
 	return field[R]{name, func() colBuf { return &uint64Col{} }, func(c colBuf, r *R) {
 		s := c.(*uint64Col)
 		s.v = append(s.v, get(r))
-	}, nil}
+	}, nil, "UInt64"}
 }
 
 // civil returns the civil date of t (its own year, month and day) as
@@ -349,7 +350,7 @@ func dateField[R any](name string, get func(*R) time.Time) field[R] {
 	return field[R]{name, func() colBuf { return &dateCol{} }, func(c colBuf, r *R) {
 		s := c.(*dateCol)
 		s.v = append(s.v, civil(get(r)))
-	}, nil}
+	}, nil, "Date"}
 }
 
 func nullDateField[R any](name string, get func(*R) time.Time) field[R] {
@@ -362,7 +363,7 @@ func nullDateField[R any](name string, get func(*R) time.Time) field[R] {
 		}
 		d := civil(t)
 		s.v = append(s.v, &d)
-	}, nil}
+	}, nil, "Nullable(Date)"}
 }
 
 // utc converts t to a whole-second UTC instant; the zero time becomes the
@@ -378,13 +379,21 @@ func timeField[R any](name string, get func(*R) time.Time) field[R] {
 	return field[R]{name, func() colBuf { return &timeCol{} }, func(c colBuf, r *R) {
 		s := c.(*timeCol)
 		s.v = append(s.v, utc(get(r)))
-	}, nil}
+	}, nil, "DateTime('UTC')"}
 }
 
 // tableSpec describes one table: its name and the columns syncd writes.
 type tableSpec[R any] struct {
 	table  string
 	fields []field[R]
+}
+
+func (t *tableSpec[R]) types() []string {
+	out := make([]string, len(t.fields))
+	for i, f := range t.fields {
+		out[i] = f.typ
+	}
+	return out
 }
 
 func (t *tableSpec[R]) columns() []string {

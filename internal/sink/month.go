@@ -335,7 +335,7 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 			if err := w.s.insertBlock(ctx, b.metric, b.blk); err != nil {
 				return fmt.Errorf("commit month %s: %w", month, err)
 			}
-			faultPoint(faultStaged)
+			w.s.faultPoint(FaultStaged)
 		}
 	}
 	if err := w.s.validate(ctx, w.cost.table, TableCostRecords, want.CostRecords, costRecordsKey, "record_id = ''"); err != nil {
@@ -351,7 +351,7 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	if digest.BillSummaries, err = w.s.stagedDigest(ctx, w.sums.table, TableBillSummaries); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
-	faultPoint(faultBeforeSwap)
+	w.s.faultPoint(FaultBeforeSwap)
 	part := fmt.Sprintf("(%s, %s)", quote(w.scope), w.cycle.Format("200601"))
 	if err := w.s.swap(ctx, part, []swapPair{
 		{TableCostRecords, w.cost.table, want.CostRecords},
@@ -497,7 +497,7 @@ func (s *Sink) swap(ctx context.Context, part string, pairs []swapPair) error {
 			return err
 		}
 		done = append(done, p.table)
-		faultPoint(faultSwapped + p.table)
+		s.faultPoint(FaultSwapped + p.table)
 		s.metrics.rowsWritten.WithLabelValues(p.table).Add(float64(p.rows))
 	}
 	return nil

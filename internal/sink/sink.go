@@ -86,28 +86,32 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate checks what the tags cannot and joins every problem. Zero
+// Validate checks what the tags cannot and joins every problem, each
+// message naming the variable it is about (the env tags above). Zero
 // Database, BatchRows and StagingTTL are valid: Open uses the defaults.
 func (c Config) Validate() error {
 	var errs []error
 	if d := dsnDatabase(c.DSN); d != "" && c.Database != "" && d != c.Database {
-		errs = append(errs, fmt.Errorf("conflicting database names: %q in the DSN path and %q as the database name; set one, or the same in both", d, c.Database))
+		errs = append(errs, fmt.Errorf("SYNCD_CLICKHOUSE_DSN and SYNCD_CLICKHOUSE_DATABASE: conflicting database names: %q in the DSN path and %q as the database name; set one, or the same in both", d, c.Database))
 	}
 	c = c.withDefaults()
-	if err := (schema.Params{Database: c.Database, Cluster: c.Cluster}).Validate(); err != nil {
-		errs = append(errs, err)
+	if !schema.ValidIdentifier(c.Database) {
+		errs = append(errs, fmt.Errorf("SYNCD_CLICKHOUSE_DATABASE: invalid database name %q: want [A-Za-z_][A-Za-z0-9_]*", c.Database))
+	}
+	if c.Cluster != "" && !schema.ValidIdentifier(c.Cluster) {
+		errs = append(errs, fmt.Errorf("SYNCD_CLICKHOUSE_CLUSTER: invalid cluster name %q: want [A-Za-z_][A-Za-z0-9_]*", c.Cluster))
 	}
 	if c.BatchRows < MinBatchRows || c.BatchRows > MaxBatchRows {
-		errs = append(errs, fmt.Errorf("batch rows %d out of range [%d, %d]", c.BatchRows, MinBatchRows, MaxBatchRows))
+		errs = append(errs, fmt.Errorf("SYNCD_CLICKHOUSE_BATCH_ROWS: batch rows %d out of range [%d, %d]", c.BatchRows, MinBatchRows, MaxBatchRows))
 	}
 	if c.DSN == "" && c.DataDir == "" {
-		errs = append(errs, errors.New("either a ClickHouse DSN or a data dir for the embedded engine is required"))
+		errs = append(errs, errors.New("SYNCD_CLICKHOUSE_DSN or SYNCD_DATA_DIR: either a ClickHouse DSN or a data dir for the embedded engine is required"))
 	}
 	if c.DSN == "" && c.Cluster != "" {
-		errs = append(errs, errors.New("cluster mode needs a ClickHouse server DSN"))
+		errs = append(errs, errors.New("SYNCD_CLICKHOUSE_CLUSTER: cluster mode needs a ClickHouse server DSN"))
 	}
 	if c.StagingTTL < 0 {
-		errs = append(errs, fmt.Errorf("negative staging TTL %s", c.StagingTTL))
+		errs = append(errs, fmt.Errorf("SYNCD_CLICKHOUSE_STAGING_TTL: negative staging TTL %s", c.StagingTTL))
 	}
 	return errors.Join(errs...)
 }
@@ -156,6 +160,8 @@ type Sink struct {
 	// beforeSwap, set only by tests (export_test.go), runs before each
 	// REPLACE PARTITION attempt; an error it returns fails that attempt.
 	beforeSwap func(ctx context.Context, table, staging string) error
+	// fault, if set (WithFaultHook), is called at every fault point.
+	fault func(point string)
 	// inUse holds the names of the staging tables this process's writers
 	// have created and not yet dropped: CleanupStaging never drops them,
 	// however old (a giant month, or a writer of another account running
@@ -322,14 +328,11 @@ func (t migrationTarget) Record(ctx context.Context, version string) error {
 }
 
 type appliedMigration struct {
-	Version   string
-	AppliedAt time.Time
+	Version   string    `ch:"version"`
+	AppliedAt time.Time `ch:"applied_at"`
 }
 
-var migrationSpec = &tableSpec[appliedMigration]{table: "schema_migrations", fields: []field[appliedMigration]{
-	strField("version", func(r *appliedMigration) string { return r.Version }),
-	timeField("applied_at", func(r *appliedMigration) time.Time { return r.AppliedAt }),
-}}
+var migrationSpec = specOf[appliedMigration]("schema_migrations")
 
 // Result is a query result with every value rendered as text the same way on
 // both engines: decimals without trailing zeros, dates as 2006-01-02,

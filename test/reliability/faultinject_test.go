@@ -17,7 +17,7 @@ import (
 )
 
 // The tests in this file use the faultinject build of cmd/syncd
-// (cmd/syncd/fault_faultinject.go, internal/sink/fault_faultinject.go):
+// (cmd/syncd/fault_faultinject.go; the sink calls its fault hook, internal/sink/fault.go):
 //
 //	SYNCD_FAULT_PANIC_JOB=<job>          every run of the job panics
 //	SYNCD_FAULT_CRASH_AT=<point>[:<n>]   SIGKILL itself the n-th time the point is reached

@@ -42,6 +42,9 @@ const (
 	OpUsageTypes       = "ListUsageTypes"
 	OpMeasureUnits     = "ListMeasureUnits"
 	OpConversions      = "ListConversions"
+	// OpMonthlyBreakdown is the amortised monthly cost of Cost Center
+	// (China site only).
+	OpMonthlyBreakdown = "ListCustomerBillsMonthlyBreakDown"
 	// OpPartner counts calls to partner-only endpoints (reference §12),
 	// which every tenant account is denied with CBC.0151.
 	OpPartner = "PartnerOnly"
@@ -51,7 +54,7 @@ const (
 func Operations() []string {
 	return []string{OpMonthlySum, OpResourceRecords, OpBalances, OpFreeResources, OpFreeResourceUse,
 		OpOrganizations, OpSubCustomers, OpServiceTypes, OpResourceTypes, OpServiceResources,
-		OpUsageTypes, OpMeasureUnits, OpConversions}
+		OpUsageTypes, OpMeasureUnits, OpConversions, OpMonthlyBreakdown}
 }
 
 // DocumentedQuotas returns the per-operation request quotas of reference §6:
@@ -161,6 +164,9 @@ type Config struct {
 	// AuthLockout locks an access key for 5 minutes (simulator clock) after
 	// 5 consecutive authentication failures, as the gateway does.
 	AuthLockout bool
+	// NoCostCenter lists account IDs without Cost Center: their amortised
+	// cost breakdown answers CBC.18000014 (see SetCostCenter).
+	NoCostCenter []string
 }
 
 func (c *Config) applyDefaults() {

@@ -67,6 +67,8 @@ type Simulator struct {
 	faultRand rng
 	failures  map[string]int
 	lockedTil map[string]time.Time
+	// noCostCenter holds the accounts without Cost Center.
+	noCostCenter map[string]bool
 
 	reqSeq   atomic.Uint64
 	counters map[string]*opCounters
@@ -118,6 +120,11 @@ func New(cfg Config) *Simulator {
 		cache:     make(map[string]any),
 		failures:  make(map[string]int),
 		lockedTil: make(map[string]time.Time),
+
+		noCostCenter: make(map[string]bool),
+	}
+	for _, id := range cfg.NoCostCenter {
+		s.noCostCenter[id] = true
 	}
 	s.faultRand = rng{s: mix(uint64(cfg.Seed), 999)}
 	for _, op := range append(Operations(), OpPartner) {
@@ -278,6 +285,7 @@ var routes = map[string]route{
 	"GET /v2/products/usage-types":                                {OpUsageTypes, (*Simulator).handleUsageTypes},
 	"GET /v2/bases/measurements":                                  {OpMeasureUnits, (*Simulator).handleMeasureUnits},
 	"GET /v2/bases/conversions":                                   {OpConversions, (*Simulator).handleConversions},
+	"GET /v2/costs/cost-analysed-bills/monthly-breakdown":         {OpMonthlyBreakdown, (*Simulator).handleMonthlyBreakdown},
 	// Partner-only operations (reference §12): a customer is denied.
 	"POST /v2/partners/sub-customers/query":                                {OpPartner, (*Simulator).handlePartner},
 	"GET /v2/bills/partner-bills/subcustomer-bills/monthly-sum":            {OpPartner, (*Simulator).handlePartner},
@@ -290,7 +298,8 @@ var routes = map[string]route{
 // ListEnterpriseOrganizations is absent from the international SDK
 // (reference §10.1, §19), so in intl mode its path answers like any
 // unpublished API (404 APIG.0101).
-var intlAbsent = map[string]bool{OpOrganizations: true}
+// The amortised breakdown (reference §7.5) is China-only in the SDK too.
+var intlAbsent = map[string]bool{OpOrganizations: true, OpMonthlyBreakdown: true}
 
 // reqCtx carries what a handler needs about one request.
 type reqCtx struct {

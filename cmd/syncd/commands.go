@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -39,6 +40,8 @@ Usage:
   syncd check                    validate configuration and connectivity to BSS and ClickHouse
   syncd verify [--from YYYY-MM] [--to YYYY-MM] [--repair]
                                  compare every stored bill month with its commit manifest; exit 1 on a mismatch
+  syncd query 'SQL' [--format table|csv|tsv|json]
+                                 run one read-only query on the configured ClickHouse (embedded or server)
   syncd demo [--once]            sync an in-process BSS simulator into the embedded engine
   syncd version                  print the version
 
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 		return cmdVerify(ctx, args, lookup, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args, lookup, stdout, stderr)
+	case "query":
+		return cmdQuery(ctx, args, lookup, stdout, stderr)
 	case "version", "--version", "-version":
 		if !parseFlags(newFlags("version", stderr), "version", args, stderr) {
 			return exitUsage
@@ -502,7 +507,9 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 
 	cfg.BSS.Endpoint = sim.URL + "/"
 	cfg.Sink.DSN = ""
+	kept := true
 	if v, ok := lookup.Lookup("SYNCD_DATA_DIR"); !ok || v == "" {
+		kept = false
 		dir, err := os.MkdirTemp("", "syncd-demo-")
 		if err != nil {
 			logger.Error("demo: data dir", "err", err)
@@ -545,6 +552,12 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	if syncErr != nil {
 		fmt.Fprintln(stderr, "syncd demo: sync failed (the errors are logged above)")
 		return exitFailed
+	}
+	if kept {
+		abs, _ := filepath.Abs(cfg.Sink.DataDir)
+		fmt.Fprintf(stdout, "the data is kept in %s; query it with:\n  SYNCD_DATA_DIR=%s syncd query 'SELECT count() FROM cost_records'\n", cfg.Sink.EmbeddedPath(), abs)
+	} else {
+		fmt.Fprintf(stdout, "the data is in a temporary directory, removed when the demo exits; set SYNCD_DATA_DIR to keep it and query it with `syncd query`\n")
 	}
 	if *once {
 		return exitOK

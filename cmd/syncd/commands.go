@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -39,6 +40,8 @@ Usage:
   syncd check                    validate configuration and connectivity to BSS and ClickHouse
   syncd verify [--from YYYY-MM] [--to YYYY-MM] [--repair]
                                  compare every stored bill month with its commit manifest; exit 1 on a mismatch
+  syncd query 'SQL' [--format table|csv|tsv|json]
+                                 run one read-only query on the configured ClickHouse (embedded or server)
   syncd demo [--once]            sync an in-process BSS simulator into the embedded engine
   syncd version                  print the version
 
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 		return cmdVerify(ctx, args, lookup, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args, lookup, stdout, stderr)
+	case "query":
+		return cmdQuery(ctx, args, lookup, stdout, stderr)
 	case "version", "--version", "-version":
 		if !parseFlags(newFlags("version", stderr), "version", args, stderr) {
 			return exitUsage
@@ -406,6 +411,13 @@ func cmdMigrate(ctx context.Context, args []string, lookup envconfig.Lookuper, s
 	return exitOK
 }
 
+// checkTimeout bounds each of check's connections (ClickHouse, one BSS call
+// per account): check answers in seconds and names what failed.
+const checkTimeout = 10 * time.Second
+
+// cmdCheck validates the configuration and connectivity. It is read-only:
+// it applies no migration (it lists the pending ones), and with the
+// embedded engine it creates no data directory.
 func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, stderr io.Writer) int {
 	if !parseFlags(newFlags("check", stderr), "check", args, stderr) {
 		return exitUsage
@@ -415,39 +427,69 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 		return exitUsage
 	}
 	fmt.Fprintln(stdout, "configuration: ok")
+	// One attempt and one quick retry, each bounded: an unreachable endpoint
+	// fails in seconds with its cause, not after the sync's 8 retries.
+	cfg.BSS.Timeout = min(cfg.BSS.Timeout, checkTimeout)
+	cfg.BSS.MaxRetries = 1
+	cfg.BSS.RetryMaxDelay = min(cfg.BSS.RetryMaxDelay, time.Second)
 	p := &Program{Config: cfg, Logger: logger}
 	defer closeLogged(p)
-	if err := p.Open(ctx); err != nil {
-		// Open builds the BSS clients, then opens, pings and migrates
-		// ClickHouse; its error says which failed.
-		fmt.Fprintf(stdout, "open: FAILED: %v\n", err)
-		return exitFailed
+	octx, cancel := context.WithTimeout(ctx, checkTimeout)
+	err := p.OpenReadOnly(octx)
+	cancel()
+	failed := false
+	switch {
+	case errors.Is(err, errNoData):
+		fmt.Fprintf(stdout, "clickhouse: ok (embedded, no data yet in %s: the first `syncd sync` or `syncd migrate` creates it)\n", cfg.Sink.EmbeddedPath())
+	case err != nil:
+		// The error names the server's host:port (or the data directory).
+		fmt.Fprintf(stdout, "clickhouse: FAILED: %v\n", err)
+		failed = true
+	default:
+		fmt.Fprintf(stdout, "clickhouse: ok (%s, database %s)\n", p.Sink.Engine(), p.Sink.Database())
+		qctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		pending, err := p.Sink.PendingMigrations(qctx)
+		cancel()
+		switch {
+		case err != nil:
+			fmt.Fprintf(stdout, "schema: FAILED: %v\n", err)
+			failed = true
+		case len(pending) > 0:
+			fmt.Fprintf(stdout, "schema: %d migrations pending (%s); applied by the next `syncd migrate`, sync or run (check changes nothing)\n",
+				len(pending), strings.Join(pending, ", "))
+		default:
+			fmt.Fprintln(stdout, "schema: up to date")
+		}
 	}
-	fmt.Fprintf(stdout, "clickhouse: ok (%s, database %s)\n", p.Sink.Engine(), p.Sink.Database())
 	// The spool is a warning, not a failure: without it the rows wait in memory.
-	if sp := p.runs.Spool; sp == nil {
+	if sp := newSpool(cfg, logger); sp == nil {
 		fmt.Fprintln(stdout, "spool: off (sync_runs rows that cannot be written wait in memory only)")
 	} else if err := sp.Check(); err != nil {
 		fmt.Fprintf(stdout, "spool: WARNING: %v (sync_runs rows that cannot be written wait in memory only)\n", err)
 	} else {
 		fmt.Fprintf(stdout, "spool: ok (%s)\n", sp.Path())
 	}
-	failed := false
 	for _, a := range p.accounts {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		cctx, cancel := context.WithTimeout(ctx, 2*checkTimeout)
 		_, err := a.Source.Balances(cctx)
 		cancel()
+		host := ""
+		if h, ok := a.Source.(interface{ Host() string }); ok {
+			host = " (" + h.Host() + ")"
+		}
 		if err != nil {
 			failed = true
-			fmt.Fprintf(stdout, "bss account %s: FAILED: %v\n", a.Scope, err)
+			fmt.Fprintf(stdout, "bss account %s%s: FAILED: %v\n", a.Scope, host, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "bss account %s: ok\n", a.Scope)
+		fmt.Fprintf(stdout, "bss account %s%s: ok\n", a.Scope, host)
 	}
 	if p.checkAmortized(ctx, stdout) {
 		failed = true
 	}
-	p.checkCoverage(ctx, stdout)
+	if p.coverage != nil {
+		p.checkCoverage(ctx, stdout)
+	}
 	if failed {
 		return exitFailed
 	}
@@ -477,7 +519,9 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 
 	cfg.BSS.Endpoint = sim.URL + "/"
 	cfg.Sink.DSN = ""
+	kept := true
 	if v, ok := lookup.Lookup("SYNCD_DATA_DIR"); !ok || v == "" {
+		kept = false
 		dir, err := os.MkdirTemp("", "syncd-demo-")
 		if err != nil {
 			logger.Error("demo: data dir", "err", err)
@@ -520,6 +564,12 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	if syncErr != nil {
 		fmt.Fprintln(stderr, "syncd demo: sync failed (the errors are logged above)")
 		return exitFailed
+	}
+	if kept {
+		abs, _ := filepath.Abs(cfg.Sink.DataDir)
+		fmt.Fprintf(stdout, "the data is kept in %s; query it with:\n  SYNCD_DATA_DIR=%s syncd query 'SELECT count() FROM cost_records'\n", cfg.Sink.EmbeddedPath(), abs)
+	} else {
+		fmt.Fprintf(stdout, "the data is in a temporary directory, removed when the demo exits; set SYNCD_DATA_DIR to keep it and query it with `syncd query`\n")
 	}
 	if *once {
 		return exitOK

@@ -114,10 +114,24 @@ func TestCheckCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK {
 		t.Fatalf("check exit = %d, want 0\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"configuration: ok", "clickhouse: ok", "bss account default: ok", "spool: ok (" + filepath.Join(mustAbs(t, "data"), "spool", "sync_runs-")} {
+	host := strings.TrimSuffix(strings.TrimPrefix(env["SYNCD_BSS_ENDPOINT"], "http://"), "/")
+	for _, want := range []string{"configuration: ok", "clickhouse: ok", "bss account default (" + host + "): ok", "spool: ok (" + filepath.Join(mustAbs(t, "data"), "spool", "sync_runs-"),
+		// check is read-only: the fresh database is not migrated.
+		"migrations pending (001_schema_migrations.sql, "} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, stdout.String())
 		}
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "migrations pending (001_schema_migrations.sql, ") {
+		t.Errorf("second check: exit %d, want the same pending migrations (the first applied none):\n%s", code, stdout.String())
+	}
+	if code := run(context.Background(), []string{"migrate"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK {
+		t.Fatalf("migrate exit %d\n%s", code, stderr.String())
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(env), &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "schema: up to date") {
+		t.Errorf("check after migrate: exit %d, output:\n%s", code, stdout.String())
 	}
 	// An unusable spool (here: under a file; a read-only root fails alike)
 	// is a warning, not a failure.
@@ -133,7 +147,7 @@ func TestCheckCommand(t *testing.T) {
 	stdout.Reset()
 	bad := with(env, "HUAWEICLOUD_SDK_AK", "AKWRONGWRONGWRONG001")
 	if code := run(context.Background(), []string{"check"}, envconfig.MapLookuper(bad), &stdout, &stderr); code != exitFailed ||
-		!strings.Contains(stdout.String(), "bss account default: FAILED") {
+		!strings.Contains(stdout.String(), "bss account default ("+host+"): FAILED") {
 		t.Errorf("check with a wrong AK: exit %d, output:\n%s", code, stdout.String())
 	}
 }

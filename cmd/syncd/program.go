@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -96,36 +97,10 @@ func syncdCollectors(jm *jobs.Metrics, bm *bss.Metrics, sm *sink.Metrics) []prom
 // account, shared by all jobs of that account so they share its rate
 // budget), the sink (pinged and migrated) and the jobs.
 func (p *Program) Open(ctx context.Context) error {
-	if p.Logger == nil {
-		p.Logger = slog.New(slog.DiscardHandler)
+	sm, err := p.openClients()
+	if err != nil {
+		return err
 	}
-	p.Metrics = jobs.NewMetrics()
-	bm := bss.NewMetrics()
-	sm := sink.NewMetrics()
-	p.Registry = NewRegistry(p.Metrics, bm, sm)
-
-	for _, ac := range p.Config.Accounts {
-		opts := []bss.Option{bss.WithLogger(p.Logger.With("scope", ac.Name)), bss.WithMetrics(bm)}
-		if p.HTTPClient != nil {
-			opts = append(opts, bss.WithHTTPClient(p.HTTPClient))
-		}
-		if p.Now != nil {
-			opts = append(opts, bss.WithClock(p.Now))
-		}
-		c, err := bss.NewClient(p.Config.BSS, ac.Credentials, opts...)
-		if err != nil {
-			return fmt.Errorf("bss client for account %s: %w", ac.Name, err)
-		}
-		p.accounts = append(p.accounts, jobs.Account{
-			Scope:      ac.Name,
-			CustomerID: ac.Credentials.DomainID,
-			Source:     c,
-			Members:    jobs.MemberMode(ac.Members),
-			FinalDay:   ac.FinalDay(),
-			SelfPaying: ac.SelfPayingMembers,
-		})
-	}
-
 	// Nothing in the default build; a -tags faultinject build reads them
 	// from the environment (fault_faultinject.go).
 	faults, err := loadFaults(os.Getenv)
@@ -148,6 +123,70 @@ func (p *Program) Open(ctx context.Context) error {
 	}
 	faults.apply(p)
 	return nil
+}
+
+// errNoData is OpenReadOnly's error when the embedded engine has no data
+// directory yet (nothing was synced or migrated).
+var errNoData = errors.New("no data yet")
+
+// OpenReadOnly is Open for `syncd check` and `syncd query`: it writes
+// nothing. It applies no migration, and with the embedded engine it opens
+// only an existing data directory (errNoData otherwise) rather than
+// creating one. Options (sink.ReadOnly) go to sink.Open.
+func (p *Program) OpenReadOnly(ctx context.Context, opts ...sink.Option) error {
+	sm, err := p.openClients()
+	if err != nil {
+		return err
+	}
+	if p.Config.Sink.DSN == "" {
+		if _, err := os.Stat(p.Config.Sink.EmbeddedPath()); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("embedded engine: %w in %s", errNoData, p.Config.Sink.EmbeddedPath())
+		}
+	}
+	s, err := sink.Open(ctx, p.Config.Sink, p.Logger, append([]sink.Option{sink.WithMetrics(sm)}, opts...)...)
+	if err != nil {
+		return fmt.Errorf("open clickhouse: %w", err)
+	}
+	p.Sink = s
+	if err := s.Ping(ctx); err != nil {
+		return fmt.Errorf("ping clickhouse: %w", err)
+	}
+	return p.buildJobs()
+}
+
+// openClients builds the registry and the BSS clients and returns the
+// sink's metrics, for the sink to be opened next.
+func (p *Program) openClients() (*sink.Metrics, error) {
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	p.Metrics = jobs.NewMetrics()
+	bm := bss.NewMetrics()
+	sm := sink.NewMetrics()
+	p.Registry = NewRegistry(p.Metrics, bm, sm)
+
+	for _, ac := range p.Config.Accounts {
+		opts := []bss.Option{bss.WithLogger(p.Logger.With("scope", ac.Name)), bss.WithMetrics(bm)}
+		if p.HTTPClient != nil {
+			opts = append(opts, bss.WithHTTPClient(p.HTTPClient))
+		}
+		if p.Now != nil {
+			opts = append(opts, bss.WithClock(p.Now))
+		}
+		c, err := bss.NewClient(p.Config.BSS, ac.Credentials, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("bss client for account %s: %w", ac.Name, err)
+		}
+		p.accounts = append(p.accounts, jobs.Account{
+			Scope:      ac.Name,
+			CustomerID: ac.Credentials.DomainID,
+			Source:     c,
+			Members:    jobs.MemberMode(ac.Members),
+			FinalDay:   ac.FinalDay(),
+			SelfPaying: ac.SelfPayingMembers,
+		})
+	}
+	return sm, nil
 }
 
 func (p *Program) buildJobs() error {

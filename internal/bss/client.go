@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -225,6 +226,15 @@ type Client struct {
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 	currency string
+
+	retryMu     sync.Mutex
+	lastRetries map[string]loggedRetry // operation -> the retry last logged at info
+}
+
+// loggedRetry is a retry logged at info: its attempt and when its wait ends.
+type loggedRetry struct {
+	attempt int
+	until   time.Time
 }
 
 // Option customises a Client.
@@ -303,6 +313,18 @@ func (c *Client) Site() Site { return c.cfg.Site }
 // Currency returns the site's currency ("CNY" or "USD"), used when a
 // response omits it.
 func (c *Client) Currency() string { return c.currency }
+
+// Host returns the host:port requests go to (the port implied by the
+// scheme when the endpoint names none), for messages saying what failed.
+func (c *Client) Host() string {
+	if c.base.Port() != "" {
+		return c.base.Host
+	}
+	if c.base.Scheme == "http" {
+		return c.base.Host + ":80"
+	}
+	return c.base.Host + ":443"
+}
 
 // Account returns the domain (account) ID the client signs for.
 func (c *Client) Account() string { return c.account }
@@ -387,10 +409,13 @@ func (c *Client) do(ctx context.Context, cl call, decode func(body []byte) error
 	counter, _ := ctx.Value(callCounterKey{}).(*atomic.Int64)
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, stopped(ctx, cl, attempt, lastErr)
 		}
 		if err := c.limiter.Wait(ctx, c.account, cl.op); err != nil {
+			if ctx.Err() != nil {
+				return nil, stopped(ctx, cl, attempt, lastErr)
+			}
 			return nil, err
 		}
 		if counter != nil {
@@ -402,7 +427,9 @@ func (c *Client) do(ctx context.Context, cl call, decode func(body []byte) error
 			return resp, nil
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err() // the failure is the cancellation's consequence
+			// This attempt failed because the context ended; an earlier
+			// attempt's cause is kept.
+			return nil, stopped(ctx, cl, attempt+1, lastErr)
 		}
 		lastErr = err
 		if !IsRetryable(err) || attempt >= c.cfg.MaxRetries {
@@ -410,16 +437,46 @@ func (c *Client) do(ctx context.Context, cl call, decode func(body []byte) error
 		}
 		wait := c.backoff(attempt, err)
 		c.metrics.retries.WithLabelValues(cl.op).Inc()
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "bss retry", slog.String("operation", cl.op),
-			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.Any("err", err))
+		c.logger.LogAttrs(ctx, c.retryLevel(cl.op, attempt+1, wait), "BSS request failed; retrying", slog.String("operation", cl.op),
+			slog.Int("attempt", attempt+1), slog.Int("max_attempts", c.cfg.MaxRetries+1), slog.Duration("wait", wait), slog.Any("err", err))
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, err
+			return nil, stopped(ctx, cl, attempt+1, lastErr)
 		}
 	}
 	if IsRetryable(lastErr) {
 		return nil, fmt.Errorf("bss %s offset=%d: giving up after %d attempts: %w", cl.op, cl.offset, c.cfg.MaxRetries+1, lastErr)
 	}
 	return nil, lastErr
+}
+
+// stopped is the error of a call whose context ended (cancelled, or its
+// deadline passed) after attempts: the context's error, with the last failed
+// attempt's cause, so that "connection refused" is not lost behind "context
+// deadline exceeded". The cause is kept as text only: the error is the
+// context's, never retryable.
+func stopped(ctx context.Context, cl call, attempts int, last error) error {
+	if last == nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("bss %s: %w after %d attempts; last attempt: %s", cl.op, ctx.Err(), attempts, last.Error())
+}
+
+// retryLevel is the level a retry is logged at: info for the first request
+// of an operation to reach a backoff step (attempt) in a wait, debug for the
+// others, so that pages fetched in parallel that fail together log one line
+// per operation per backoff step, not one each.
+func (c *Client) retryLevel(op string, attempt int, wait time.Duration) slog.Level {
+	c.retryMu.Lock()
+	defer c.retryMu.Unlock()
+	now := time.Now()
+	if last, ok := c.lastRetries[op]; ok && attempt <= last.attempt && now.Before(last.until) {
+		return slog.LevelDebug
+	}
+	if c.lastRetries == nil {
+		c.lastRetries = make(map[string]loggedRetry)
+	}
+	c.lastRetries[op] = loggedRetry{attempt: attempt, until: now.Add(wait)}
+	return slog.LevelInfo
 }
 
 // attempt makes one HTTP exchange.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -71,5 +73,30 @@ func TestBackoff(t *testing.T) {
 		if got := parseRetryAfter(in, now); got != want {
 			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestDeadlineKeepsLastCause: when the caller's deadline ends the retries of
+// an unreachable endpoint, the error is the deadline's (not retryable) and
+// still says "connection refused"; each backoff step logs one info line.
+func TestDeadlineKeepsLastCause(t *testing.T) {
+	var logs strings.Builder
+	creds := Credentials{AK: "AKTESTTESTTESTTEST01", SK: "sk", DomainID: "d"}
+	c, err := NewClient(Config{Endpoint: "http://127.0.0.1:1/", RetryBaseDelay: 50 * time.Millisecond, RetryMaxDelay: 50 * time.Millisecond,
+		RateLimit: -1}, creds, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_, err = c.Balances(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "connection refused") || IsRetryable(err) {
+		t.Errorf("err = %v; want the deadline, not retryable, with the last cause (connection refused)", err)
+	}
+	if n := strings.Count(logs.String(), "level=INFO msg=\"BSS request failed; retrying\""); n < 2 {
+		t.Errorf("%d retries logged at info, want one per backoff step:\n%s", n, logs.String())
+	}
+	if c.Host() != "127.0.0.1:1" {
+		t.Errorf("Host() = %q", c.Host())
 	}
 }

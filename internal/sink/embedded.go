@@ -127,14 +127,17 @@ type embedded struct {
 	once   sync.Once
 }
 
-func openEmbedded(dataDir string) (*embedded, error) {
-	path, err := filepath.Abs(filepath.Join(dataDir, "clickhouse"))
+func openEmbedded(dataDir, readOnlyDB string) (*embedded, error) {
+	path, err := filepath.Abs(Config{DataDir: dataDir}.EmbeddedPath())
 	if err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	embeddedMu.Lock()
 	defer embeddedMu.Unlock()
 	if sh := embeddedConn; sh != nil {
+		if readOnlyDB != "" {
+			return nil, fmt.Errorf("a read-only embedded engine needs the engine to itself, and this process has it open on %s", sh.path)
+		}
 		if sh.path != path {
 			return nil, fmt.Errorf("chDB runs one engine per process and it is open on %s, not %s", sh.path, path)
 		}
@@ -145,7 +148,11 @@ func openEmbedded(dataDir string) (*embedded, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(path, 0o750); err != nil {
+	if readOnlyDB != "" {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+	} else if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	args := []string{"clickhouse", "--path=" + path}
@@ -160,7 +167,20 @@ func openEmbedded(dataDir string) (*embedded, error) {
 	}
 	sh := &embeddedShared{lib: lib, conn: conn, path: path, refs: 1}
 	embeddedConn = sh
-	return &embedded{shared: sh}, nil
+	e := &embedded{shared: sh}
+	if readOnlyDB != "" {
+		// The session keeps both: unqualified names resolve to the
+		// configured database, and every later statement is read-only.
+		for _, stmt := range []string{"USE " + readOnlyDB, "SET readonly = 1"} {
+			if err := e.exec(context.Background(), stmt); err != nil {
+				embeddedMu.Unlock()
+				cerr := e.close()
+				embeddedMu.Lock()
+				return nil, errors.Join(fmt.Errorf("read-only session: %s: %w", stmt, err), cerr)
+			}
+		}
+	}
+	return e, nil
 }
 
 func (e *embedded) close() error {

@@ -14,7 +14,7 @@ const EmbeddedAvailable = false
 
 type embedded struct{}
 
-func openEmbedded(string) (*embedded, error) {
+func openEmbedded(string, string) (*embedded, error) {
 	return nil, errors.New("this syncd binary was built without the embedded engine (-tags nochdb): set SYNCD_CLICKHOUSE_DSN")
 }
 

@@ -104,15 +104,23 @@ func redactDSN(dsn string) string {
 	return u.String()
 }
 
-func openServer(ctx context.Context, dsn string) (*server, error) {
+func openServer(ctx context.Context, dsn, readOnlyDB string) (*server, error) {
 	opts, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
 	// The session starts in the user's default database, not the one the
 	// DSN names: that one may not exist yet (Migrate creates it), and every
-	// statement names its database anyway.
-	opts.Auth.Database = ""
+	// statement names its database anyway. A read-only session (ReadOnly)
+	// starts in the configured database, for the user's unqualified names,
+	// and every query carries readonly = 1.
+	opts.Auth.Database = readOnlyDB
+	if readOnlyDB != "" {
+		if opts.Settings == nil {
+			opts.Settings = clickhouse.Settings{}
+		}
+		opts.Settings["readonly"] = 1
+	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -154,6 +155,8 @@ type Sink struct {
 	logger  *slog.Logger
 	metrics *Metrics
 	now     func() time.Time
+	// readOnly: see ReadOnly.
+	readOnly bool
 	// beforeSwap, set only by tests (export_test.go), runs before each
 	// REPLACE PARTITION attempt; an error it returns fails that attempt.
 	beforeSwap func(ctx context.Context, table, staging string) error
@@ -176,6 +179,18 @@ func WithMetrics(m *Metrics) Option { return func(s *Sink) { s.metrics = m } }
 // WithClock sets the clock used for staging table names and migration
 // records.
 func WithClock(now func() time.Time) Option { return func(s *Sink) { s.now = now } }
+
+// ReadOnly opens the sink for reading only (`syncd query`): unqualified table
+// names resolve to the configured database, and ClickHouse's readonly
+// setting (readonly = 1) refuses every write, DDL and settings change. On the
+// server every query of the connection carries the setting. The embedded
+// engine's session is made read-only, so it needs the engine to itself: it
+// fails if this process already has it open, and it never creates a data
+// directory.
+func ReadOnly() Option { return func(s *Sink) { s.readOnly = true } }
+
+// EmbeddedPath is the embedded engine's data directory, DataDir/clickhouse.
+func (c Config) EmbeddedPath() string { return filepath.Join(c.DataDir, "clickhouse") }
 
 // Open connects to the engine cfg selects: the ClickHouse server at cfg.DSN,
 // or the embedded chDB engine under cfg.DataDir when the DSN is empty (the
@@ -200,16 +215,51 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) 
 	var err error
 	if cfg.DSN != "" {
 		s.kind = EngineServer
-		s.eng, err = openServer(ctx, cfg.DSN)
+		s.eng, err = openServer(ctx, cfg.DSN, s.readOnlyDatabase())
 	} else {
 		s.kind = EngineEmbedded
-		s.eng, err = openEmbedded(cfg.DataDir)
+		s.eng, err = openEmbedded(cfg.DataDir, s.readOnlyDatabase())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s sink: %w", s.kind, err)
 	}
 	s.logger = logger.With(slog.String("component", "sink"), slog.String("engine", s.kind), slog.String("database", cfg.Database))
 	return s, nil
+}
+
+// readOnlyDatabase is the database a read-only sink's session starts in, ""
+// for a writing sink.
+func (s *Sink) readOnlyDatabase() string {
+	if s.readOnly {
+		return s.cfg.Database
+	}
+	return ""
+}
+
+// PendingMigrations returns the migrations Migrate would apply, in order,
+// without applying any (`syncd check` is read-only).
+func (s *Sink) PendingMigrations(ctx context.Context) ([]string, error) {
+	migs, err := schema.Migrations(schema.Params{Database: s.cfg.Database, Cluster: s.cfg.Cluster})
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.eng.query(ctx, "SELECT count() FROM system.tables WHERE database = "+quote(s.cfg.Database)+" AND name = 'schema_migrations'")
+	if err != nil {
+		return nil, fmt.Errorf("pending migrations: %w", err)
+	}
+	done := map[string]bool{}
+	if len(res.Rows) == 1 && res.Rows[0][0] != "0" {
+		if done, err = (migrationTarget{s}).Applied(ctx); err != nil {
+			return nil, fmt.Errorf("pending migrations: %w", err)
+		}
+	}
+	var out []string
+	for _, m := range migs {
+		if !done[m.Version] {
+			out = append(out, m.Version)
+		}
+	}
+	return out, nil
 }
 
 // Engine returns EngineServer or EngineEmbedded.

@@ -82,7 +82,7 @@ func TestBackoff(t *testing.T) {
 func TestDeadlineKeepsLastCause(t *testing.T) {
 	var logs strings.Builder
 	creds := Credentials{AK: "AKTESTTESTTESTTEST01", SK: "sk", DomainID: "d"}
-	c, err := NewClient(Config{Endpoint: "http://127.0.0.1:1/", RetryBaseDelay: 50 * time.Millisecond, RetryMaxDelay: 50 * time.Millisecond,
+	c, err := NewClient(Config{Endpoint: "http://127.0.0.1:1/", RetryBaseDelay: 100 * time.Millisecond, RetryMaxDelay: 100 * time.Millisecond, // 8 waits of at least 80 ms outlast the 400 ms deadline
 		RateLimit: -1}, creds, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)

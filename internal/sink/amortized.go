@@ -314,23 +314,7 @@ func (s *Sink) amortizedDigests(ctx context.Context, from, where string) (map[Mo
 	}
 	q := fmt.Sprintf("SELECT scope, toString(shared_month) AS cycle, count() AS n, sum(current_month_amortized_amount) AS amount, "+
 		"sum(consume_amount) AS official, sum(cityHash64(%s)) AS keys FROM %s%s GROUP BY scope, shared_month ORDER BY scope, cycle", amortizedKey, from, where)
-	res, err := s.eng.query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("digest %s: %w", TableAmortizedCosts, err)
-	}
-	out := make(map[MonthKey]TableDigest, len(res.Rows))
-	for i := range res.Rows {
-		k, err := monthKeyOf(res, i)
-		if err != nil {
-			return nil, fmt.Errorf("digest %s: %w", TableAmortizedCosts, err)
-		}
-		d, err := parseDigest(res.Value(i, "n"), res.Value(i, "amount"), res.Value(i, "official"), res.Value(i, "keys"))
-		if err != nil {
-			return nil, fmt.Errorf("digest %s %s: %w", TableAmortizedCosts, k, err)
-		}
-		out[k] = d
-	}
-	return out, nil
+	return s.digestRows(ctx, TableAmortizedCosts, q)
 }
 
 // AmortizedCheck is the audit of one stored amortised month.

@@ -83,7 +83,13 @@ func digestSQL(from, table, where string) string {
 
 // digests runs digestSQL and returns its rows by month.
 func (s *Sink) digests(ctx context.Context, from, table, where string) (map[MonthKey]TableDigest, error) {
-	res, err := s.eng.query(ctx, digestSQL(from, table, where))
+	return s.digestRows(ctx, table, digestSQL(from, table, where))
+}
+
+// digestRows runs a digest query (columns scope, cycle, n, amount,
+// official, keys; one row per month) and returns its rows by month.
+func (s *Sink) digestRows(ctx context.Context, table, q string) (map[MonthKey]TableDigest, error) {
+	res, err := s.eng.query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("digest %s: %w", table, err)
 	}

@@ -23,7 +23,7 @@ set -euo pipefail
 
 # The first is the embedded default; keep it equal to sink.DefaultCHDBVersion.
 CHDB_VERSIONS="${CHDB_VERSIONS:-26.7.3-stable.1 26.5.3}"
-APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper prometheus docker-compose)
+APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper prometheus docker-compose tmux)
 demo=false
 if [ "${1:-}" = "--demo" ]; then
 	demo=true

@@ -225,7 +225,9 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 			strings.Join(months, ", "), strings.Join(names, ","))
 		return exitUsage
 	}
-	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "text", stderr)
+	logTo, progress, finish := terminalProgress(stderr)
+	defer finish()
+	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{}, "text", logTo)
 	if !ok {
 		return exitUsage
 	}
@@ -238,7 +240,6 @@ func cmdSync(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		logger.Error("open", "err", err)
 		return exitFailed
 	}
-	progress, finish := terminalProgress(stderr)
 	outcomes, err := p.SyncJobs(ctx, names, w, progress)
 	finish()
 	if ctx.Err() != nil {
@@ -360,15 +361,16 @@ func firstFinalDay(cfg Config) int {
 	return cfg.Accounts[0].FinalDay()
 }
 
-// terminalProgress returns the progress callback of a long sync and the
-// function that ends its display: a live line on a terminal, nothing
-// otherwise (logs are enough there).
-func terminalProgress(stderr io.Writer) (func(jobs.Progress), func()) {
+// terminalProgress returns the writer for the log lines of a long sync, its
+// progress callback and the function that ends its display. On a terminal
+// the display is a live status line kept below the log lines (which go
+// through it); otherwise logs go straight to stderr and there is no display.
+func terminalProgress(stderr io.Writer) (io.Writer, func(jobs.Progress), func()) {
 	if !isTerminal(stderr) {
-		return nil, func() {}
+		return stderr, nil, func() {}
 	}
 	pd := newProgressDisplay(stderr, time.Now)
-	return pd.update, pd.finish
+	return pd, pd.update, pd.finish
 }
 
 // parseWindow parses --from/--to. --from alone syncs from that month up to
@@ -506,7 +508,9 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	if !parseFlags(fs, "demo", args, stderr) {
 		return exitUsage
 	}
-	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{noCredentials: true}, "text", stderr)
+	logTo, progress, finish := terminalProgress(stderr)
+	defer finish()
+	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{noCredentials: true}, "text", logTo)
 	if !ok {
 		return exitUsage
 	}
@@ -549,7 +553,6 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		logger.Error("demo", "err", err)
 		return exitFailed
 	}
-	progress, finish := terminalProgress(stderr)
 	start := time.Now()
 	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage, jobs.JobAmortized}, w, progress)
 	finish()

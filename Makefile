@@ -19,12 +19,12 @@ help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build static binaries into bin/ (server sink only: -tags nochdb, for scratch images).
+build: ## Build bin/syncd and bin/bss-sim, static (server sink only: -tags nochdb, as in the container image).
 	CGO_ENABLED=0 $(GO) build -trimpath -tags nochdb -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 .PHONY: build-embedded
-build-embedded: ## Build bin/syncd with the embedded chDB engine (dynamically linked; needs CHDB_LIB_PATH at run time).
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+build-embedded: ## Build bin/syncd-embedded: server sink and the embedded chDB engine (dynamically linked; needs CHDB_LIB_PATH at run time).
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/syncd-embedded ./cmd/syncd
 
 .PHONY: test-deps
 test-deps: ## Install missing test dependencies (apt packages, libchdb.so) idempotently.

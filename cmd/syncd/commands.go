@@ -20,6 +20,7 @@ import (
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
 	"github.com/syncd-io/syncd/internal/jobs"
+	"github.com/syncd-io/syncd/internal/sink"
 )
 
 // Exit codes.
@@ -74,7 +75,11 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 		if !parseFlags(newFlags("version", stderr), "version", args, stderr) {
 			return exitUsage
 		}
-		fmt.Fprintf(stdout, "syncd %s %s\n", version, runtime.Version())
+		engines := "server sink and embedded engine"
+		if !sink.EmbeddedAvailable {
+			engines = "server sink only (built with -tags nochdb)"
+		}
+		fmt.Fprintf(stdout, "syncd %s %s, %s\n", version, runtime.Version(), engines)
 		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -508,6 +513,12 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	if !parseFlags(fs, "demo", args, stderr) {
 		return exitUsage
 	}
+	if !sink.EmbeddedAvailable {
+		// The demo always writes into the embedded engine (it ignores
+		// SYNCD_CLICKHOUSE_DSN), which this build does not have.
+		fmt.Fprintln(stderr, "syncd demo: this syncd binary was built without the embedded engine (-tags nochdb, as `make build` and the container image are), and the demo needs it; run `make demo`, or `make build-embedded` and bin/syncd-embedded demo")
+		return exitFailed
+	}
 	logTo, progress, finish := terminalProgress(stderr)
 	defer finish()
 	cfg, logger, ok := loadFor(ctx, lookup, loadOptions{noCredentials: true}, "text", logTo)
@@ -570,7 +581,7 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 	}
 	if kept {
 		abs, _ := filepath.Abs(cfg.Sink.DataDir)
-		fmt.Fprintf(stdout, "the data is kept in %s; query it with:\n  SYNCD_DATA_DIR=%s syncd query 'SELECT count() FROM cost_records'\n", cfg.Sink.EmbeddedPath(), abs)
+		fmt.Fprintf(stdout, "the data is kept in %s; query it with a build that has the embedded engine (this one, or bin/syncd-embedded of `make build-embedded`), e.g.:\n  SYNCD_DATA_DIR=%s bin/syncd-embedded query 'SELECT count() FROM cost_records'\n", cfg.Sink.EmbeddedPath(), abs)
 	} else {
 		fmt.Fprintf(stdout, "the data is in a temporary directory, removed when the demo exits; set SYNCD_DATA_DIR to keep it and query it with `syncd query`\n")
 	}

@@ -531,3 +531,60 @@ func parseInts(list string) ([]int, error) {
 	}
 	return out, nil
 }
+
+// embedded runs syncd on months of the given sizes with the embedded engine
+// (chDB in the syncd process, CHDB_LIB_PATH passed on) and reports its peak
+// RSS, chDB included, and the parts of the month after commit.
+func embedded(ctx context.Context, w io.Writer, sizes string) error {
+	b, err := newBench(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	fmt.Fprintln(w, "embedded: peak RSS (VmHWM) of `syncd sync --job recheck` on the embedded engine (chDB in the process), one closed month")
+	ns, err := parseInts(sizes)
+	if err != nil {
+		return fmt.Errorf("-sizes: %w", err)
+	}
+	var first float64
+	for i, n := range ns {
+		sim, cycle, err := simFor(n, nil)
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(b.dir, fmt.Sprintf("data_%d", i))
+		res, err := b.runSyncd(ctx, sim, "billing", []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1",
+			"SYNCD_CLICKHOUSE_DSN=", "SYNCD_DATA_DIR=" + dir, "CHDB_LIB_PATH=" + os.Getenv("CHDB_LIB_PATH")},
+			"sync", "--job", "recheck", "--from", cycle, "--to", cycle)
+		records := sim.Truth("", cycle).Records
+		sim.Close()
+		if err != nil {
+			return err
+		}
+		parts, err := embeddedParts(ctx, dir)
+		if err != nil {
+			return err
+		}
+		mib := float64(res.maxRSS) / (1 << 20)
+		if i == 0 {
+			first = mib
+		}
+		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs, %s parts of cost_records after commit\n", records, mib, mib/first, res.wall.Seconds(), parts)
+	}
+	return nil
+}
+
+// embeddedParts opens the embedded data dir syncd left (in this process,
+// once syncd has exited) and counts the active parts of cost_records.
+func embeddedParts(ctx context.Context, dir string) (string, error) {
+	s, err := sink.Open(ctx, sink.Config{DataDir: dir, Database: "billing"}, nil)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	res, err := s.Query(ctx, "SELECT count() FROM system.parts WHERE active AND database = 'billing' AND table = 'cost_records'")
+	if err != nil {
+		return "", err
+	}
+	return res.Rows[0][0], nil
+}

@@ -44,9 +44,13 @@ func (e *ValidationError) Error() string {
 var ErrWriterDone = errors.New("month writer already committed or aborted")
 
 // MonthWriter replaces one (scope, bill_cycle) month of cost_records and
-// bill_summaries. Rows are buffered in blocks of Config.BatchRows and each
-// block is inserted into a staging table as one insert; Commit validates and
-// swaps the staging partitions in. Until Commit succeeds, readers see the
+// bill_summaries. On the server, cost records are streamed into their
+// staging table in blocks of streamBlockRows within one INSERT (the server
+// squashes them into parts), so a month of any size takes one small block of
+// memory; elsewhere rows are buffered in blocks of Config.BatchRows and each
+// block is inserted as one insert. Staging makes a partial insert harmless:
+// Commit ends the inserts, validates the staged month and swaps the staging
+// partitions in. Until Commit succeeds, readers see the
 // previous month. A MonthWriter is not safe for concurrent use. Always call
 // Abort (e.g. deferred): after Commit it does nothing.
 type MonthWriter struct {
@@ -57,6 +61,7 @@ type MonthWriter struct {
 	cost    *rowBlock[CostRecord]
 	spare   *rowBlock[CostRecord] // the other cost block: in flight, or free
 	flying  chan error            // result of the background cost insert; nil when none runs
+	stream  *stagedStream         // the cost records' streamed INSERT (server); nil: blocks of BatchRows
 	sums    *rowBlock[BillSummary]
 	staged  MonthCounts
 	created []string // staging tables created, unqualified names
@@ -99,6 +104,9 @@ func (s *Sink) BeginMonth(ctx context.Context, scope string, cycle time.Time) (*
 		}
 		w.created = append(w.created, name)
 		b.table = name
+	}
+	if eng, ok := s.eng.(streamer); ok {
+		w.stream = newStagedStream(s, eng, TableCostRecords)
 	}
 	return w, nil
 }
@@ -212,8 +220,24 @@ func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
 		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
 	}
 	w.staged.CostRecords++
+	if w.stream != nil {
+		if w.cost.rows >= streamBlockRows {
+			return w.sendCost(ctx)
+		}
+		return nil
+	}
 	if w.cost.rows >= w.s.cfg.BatchRows {
 		return w.flushCost(ctx)
+	}
+	return nil
+}
+
+// sendCost sends the cost block into the streamed INSERT. A failure makes
+// the writer unusable, like a failed insert.
+func (w *MonthWriter) sendCost(ctx context.Context) error {
+	if err := w.stream.send(ctx, &w.cost.block); err != nil {
+		w.err = err
+		return err
 	}
 	return nil
 }
@@ -327,6 +351,19 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	if err := w.wait(); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
+	if w.stream != nil {
+		if w.cost.rows > 0 {
+			if err := w.sendCost(ctx); err != nil {
+				return fmt.Errorf("commit month %s: %w", month, err)
+			}
+		}
+		if err := w.stream.end(); err != nil {
+			return fmt.Errorf("commit month %s: %w", month, err)
+		}
+		if w.staged.CostRecords > 0 {
+			w.s.faultPoint(FaultStaged)
+		}
+	}
 	for _, b := range []struct {
 		metric string
 		blk    *block
@@ -379,6 +416,9 @@ func (w *MonthWriter) Abort(ctx context.Context) error {
 	}
 	w.done = true
 	_ = w.wait() // the insert's error is the caller's; staging goes anyway
+	if w.stream != nil {
+		w.stream.abort() // else the DROP waits for the open INSERT to end
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := w.dropStagingCtx(ctx); err != nil {
@@ -398,6 +438,9 @@ func (w *MonthWriter) dropStaging() {
 }
 
 func (w *MonthWriter) dropStagingCtx(ctx context.Context) error {
+	if w.stream != nil {
+		w.stream.abort() // nothing may stay open on a table being dropped
+	}
 	var errs []error
 	for _, name := range w.created {
 		if err := w.s.dropTable(ctx, name); err != nil {

@@ -154,6 +154,34 @@ func (s *server) insert(ctx context.Context, db string, b *block) error {
 	return batch.Send()
 }
 
+// serverStream is one INSERT of clickhouse-go's batch, sent block by block
+// with Flush.
+type serverStream struct{ batch driver.Batch }
+
+func (s *server) openStream(ctx context.Context, db string, b *block) (stream, error) {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+db+"."+b.table+" ("+strings.Join(b.columns, ", ")+")")
+	if err != nil {
+		return nil, err
+	}
+	return &serverStream{batch: batch}, nil
+}
+
+func (st *serverStream) send(b *block) error {
+	for i, c := range b.cols {
+		if err := st.batch.Column(i).Append(c.values()); err != nil {
+			return fmt.Errorf("column %s: %w", b.columns[i], err)
+		}
+	}
+	return st.batch.Flush()
+}
+
+func (st *serverStream) end() error { return st.batch.Send() }
+
+// abort closes the INSERT's connection (clickhouse-go's Abort does not
+// return it to the pool): the server ends the INSERT when it sees the
+// connection go, without writing the rows it still buffers.
+func (st *serverStream) abort() { _ = st.batch.Abort() }
+
 func (s *server) query(ctx context.Context, query string) (*Result, error) {
 	rows, err := s.conn.Query(ctx, query)
 	if err != nil {

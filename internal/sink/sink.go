@@ -48,7 +48,10 @@ type Config struct {
 	DataDir string `env:"SYNCD_DATA_DIR, default=./data"`
 	// Cluster, when set, creates the schema ON CLUSTER with Replicated engines.
 	Cluster string `env:"SYNCD_CLICKHOUSE_CLUSTER"`
-	// BatchRows is the number of rows per inserted block (10k–100k).
+	// BatchRows is the number of rows per inserted block (10k–100k) of
+	// snapshots, bill summaries and, on the embedded engine, of months. On
+	// the server a month's cost records are streamed in blocks of 2,048
+	// rows within one INSERT instead (see MonthWriter).
 	BatchRows int `env:"SYNCD_CLICKHOUSE_BATCH_ROWS, default=50000"`
 	// StagingTTL is the age after which a staging table left behind by a
 	// crashed run is dropped (by Migrate and BeginMonth).

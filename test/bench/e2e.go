@@ -259,8 +259,26 @@ func endToEnd(ctx context.Context, w io.Writer, records int) error {
 	fmt.Fprintf(w, "  raw clickhouse-go insert         %10.0f rows/s\n", rawRate)
 	fmt.Fprintf(w, "  syncd sync (process wall %6.2fs) %9.0f rows/s   ratio to slower of (a),(b): %.3f (goal >= 0.5)\n", res.wall.Seconds(), syncdRate, syncdRate/slower)
 	fmt.Fprintf(w, "  syncd month (first request to swap, %.2fs) %.0f rows/s   ratio: %.3f\n", res.monthMS/1000, monthRate, monthRate/slower)
+	fmt.Fprintf(w, "  syncd sync / raw clickhouse-go insert: %.3f (goal >= 0.95)\n", syncdRate/rawRate)
 	fmt.Fprintf(w, "  syncd peak RSS %.0f MiB\n", float64(res.maxRSS)/(1<<20))
 	return nil
+}
+
+// monthParts returns the number of active parts of cost_records in db right
+// after a sync: REPLACE PARTITION moves the staging table's parts as they
+// are, so this is the number of parts the month was staged in (less what a
+// merge has joined since).
+func monthParts(ctx context.Context, dsn, db string) (string, error) {
+	s, err := sink.Open(ctx, sink.Config{DSN: dsn, Database: db}, nil)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	res, err := s.Query(ctx, "SELECT count() FROM system.parts WHERE active AND database = '"+db+"' AND table = 'cost_records'")
+	if err != nil {
+		return "", err
+	}
+	return res.Rows[0][0], nil
 }
 
 // serveRate fetches every page of the month with signed requests and reads
@@ -488,11 +506,15 @@ func memory(ctx context.Context, w io.Writer, sizes string) error {
 		if err != nil {
 			return err
 		}
+		parts, err := monthParts(ctx, b.srv.DSN, fmt.Sprintf("bench_mem_%d", i))
+		if err != nil {
+			return err
+		}
 		mib := float64(res.maxRSS) / (1 << 20)
 		if i == 0 {
 			first = mib
 		}
-		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs\n", records, mib, mib/first, res.wall.Seconds())
+		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs, %s parts of cost_records after commit\n", records, mib, mib/first, res.wall.Seconds(), parts)
 	}
 	return nil
 }
@@ -508,4 +530,61 @@ func parseInts(list string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// embedded runs syncd on months of the given sizes with the embedded engine
+// (chDB in the syncd process, CHDB_LIB_PATH passed on) and reports its peak
+// RSS, chDB included, and the parts of the month after commit.
+func embedded(ctx context.Context, w io.Writer, sizes string) error {
+	b, err := newBench(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	fmt.Fprintln(w, "embedded: peak RSS (VmHWM) of `syncd sync --job recheck` on the embedded engine (chDB in the process), one closed month")
+	ns, err := parseInts(sizes)
+	if err != nil {
+		return fmt.Errorf("-sizes: %w", err)
+	}
+	var first float64
+	for i, n := range ns {
+		sim, cycle, err := simFor(n, nil)
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(b.dir, fmt.Sprintf("data_%d", i))
+		res, err := b.runSyncd(ctx, sim, "billing", []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1",
+			"SYNCD_CLICKHOUSE_DSN=", "SYNCD_DATA_DIR=" + dir, "CHDB_LIB_PATH=" + os.Getenv("CHDB_LIB_PATH")},
+			"sync", "--job", "recheck", "--from", cycle, "--to", cycle)
+		records := sim.Truth("", cycle).Records
+		sim.Close()
+		if err != nil {
+			return err
+		}
+		parts, err := embeddedParts(ctx, dir)
+		if err != nil {
+			return err
+		}
+		mib := float64(res.maxRSS) / (1 << 20)
+		if i == 0 {
+			first = mib
+		}
+		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs, %s parts of cost_records after commit\n", records, mib, mib/first, res.wall.Seconds(), parts)
+	}
+	return nil
+}
+
+// embeddedParts opens the embedded data dir syncd left (in this process,
+// once syncd has exited) and counts the active parts of cost_records.
+func embeddedParts(ctx context.Context, dir string) (string, error) {
+	s, err := sink.Open(ctx, sink.Config{DataDir: dir, Database: "billing"}, nil)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	res, err := s.Query(ctx, "SELECT count() FROM system.parts WHERE active AND database = 'billing' AND table = 'cost_records'")
+	if err != nil {
+		return "", err
+	}
+	return res.Rows[0][0], nil
 }

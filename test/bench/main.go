@@ -5,6 +5,7 @@
 //	go run ./test/bench -case paging      [-latency 200ms -records 30000 -prefetch -1,2,4,8]
 //	go run ./test/bench -case e2e         [-records 100000]
 //	go run ./test/bench -case memory      [-sizes 100000,1000000]
+//	go run ./test/bench -case embedded    [-sizes 100000,1000000]
 //	go run ./test/bench -case backfill    [-months 36 -accounts 3]
 //
 // utilisation: every operation is called as fast as the client allows
@@ -32,13 +33,13 @@ import (
 )
 
 func main() {
-	c := flag.String("case", "", "utilisation | paging | e2e | memory | backfill")
+	c := flag.String("case", "", "utilisation | paging | e2e | memory | embedded | backfill")
 	duration := flag.Duration("duration", 10*time.Second, "utilisation: how long to drive each operation")
 	callers := flag.Int("callers", 8, "utilisation: concurrent callers per operation")
 	records := flag.Int("records", 100_000, "e2e, paging: itemised records in the month")
 	latency := flag.Duration("latency", 200*time.Millisecond, "paging: delay of every records response")
 	prefetch := flag.String("prefetch", "-1,2,4,8", "paging: comma-separated SYNCD_BSS_PREFETCH values to compare")
-	sizes := flag.String("sizes", "100000,1000000", "memory: comma-separated month sizes (records)")
+	sizes := flag.String("sizes", "100000,1000000", "memory, embedded: comma-separated month sizes (records)")
 	months := flag.Int("months", 36, "backfill: months per account")
 	accounts := flag.Int("accounts", 3, "backfill: accounts")
 	perMonth := flag.Int("per-month", 2000, "backfill: itemised records per account and month")
@@ -61,6 +62,8 @@ func main() {
 		err = endToEnd(ctx, os.Stdout, *records)
 	case "memory":
 		err = memory(ctx, os.Stdout, *sizes)
+	case "embedded":
+		err = embedded(ctx, os.Stdout, *sizes)
 	case "backfill":
 		err = backfill(ctx, os.Stdout, *months, *accounts, *perMonth)
 	default:

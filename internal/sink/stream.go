@@ -1,0 +1,168 @@
+package sink
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// streamBlockRows is the number of rows per block a stream sends: small
+// enough that a block in syncd's memory is a few MiB whatever the month's
+// size, large enough that sending it costs little next to reading it. The
+// server squashes the blocks of one INSERT into parts of its own size
+// (min_insert_block_size_rows, min_insert_block_size_bytes), so the number
+// of parts does not depend on it.
+const streamBlockRows = 2048
+
+// streamIdle is how long a stream keeps its INSERT open without a new
+// block. An open INSERT holds the table (a DROP or ALTER of it waits until
+// the INSERT ends) and the server gives up on one idle for receive_timeout,
+// so while the API is slow (retries, backoff) the INSERT is ended and the
+// next block opens another one.
+const streamIdle = time.Second
+
+// stream is one INSERT into which blocks are sent as they fill.
+type stream interface {
+	// send sends the rows of b (b is left as it was: the caller resets it).
+	send(b *block) error
+	// end ends the INSERT: the server writes the rows it has not written yet.
+	end() error
+	// abort gives the INSERT up without waiting for the server (the rows it
+	// has not written yet are lost; the staging table is dropped anyway).
+	abort()
+}
+
+// streamer is an engine that can stream blocks into one INSERT (the
+// server); the embedded engine inserts every block as one query.
+type streamer interface {
+	openStream(ctx context.Context, db string, b *block) (stream, error)
+}
+
+// stagedStream streams the blocks of one staging table into INSERTs of
+// engine eng: one INSERT while blocks keep coming, a new one after the
+// INSERT was ended for being idle. It is safe for concurrent use (the idle
+// timer ends the INSERT from its own goroutine).
+type stagedStream struct {
+	s      *Sink
+	eng    streamer
+	metric string // table name for metrics
+
+	mu   sync.Mutex
+	open stream      // the open INSERT, nil when none
+	idle *time.Timer // ends open after streamIdle without a block
+	err  error       // the error that ended an idle INSERT, reported by the next call
+	rows int         // rows sent into open
+	last time.Time   // when the last block was sent
+}
+
+func newStagedStream(s *Sink, eng streamer, metric string) *stagedStream {
+	return &stagedStream{s: s, eng: eng, metric: metric}
+}
+
+// send sends the rows of b into the open INSERT (opening one when none is
+// open) and resets b.
+func (st *stagedStream) send(ctx context.Context, b *block) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.err != nil {
+		return st.err
+	}
+	start := time.Now()
+	err := st.sendLocked(ctx, b)
+	st.s.metrics.insertDuration.WithLabelValues(st.metric).Observe(time.Since(start).Seconds())
+	if err != nil {
+		st.s.metrics.insertErrors.WithLabelValues(st.metric).Inc()
+		st.err = fmt.Errorf("insert %d rows into %s: %w", b.rows, b.table, err)
+		return st.err
+	}
+	b.reset()
+	st.last = time.Now()
+	if st.idle == nil {
+		st.idle = time.AfterFunc(streamIdle, st.endIdle)
+	} else {
+		st.idle.Reset(streamIdle)
+	}
+	return nil
+}
+
+func (st *stagedStream) sendLocked(ctx context.Context, b *block) error {
+	// Flush does not watch the context (only the INSERT's start and end
+	// do): a cancelled run stops here.
+	if err := ctx.Err(); err != nil {
+		if st.open != nil {
+			st.open.abort()
+			st.open = nil
+		}
+		return err
+	}
+	if st.open == nil {
+		o, err := st.eng.openStream(ctx, st.s.cfg.Database, b)
+		if err != nil {
+			return err
+		}
+		st.open, st.rows = o, 0
+	}
+	if err := st.open.send(b); err != nil {
+		st.open.abort()
+		st.open = nil
+		return err
+	}
+	st.rows += b.rows
+	return nil
+}
+
+// endIdle ends the open INSERT when no block came for streamIdle.
+func (st *stagedStream) endIdle() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if time.Since(st.last) < streamIdle {
+		return // a block came while the timer fired; it was re-armed
+	}
+	if err := st.endLocked(); err != nil && st.err == nil {
+		st.err = err
+	}
+}
+
+func (st *stagedStream) endLocked() error {
+	if st.open == nil {
+		return nil
+	}
+	o, table := st.open, st.metric
+	st.open = nil
+	if err := o.end(); err != nil {
+		st.s.metrics.insertErrors.WithLabelValues(table).Inc()
+		return fmt.Errorf("insert %d rows into a staging table of %s: end of insert: %w", st.rows, table, err)
+	}
+	return nil
+}
+
+// end ends the open INSERT, waiting for the server to write its rows, and
+// returns the first error of the stream.
+func (st *stagedStream) end() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.idle != nil {
+		st.idle.Stop()
+	}
+	if err := st.endLocked(); err != nil && st.err == nil {
+		st.err = err
+	}
+	return st.err
+}
+
+// abort gives the open INSERT up at once (closing its connection), so that
+// the staging table can be dropped: a DROP waits for an INSERT into the
+// table to end, and one left open would end only with the server's
+// receive_timeout.
+func (st *stagedStream) abort() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.idle != nil {
+		st.idle.Stop()
+	}
+	if st.open != nil {
+		st.open.abort()
+		st.open = nil
+	}
+}

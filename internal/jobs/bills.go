@@ -433,7 +433,7 @@ type stagedMonth struct {
 	run      *scopeRun
 	rctx     context.Context // counts the run's API calls
 	logger   *slog.Logger
-	w        *sink.MonthWriter
+	w        MonthWriter
 	st       monthStats
 	unstable bool
 	err      error
@@ -517,7 +517,7 @@ func (b *Bills) query(ctx context.Context, a Account) (bss.Method, []string, err
 // attemptMonth streams one month into a fresh staging area and returns its
 // writer, for the caller to commit with the counts in st. On any error (or
 // panic) the staging area is dropped and the stored month stays as it was.
-func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ *sink.MonthWriter, err error) {
+func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ MonthWriter, err error) {
 	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[dayKey]sums{}}
 	method, members, err := b.query(ctx, a)
 	if err != nil {

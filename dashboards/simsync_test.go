@@ -41,7 +41,7 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 	metrics := jobs.NewMetrics()
 	names := &jobs.Names{}
 	org := &jobs.Org{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
-	bills := &jobs.Bills{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger,
+	bills := &jobs.Bills{Accounts: accounts, Store: jobs.SinkMonths{Sink: s}, Runs: s, Names: names, Metrics: metrics, Logger: logger,
 		Members: org.MemberIDs, Now: clock.now, Attempts: 3, FinalHour: 10}
 	balances := &jobs.Balances{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	packages := &jobs.Packages{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger, Now: clock.now}

@@ -23,10 +23,19 @@ type AmortizedSource interface {
 
 // AmortizedStore replaces one (scope, shared month) of amortised cost
 // atomically and lists the stored amortised months that differ from their
-// manifests.
+// manifests; SinkAmortized adapts a *sink.Sink.
 type AmortizedStore interface {
-	BeginAmortizedMonth(ctx context.Context, scope string, month time.Time) (*sink.AmortizedWriter, error)
+	BeginAmortizedMonth(ctx context.Context, scope string, month time.Time) (AmortizedWriter, error)
 	MismatchedAmortizedMonths(ctx context.Context) ([]sink.MonthKey, error)
+}
+
+// AmortizedWriter stages one (scope, shared month) of amortised cost: it
+// replaces the stored month at Commit, and nothing is stored after Abort.
+type AmortizedWriter interface {
+	Add(ctx context.Context, r sink.AmortizedCost) error
+	SetRunID(id string)
+	Commit(ctx context.Context, want int) error
+	Abort(ctx context.Context) error
 }
 
 // Reasons the amortized job does not run for an account, the reason label
@@ -276,7 +285,7 @@ func (j *Amortized) syncMonth(ctx context.Context, src AmortizedSource, a Accoun
 	var err error
 	for attempt := 1; attempt <= attempts; attempt++ {
 		var (
-			w   *sink.AmortizedWriter
+			w   AmortizedWriter
 			n   int
 			mtd sums
 		)
@@ -299,7 +308,7 @@ func (j *Amortized) syncMonth(ctx context.Context, src AmortizedSource, a Accoun
 	return 0, nil, err
 }
 
-func (j *Amortized) stageMonth(ctx context.Context, src AmortizedSource, a Account, opts bss.AmortizedCostOptions, m bss.Month) (_ *sink.AmortizedWriter, _ int, _ sums, err error) {
+func (j *Amortized) stageMonth(ctx context.Context, src AmortizedSource, a Account, opts bss.AmortizedCostOptions, m bss.Month) (_ AmortizedWriter, _ int, _ sums, err error) {
 	w, err := j.Store.BeginAmortizedMonth(ctx, a.Scope, m.Date())
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("begin month: %w", err)

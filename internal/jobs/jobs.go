@@ -64,9 +64,20 @@ type Source interface {
 	AmortizedSource
 }
 
-// MonthStore replaces one (scope, month) of bills atomically.
+// MonthStore replaces one (scope, month) of bills atomically; SinkMonths
+// adapts a *sink.Sink.
 type MonthStore interface {
-	BeginMonth(ctx context.Context, scope string, cycle time.Time) (*sink.MonthWriter, error)
+	BeginMonth(ctx context.Context, scope string, cycle time.Time) (MonthWriter, error)
+}
+
+// MonthWriter stages one (scope, month) of bills: the month replaces the
+// stored one at Commit, and nothing is stored after Abort.
+type MonthWriter interface {
+	AddCostRecord(ctx context.Context, r sink.CostRecord) error
+	AddBillSummary(ctx context.Context, r sink.BillSummary) error
+	SetRunID(id string)
+	Commit(ctx context.Context, want sink.MonthCounts) error
+	Abort(ctx context.Context) error
 }
 
 // SnapshotStore appends point-in-time snapshots and replaces the org tree.
@@ -110,7 +121,8 @@ type BackfillStore interface {
 	BackfillCommits(ctx context.Context, window string) (map[string][]sink.BackfillCommit, error)
 }
 
-// Store is everything the jobs write; *sink.Sink has it all.
+// Store is everything the jobs write; *sink.Sink has it all, with its
+// months through SinkMonths.
 type Store interface {
 	MonthStore
 	SnapshotStore

@@ -342,7 +342,7 @@ func proxiedBills(t *testing.T, url string, s *sink.Sink, maxRetries int) (*jobs
 	}
 	return &jobs.Bills{
 		Accounts: []jobs.Account{{Scope: testScope, CustomerID: bsssim.DemoDomainID, Source: c, Members: jobs.MembersAll, FinalDay: 3}},
-		Store:    s, Runs: s, Names: &jobs.Names{}, Metrics: jobs.NewMetrics(), Logger: testLogger(t),
+		Store:    jobs.SinkMonths{Sink: s}, Runs: s, Names: &jobs.Names{}, Metrics: jobs.NewMetrics(), Logger: testLogger(t),
 		Now: func() time.Time { return fixedNow },
 	}, c
 }

@@ -49,7 +49,7 @@ func newBillsEnv(t *testing.T, engine string, sim *bsssim.Server, cfg bss.Config
 		window: jobs.Window{From: from, To: to},
 		bills: &jobs.Bills{
 			Accounts: []jobs.Account{{Scope: testScope, CustomerID: bsssim.DemoDomainID, Source: c, Members: jobs.MembersAll, FinalDay: 3}},
-			Store:    s, Runs: s, Names: &jobs.Names{}, Metrics: m, Logger: testLogger(t), Now: now,
+			Store:    jobs.SinkMonths{Sink: s}, Runs: s, Names: &jobs.Names{}, Metrics: m, Logger: testLogger(t), Now: now,
 		},
 	}
 }

@@ -494,6 +494,9 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 	if p.checkAmortized(ctx, stdout) {
 		failed = true
 	}
+	if p.checkFunds(ctx, stdout) {
+		failed = true
+	}
 	if p.coverage != nil {
 		p.checkCoverage(ctx, stdout)
 	}

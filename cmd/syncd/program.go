@@ -216,7 +216,9 @@ func (p *Program) buildJobs() error {
 	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: jobs.SinkAmortized{Sink: p.Sink}, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
 	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
+	funds := &jobs.Funds{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now, Members: org.MemberIDs}
 	p.runners = map[string]jobs.RunFunc{
+		jobs.JobFunds:     funds.Run,
 		jobs.JobAmortized: p.amortized.Run,
 		jobs.JobForecast:  p.forecast.Run,
 		jobs.JobVerify:    p.verify.Run,
@@ -529,6 +531,30 @@ func (p *Program) handler() http.Handler {
 			`<p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/readyz">readyz</a></p></body></html>`))
 	})
 	return mux
+}
+
+// checkFunds prints, for syncd check, whether each account's member funds
+// can be read (one request: the master's allocatable cash): an account that
+// is no enterprise master, or on a site without the API, is a note, not a
+// failure; any other error is.
+func (p *Program) checkFunds(ctx context.Context, w io.Writer) (failed bool) {
+	for _, a := range p.accounts {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := a.Source.TransferAmount(cctx, bss.BalanceDebit)
+		cancel()
+		switch {
+		case errors.Is(err, errors.ErrUnsupported):
+			fmt.Fprintf(w, "bss account %s: member funds: not offered on this site; the funds job skips this account\n", a.Scope)
+		case bss.HasCode(err, bss.CodeAccessDenied):
+			fmt.Fprintf(w, "bss account %s: member funds: not an enterprise master (or no permission, CBC.0151); the funds job skips this account\n", a.Scope)
+		case err != nil:
+			failed = true
+			fmt.Fprintf(w, "bss account %s: member funds: FAILED: %v\n", a.Scope, err)
+		default:
+			fmt.Fprintf(w, "bss account %s: member funds: ok\n", a.Scope)
+		}
+	}
+	return failed
 }
 
 // checkAmortized prints, for syncd check, whether each account's amortised

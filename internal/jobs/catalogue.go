@@ -48,6 +48,7 @@ var Catalogue = []Spec{
 	{Name: JobRecheck, Schedule: func(c Config) string { return c.ScheduleRecheck }, Months: true},
 	{Name: JobBalance, Schedule: func(c Config) string { return c.ScheduleBalances }, InSync: true},
 	{Name: JobPackage, Schedule: func(c Config) string { return c.SchedulePackages }, InSync: true},
+	{Name: JobFunds, Schedule: func(c Config) string { return c.ScheduleFunds }, InSync: true},
 	{Name: JobAmortized, Schedule: func(c Config) string { return c.ScheduleAmortized }, InSync: true, Months: true},
 	{Name: JobVerify, Schedule: func(c Config) string { return c.ScheduleVerify }},
 	{Name: JobForecast, Schedule: func(c Config) string { return c.ScheduleForecast }, Scopes: FirstAccount},

@@ -29,6 +29,8 @@ type Config struct {
 	ScheduleAmortized string `env:"SCHEDULE_AMORTIZED, default=CRON_TZ=Asia/Shanghai 17 6,18 * * *"`
 	// ScheduleForecast computes the budget forecasts and the daily usage per service from the stored costs, after the bills job.
 	ScheduleForecast string `env:"SCHEDULE_FORECAST, default=CRON_TZ=Asia/Shanghai 27 * * * *"`
+	// ScheduleFunds snapshots an enterprise master's allocatable funds and each member's retrievable funds (China site).
+	ScheduleFunds string `env:"SCHEDULE_FUNDS, default=CRON_TZ=Asia/Shanghai 5,35 * * * *"`
 	// JobTimeout bounds one run of any job; 0 means the job's interval.
 	JobTimeout time.Duration `env:"JOB_TIMEOUT, default=0"`
 	// BillsAttempts bounds the re-reads of a month whose total_count drifts.

@@ -62,6 +62,7 @@ type Source interface {
 	OrgSource
 	LookupSource
 	AmortizedSource
+	FundsSource
 }
 
 // MonthStore replaces one (scope, month) of bills atomically; SinkMonths

@@ -43,6 +43,9 @@ const (
 	// JobForecast computes the budget forecasts and the daily usage per
 	// service from the stored costs (no BSS calls).
 	JobForecast = "forecast"
+	// JobFunds snapshots an enterprise master's allocatable funds and what
+	// it can take back from each member (China site).
+	JobFunds = "funds"
 )
 
 // balanceTypes maps the BSS account_type code to the account_type label.
@@ -80,6 +83,9 @@ type Metrics struct {
 	budgetAmount, budgetActual, budgetForecast *prometheus.GaugeVec
 	// Daily usage per service and its baseline (the forecast job).
 	serviceUsage, serviceBaseline *prometheus.GaugeVec
+	// Member funds (the funds job): available amounts, each member's daily
+	// burn and runway, and accounts the job cannot read.
+	fundsAvailable, memberBurn, memberRunway, fundsUnavailable *prometheus.GaugeVec
 }
 
 // NewMetrics creates the job and business collectors. Label combinations
@@ -189,6 +195,22 @@ func NewMetrics() *Metrics {
 			Name: "syncd_cost_service_daily_usage_baseline",
 			Help: "Median of a service's daily usage (as syncd_cost_service_daily_usage) over the 14 days before the last complete day.",
 		}, []string{"scope", "service", "service_name", "currency"}),
+		fundsAvailable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_member_funds_available",
+			Help: "Funds an enterprise master can still allocate (role master) or take back from a member (role member), summed over the ledgers of a balance type (debit: cash, credit: credit ledgers).",
+		}, []string{"scope", "customer_id", "role", "balance_type", "currency"}),
+		memberBurn: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_member_daily_burn",
+			Help: "Average amount due per day of a member account over the last 7 complete days (UTC+8), from the stored itemised records.",
+		}, []string{"scope", "customer_id", "currency"}),
+		memberRunway: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_member_funds_runway_seconds",
+			Help: "How long a member's retrievable cash lasts at its daily burn (only for members that spent in the last 7 days).",
+		}, []string{"scope", "customer_id", "currency"}),
+		fundsUnavailable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_member_funds_unavailable",
+			Help: "1 for a configured account whose member funds cannot be read, by reason (not_master: not an enterprise master or no permission; unsupported: not offered on its site).",
+		}, []string{"scope", "reason"}),
 	}
 	for _, j := range AllJobs {
 		for _, r := range []string{ResultSuccess, ResultFailure, ResultPanic, ResultSkipped, ResultInterrupted} {
@@ -209,6 +231,7 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered, m.integrityMismatches,
 		m.amortizedDisabled, m.amortizedMTD,
 		m.budgetAmount, m.budgetActual, m.budgetForecast, m.serviceUsage, m.serviceBaseline,
+		m.fundsAvailable, m.memberBurn, m.memberRunway, m.fundsUnavailable,
 	}
 }
 

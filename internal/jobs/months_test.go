@@ -99,7 +99,7 @@ func TestBurnDays(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	good := Config{ScheduleBills: "CRON_TZ=Asia/Shanghai 7 * * * *", ScheduleRecheck: "@daily", ScheduleBalances: "@every 10m",
 		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", ScheduleVerify: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4,
-		ScheduleAmortized: "@daily", AmortizedMonths: 3, ScheduleForecast: "@hourly"}
+		ScheduleAmortized: "@daily", AmortizedMonths: 3, ScheduleForecast: "@hourly", ScheduleFunds: "@hourly"}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}

@@ -51,6 +51,12 @@ func (f *fakeSource) MonthlySums(context.Context, bss.MonthlySumOptions) iter.Se
 func (f *fakeSource) AmortizedCosts(context.Context, bss.AmortizedCostOptions) iter.Seq2[bss.AmortizedCost, error] {
 	return seq[bss.AmortizedCost](nil, errNotFaked)
 }
+func (f *fakeSource) TransferAmount(context.Context, bss.BalanceType) ([]bss.Funds, error) {
+	return nil, errNotFaked
+}
+func (f *fakeSource) RetrieveAmount(context.Context, string, bss.BalanceType) ([]bss.Funds, error) {
+	return nil, errNotFaked
+}
 func (f *fakeSource) Balances(context.Context) (*bss.Balances, error) {
 	if f.balances == nil {
 		return nil, errNotFaked

@@ -292,6 +292,18 @@ func (c *nullDateCol) appendTSV(dst []byte, i int) []byte {
 	return c.v[i].AppendFormat(dst, time.DateOnly)
 }
 
+// nullTimeCol holds Nullable(DateTime('UTC')) instants in UTC; nil is NULL.
+type nullTimeCol struct{ v []*time.Time }
+
+func (c *nullTimeCol) reset()      { clear(c.v); c.v = c.v[:0] }
+func (c *nullTimeCol) values() any { return c.v }
+func (c *nullTimeCol) appendTSV(dst []byte, i int) []byte {
+	if c.v[i] == nil {
+		return append(dst, `\N`...)
+	}
+	return c.v[i].AppendFormat(dst, time.DateTime)
+}
+
 // timeCol holds DateTime('UTC') instants, already converted to UTC.
 type timeCol struct{ v []time.Time }
 
@@ -373,6 +385,20 @@ func utc(t time.Time) time.Time {
 		return epoch
 	}
 	return t.UTC().Truncate(time.Second)
+}
+
+// nullTimeField writes the zero time as NULL.
+func nullTimeField[R any](name string, get func(*R) time.Time) field[R] {
+	return field[R]{name, func() colBuf { return &nullTimeCol{} }, func(c colBuf, r *R) {
+		s := c.(*nullTimeCol)
+		t := get(r)
+		if t.IsZero() {
+			s.v = append(s.v, nil)
+			return
+		}
+		u := utc(t)
+		s.v = append(s.v, &u)
+	}, nil, "Nullable(DateTime('UTC'))"}
 }
 
 func timeField[R any](name string, get func(*R) time.Time) field[R] {

@@ -25,6 +25,7 @@ func RowSpecs() map[string][][2]string {
 	add(orgUnitSpec.table, orgUnitSpec.columns(), orgUnitSpec.types())
 	add(accountSpec.table, accountSpec.columns(), accountSpec.types())
 	add(syncRunSpec.table, syncRunSpec.columns(), syncRunSpec.types())
+	add(memberFundsSpec.table, memberFundsSpec.columns(), memberFundsSpec.types())
 	add(manifestSpec.table, manifestSpec.columns(), manifestSpec.types())
 	add(migrationSpec.table, migrationSpec.columns(), migrationSpec.types())
 	return out

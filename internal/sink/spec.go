@@ -12,8 +12,9 @@ import (
 
 // specOf builds the tableSpec of a row type from its `ch` struct tags, so a
 // column is named once, beside its field: `ch:"name"`, with the option
-// `ch:"name,date"` for a Date column (a civil date) or `ch:"name,nulldate"`
-// for a Nullable(Date) one (the zero time is NULL). The column type follows
+// `ch:"name,date"` for a Date column (a civil date), `ch:"name,nulldate"`
+// for a Nullable(Date) one or `ch:"name,nulltime"` for a
+// Nullable(DateTime('UTC')) one (the zero time is NULL). The column type follows
 // the field's Go type: string, decimal.Decimal (Decimal(38, 8), checked),
 // int32, uint64, time.Time (DateTime('UTC')). Every exported field must be
 // tagged; a row type the sink cannot write is a programming error, reported
@@ -68,8 +69,10 @@ func fieldOf[R any](name, opt string, typ reflect.Type, off uintptr) (field[R], 
 			return dateField(name, get), nil
 		case "nulldate":
 			return nullDateField(name, get), nil
+		case "nulltime":
+			return nullTimeField(name, get), nil
 		}
-		return field[R]{}, fmt.Errorf("unknown option %q (want date or nulldate)", opt)
+		return field[R]{}, fmt.Errorf("unknown option %q (want date, nulldate or nulltime)", opt)
 	}
 	return field[R]{}, fmt.Errorf("unsupported type %s", typ)
 }

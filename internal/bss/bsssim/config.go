@@ -45,6 +45,11 @@ const (
 	// OpMonthlyBreakdown is the amortised monthly cost of Cost Center
 	// (China site only).
 	OpMonthlyBreakdown = "ListCustomerBillsMonthlyBreakDown"
+	// OpTransferAmount and OpRetrieveAmount are the member funds of an
+	// enterprise master (China site only): what the master can allocate,
+	// and what it can take back from one member.
+	OpTransferAmount = "ShowMultiAccountTransferAmount"
+	OpRetrieveAmount = "ListEnterpriseMultiAccount"
 	// OpPartner counts calls to partner-only endpoints (reference §12),
 	// which every tenant account is denied with CBC.0151.
 	OpPartner = "PartnerOnly"
@@ -54,7 +59,7 @@ const (
 func Operations() []string {
 	return []string{OpMonthlySum, OpResourceRecords, OpBalances, OpFreeResources, OpFreeResourceUse,
 		OpOrganizations, OpSubCustomers, OpServiceTypes, OpResourceTypes, OpServiceResources,
-		OpUsageTypes, OpMeasureUnits, OpConversions, OpMonthlyBreakdown}
+		OpUsageTypes, OpMeasureUnits, OpConversions, OpMonthlyBreakdown, OpTransferAmount, OpRetrieveAmount}
 }
 
 // DocumentedQuotas returns the per-operation request quotas of reference §6:

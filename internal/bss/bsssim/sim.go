@@ -286,6 +286,8 @@ var routes = map[string]route{
 	"GET /v2/bases/measurements":                                  {OpMeasureUnits, (*Simulator).handleMeasureUnits},
 	"GET /v2/bases/conversions":                                   {OpConversions, (*Simulator).handleConversions},
 	"GET /v2/costs/cost-analysed-bills/monthly-breakdown":         {OpMonthlyBreakdown, (*Simulator).handleMonthlyBreakdown},
+	"GET /v2/enterprises/multi-accounts/transfer-amount":          {OpTransferAmount, (*Simulator).handleTransferAmount},
+	"GET /v2/enterprises/multi-accounts/retrieve-amount":          {OpRetrieveAmount, (*Simulator).handleRetrieveAmount},
 	// Partner-only operations (reference §12): a customer is denied.
 	"POST /v2/partners/sub-customers/query":                                {OpPartner, (*Simulator).handlePartner},
 	"GET /v2/bills/partner-bills/subcustomer-bills/monthly-sum":            {OpPartner, (*Simulator).handlePartner},
@@ -298,8 +300,9 @@ var routes = map[string]route{
 // ListEnterpriseOrganizations is absent from the international SDK
 // (reference §10.1, §19), so in intl mode its path answers like any
 // unpublished API (404 APIG.0101).
-// The amortised breakdown (reference §7.5) is China-only in the SDK too.
-var intlAbsent = map[string]bool{OpOrganizations: true, OpMonthlyBreakdown: true}
+// The amortised breakdown (reference §7.5) and the member funds (§10.3,
+// §10.4) are China-only in the SDK too.
+var intlAbsent = map[string]bool{OpOrganizations: true, OpMonthlyBreakdown: true, OpTransferAmount: true, OpRetrieveAmount: true}
 
 // reqCtx carries what a handler needs about one request.
 type reqCtx struct {

@@ -314,16 +314,7 @@ func (j *Amortized) stageMonth(ctx context.Context, src AmortizedSource, a Accou
 		return nil, 0, nil, fmt.Errorf("begin month: %w", err)
 	}
 	staged := false
-	defer func() {
-		if staged {
-			return
-		}
-		actx, cancel := detached(ctx)
-		defer cancel()
-		if aerr := w.Abort(actx); aerr != nil {
-			err = errors.Join(err, fmt.Errorf("abort month: %w", aerr))
-		}
-	}()
+	defer abortUnstaged(ctx, w, &staged, &err)
 	n := 0
 	mtd := sums{}
 	opts.SharedMonth = m

@@ -223,16 +223,7 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 		return st, nil, fmt.Errorf("begin month: %w", err)
 	}
 	staged := false
-	defer func() {
-		if staged {
-			return
-		}
-		actx, cancel := detached(ctx)
-		defer cancel()
-		if aerr := w.Abort(actx); aerr != nil {
-			err = errors.Join(err, fmt.Errorf("abort month: %w", aerr))
-		}
-	}()
+	defer abortUnstaged(ctx, w, &staged, &err)
 	how := "method=" + string(method)
 	if len(members) > 0 {
 		how = fmt.Sprintf("method=%s and each of %d members", method, len(members))
@@ -271,4 +262,19 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 	}
 	staged = true
 	return st, w, nil
+}
+
+// abortUnstaged, deferred after a month writer is begun, drops its staging
+// area unless the month was staged in full, joining the abort's error to
+// *err; the stored month stays as it was. The bills and amortised jobs
+// share it.
+func abortUnstaged(ctx context.Context, w interface{ Abort(context.Context) error }, staged *bool, err *error) {
+	if *staged {
+		return
+	}
+	actx, cancel := detached(ctx)
+	defer cancel()
+	if aerr := w.Abort(actx); aerr != nil {
+		*err = errors.Join(*err, fmt.Errorf("abort month: %w", aerr))
+	}
 }

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 
-	"github.com/syncd-io/syncd/internal/jobs"
+	"github.com/syncd-io/syncd/internal/runspool"
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
@@ -55,7 +55,7 @@ func spoolName(c sink.Config) string {
 }
 
 // newSpool returns the spool of cfg, or nil when it is off.
-func newSpool(cfg Config, logger *slog.Logger) *jobs.Spool {
+func newSpool(cfg Config, logger *slog.Logger) *runspool.Spool {
 	dir := spoolDir(cfg)
 	if dir == "" {
 		return nil
@@ -63,5 +63,5 @@ func newSpool(cfg Config, logger *slog.Logger) *jobs.Spool {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	return jobs.NewSpool(dir, spoolName(cfg.Sink), logger)
+	return runspool.New(dir, spoolName(cfg.Sink), logger)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/syncd-io/syncd/internal/runspool"
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
@@ -39,7 +40,7 @@ type RunChecker interface {
 type RunLog struct {
 	Store RunStore
 	// Spool, if set, keeps the unwritten rows on disk.
-	Spool *Spool
+	Spool *runspool.Spool
 
 	mu      sync.Mutex
 	pending []sink.SyncRun // kept in memory: no spool, or the spool failed
@@ -67,14 +68,14 @@ func (l *RunLog) Flush(ctx context.Context) (int, error) {
 func (l *RunLog) record(ctx context.Context, run *sink.SyncRun) (int, error) {
 	var spooled []sink.SyncRun
 	locked := false
-	if l.Spool != nil && l.Spool.exists() {
-		unlock, err := l.Spool.lock(ctx)
+	if l.Spool != nil && l.Spool.Exists() {
+		unlock, err := l.Spool.Lock(ctx)
 		if err != nil {
-			l.Spool.warn("cannot lock the sync_runs spool; its rows wait for a later run", err)
+			l.Spool.Warn("cannot lock the sync_runs spool; its rows wait for a later run", err)
 		} else {
 			defer unlock()
 			locked = true
-			spooled = l.Spool.read(true)
+			spooled = l.Spool.Read(true)
 		}
 	}
 	// Every kept row may have been written already: its outcome was unknown.
@@ -103,9 +104,9 @@ func (l *RunLog) record(ctx context.Context, run *sink.SyncRun) (int, error) {
 		stored++
 	}
 	if locked {
-		if err := l.Spool.replace(nil); err != nil {
+		if err := l.Spool.Replace(nil); err != nil {
 			// The rows are stored; the next reader finds them stored too.
-			l.Spool.warn("cannot remove the written rows from the sync_runs spool", err)
+			l.Spool.Warn("cannot remove the written rows from the sync_runs spool", err)
 		}
 	}
 	return stored, nil
@@ -121,18 +122,18 @@ func (l *RunLog) keep(ctx context.Context, rows []sink.SyncRun, locked bool, err
 	}
 	all := rows
 	if !locked {
-		unlock, lerr := l.Spool.lock(ctx)
+		unlock, lerr := l.Spool.Lock(ctx)
 		if lerr != nil {
-			l.Spool.warn("cannot use the sync_runs spool; rows that cannot be written are kept in memory only", lerr)
+			l.Spool.Warn("cannot use the sync_runs spool; rows that cannot be written are kept in memory only", lerr)
 			l.pending = l.bound(rows)
 			return err
 		}
 		defer unlock()
 		// Rows another process spooled since we looked.
-		all = append(l.Spool.read(true), rows...)
+		all = append(l.Spool.Read(true), rows...)
 	}
-	if werr := l.Spool.replace(l.bound(all)); werr != nil {
-		l.Spool.warn("cannot write the sync_runs spool; rows that cannot be written are kept in memory only", werr)
+	if werr := l.Spool.Replace(l.bound(all)); werr != nil {
+		l.Spool.Warn("cannot write the sync_runs spool; rows that cannot be written are kept in memory only", werr)
 		l.pending = l.bound(rows)
 		return err
 	}
@@ -146,7 +147,7 @@ func (l *RunLog) bound(rows []sink.SyncRun) []sink.SyncRun {
 		return rows
 	}
 	if l.Spool != nil {
-		l.Spool.logger.Warn("too many sync_runs rows wait to be written; dropping the oldest", "dropped", n, "kept", maxPendingRuns)
+		l.Spool.Logger().Warn("too many sync_runs rows wait to be written; dropping the oldest", "dropped", n, "kept", maxPendingRuns)
 	}
 	return slices.Clone(rows[n:])
 }
@@ -158,7 +159,7 @@ func (l *RunLog) Pending() int {
 	defer l.mu.Unlock()
 	n := len(l.pending)
 	if l.Spool != nil {
-		n += len(l.Spool.read(false))
+		n += len(l.Spool.Read(false))
 	}
 	return n
 }
@@ -176,7 +177,7 @@ func (l *RunLog) LastSuccess(ctx context.Context) (map[[2]string]time.Time, erro
 	defer l.mu.Unlock()
 	kept := l.pending
 	if l.Spool != nil {
-		kept = append(l.Spool.read(false), kept...)
+		kept = append(l.Spool.Read(false), kept...)
 	}
 	for _, r := range kept {
 		k := [2]string{r.Job, r.Scope}

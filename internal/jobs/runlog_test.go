@@ -3,7 +3,6 @@ package jobs
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
+	"github.com/syncd-io/syncd/internal/runspool"
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
@@ -177,10 +175,10 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-func newTestSpool(t *testing.T, dir string) (*Spool, *logBuffer) {
+func newTestSpool(t *testing.T, dir string) (*runspool.Spool, *logBuffer) {
 	t.Helper()
 	var logs logBuffer
-	return NewSpool(dir, "sync_runs-test.jsonl", slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))), &logs
+	return runspool.New(dir, "sync_runs-test.jsonl", slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))), &logs
 }
 
 var spoolT0 = time.Date(2024, 5, 15, 4, 0, 0, 0, time.UTC)
@@ -268,11 +266,11 @@ func TestRunLogSpoolNoDuplicates(t *testing.T) {
 
 	// Died between writing the spooled row and removing it: the spool
 	// still holds a stored row.
-	unlock, err := sp.lock(ctx)
+	unlock, err := sp.Lock(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sp.replace([]sink.SyncRun{failureRow("r2"), failureRow("r3")}); err != nil {
+	if err := sp.Replace([]sink.SyncRun{failureRow("r2"), failureRow("r3")}); err != nil {
 		t.Fatal(err)
 	}
 	unlock()
@@ -292,7 +290,7 @@ func TestRunLogSpoolCorruptLines(t *testing.T) {
 	dir := t.TempDir()
 	sp, logs := newTestSpool(t, dir)
 	good := func(id string) string {
-		b, err := json.Marshal(toSpoolRow(failureRow(id)))
+		b, err := runspool.MarshalRow(failureRow(id))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,11 +336,11 @@ func TestRunLogSpoolBounded(t *testing.T) {
 	for i := range rows {
 		rows[i] = failureRow(fmt.Sprintf("r%04d", i))
 	}
-	unlock, err := sp.lock(ctx)
+	unlock, err := sp.Lock(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sp.replace(rows); err != nil {
+	if err := sp.Replace(rows); err != nil {
 		t.Fatal(err)
 	}
 	unlock()
@@ -351,7 +349,7 @@ func TestRunLogSpoolBounded(t *testing.T) {
 	if err := l.RecordRun(ctx, failureRow("new")); err == nil {
 		t.Fatal("RecordRun succeeded while the store is down")
 	}
-	kept := sp.read(true)
+	kept := sp.Read(true)
 	if len(kept) != maxPendingRuns || kept[0].RunID != "r0001" || kept[len(kept)-1].RunID != "new" {
 		t.Errorf("spool holds %d rows from %s to %s, want %d from r0001 to new", len(kept), kept[0].RunID, kept[len(kept)-1].RunID, maxPendingRuns)
 	}
@@ -457,81 +455,4 @@ func TestRunLogLastSuccessCountsSpool(t *testing.T) {
 	if got := last[[2]string{JobBalance, "acme"}]; !got.Equal(ok.FinishedAt) {
 		t.Errorf("LastSuccess = %s, want the spooled success %s", got, ok.FinishedAt)
 	}
-}
-
-// TestSpoolRowRoundTrip: every field survives the spool exactly.
-func TestSpoolRowRoundTrip(t *testing.T) {
-	rows := []sink.SyncRun{
-		{RunID: "a1", Job: JobBills, Scope: "prod-eu", BillCycle: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC),
-			StartedAt: spoolT0, FinishedAt: spoolT0.Add(1500 * time.Millisecond), Status: sink.RunSuccess, Rows: 123456, APICalls: 42,
-			ItemisedAmount: decimal.RequireFromString("12345678901234567890.12345678"), SummaryAmount: decimal.RequireFromString("-0.00000001"),
-			Drift: decimal.RequireFromString("0.1"), Currency: "CNY"},
-		{RunID: "a2", Job: JobBalance, Scope: "dev", StartedAt: spoolT0, FinishedAt: spoolT0, Status: sink.RunFailure,
-			Error: "balances scope dev: \"quoted\" \\ newline\n…"},
-	}
-	var b bytes.Buffer
-	for _, r := range rows {
-		line, err := json.Marshal(toSpoolRow(r))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Write(line)
-		b.WriteByte('\n')
-	}
-	got, bad := decodeSpool(b.Bytes())
-	if len(bad) != 0 || len(got) != len(rows) {
-		t.Fatalf("decoded %d rows, %v bad; want %d", len(got), bad, len(rows))
-	}
-	for i := range rows {
-		if d := diffRuns(got[i], rows[i]); d != "" {
-			t.Errorf("row %d: %s", i, d)
-		}
-	}
-}
-
-// diffRuns describes how got differs from want, or "".
-func diffRuns(got, want sink.SyncRun) string {
-	var d []string
-	if !got.BillCycle.Equal(want.BillCycle) || !got.StartedAt.Equal(want.StartedAt) || !got.FinishedAt.Equal(want.FinishedAt) {
-		d = append(d, fmt.Sprintf("times %v/%v/%v, want %v/%v/%v", got.BillCycle, got.StartedAt, got.FinishedAt, want.BillCycle, want.StartedAt, want.FinishedAt))
-	}
-	for _, p := range [][2]decimal.Decimal{{got.ItemisedAmount, want.ItemisedAmount}, {got.SummaryAmount, want.SummaryAmount}, {got.Drift, want.Drift}} {
-		if !p[0].Equal(p[1]) {
-			d = append(d, fmt.Sprintf("amount %s, want %s", p[0], p[1]))
-		}
-	}
-	got.BillCycle, got.StartedAt, got.FinishedAt, got.ItemisedAmount, got.SummaryAmount, got.Drift = time.Time{}, time.Time{}, time.Time{}, decimal.Zero, decimal.Zero, decimal.Zero
-	want.BillCycle, want.StartedAt, want.FinishedAt, want.ItemisedAmount, want.SummaryAmount, want.Drift = time.Time{}, time.Time{}, time.Time{}, decimal.Zero, decimal.Zero, decimal.Zero
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		d = append(d, fmt.Sprintf("%+v, want %+v", got, want))
-	}
-	return strings.Join(d, "; ")
-}
-
-// FuzzDecodeSpool: any file content is read without panicking; every row
-// read has a run_id and a job and survives a second round trip unchanged.
-func FuzzDecodeSpool(f *testing.F) {
-	line, _ := json.Marshal(toSpoolRow(failureRow("r1")))
-	f.Add(append(line, '\n'))
-	f.Add([]byte(`{"v":1,"run_id":"x","job":"bills","bill_cycle":"2024-13-01"}`))
-	f.Add([]byte("\n\n{\"v\":1}\n\xff"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		rows, _ := decodeSpool(b)
-		for _, r := range rows {
-			if r.RunID == "" || r.Job == "" {
-				t.Fatalf("row without run_id or job: %+v", r)
-			}
-			line, err := json.Marshal(toSpoolRow(r))
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, bad := decodeSpool(line)
-			if len(bad) != 0 || len(again) != 1 {
-				t.Fatalf("re-encoded row %s does not decode: %v", line, bad)
-			}
-			if d := diffRuns(again[0], r); d != "" {
-				t.Fatalf("round trip: %s", d)
-			}
-		}
-	})
 }

@@ -1,4 +1,5 @@
-package jobs
+// Package runspool keeps the sync_runs rows that could not be written in a local file, so that they outlive the process (jobs.RunLog uses it).
+package runspool
 
 import (
 	"bytes"
@@ -18,9 +19,9 @@ import (
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
-// Spool is a small local file that keeps the sync_runs rows a RunLog could
+// Spool is a small local file that keeps the sync_runs rows a jobs.RunLog could
 // not write, so that they outlive the process. It holds one JSON object per
-// line, at most maxPendingRuns of them, and only what the sync_runs row
+// line, at most the RunLog's bound of them, and only what the sync_runs row
 // holds (no credentials, no DSN). Every change replaces the whole file
 // atomically (a temporary file is written and fsynced, renamed over it, and
 // the directory fsynced), so a crash leaves either the old or the new file,
@@ -37,10 +38,10 @@ type Spool struct {
 	warned    atomic.Bool
 }
 
-// NewSpool returns the spool file name in dir. name must be a plain file
+// New returns the spool file name in dir. name must be a plain file
 // name; the program derives it from the ClickHouse target, so that rows
 // kept for one server are never written into another.
-func NewSpool(dir, name string, logger *slog.Logger) *Spool {
+func New(dir, name string, logger *slog.Logger) *Spool {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -57,7 +58,7 @@ func (s *Spool) Path() string { return filepath.Join(s.dir, s.name) }
 func (s *Spool) Check() error {
 	err := s.check()
 	if err != nil {
-		s.warn("the sync_runs spool directory is not usable; rows that cannot be written while ClickHouse is unreachable are kept in memory only", err)
+		s.Warn("the sync_runs spool directory is not usable; rows that cannot be written while ClickHouse is unreachable are kept in memory only", err)
 	}
 	return err
 }
@@ -86,9 +87,9 @@ func (s *Spool) check() error {
 	}
 }
 
-// warn logs a spool problem at warning level the first time, at debug level
+// Warn logs a spool problem at warning level the first time, at debug level
 // after that: the operator needs to know once, not at every run.
-func (s *Spool) warn(msg string, err error) {
+func (s *Spool) Warn(msg string, err error) {
 	if s.warned.CompareAndSwap(false, true) {
 		s.logger.Warn(msg, "err", err)
 		return
@@ -96,9 +97,9 @@ func (s *Spool) warn(msg string, err error) {
 	s.logger.Debug(msg, "err", err)
 }
 
-// exists reports whether the spool file exists (a cheap check before
+// Exists reports whether the spool file exists (a cheap check before
 // taking the lock).
-func (s *Spool) exists() bool {
+func (s *Spool) Exists() bool {
 	_, err := os.Stat(s.Path())
 	return err == nil
 }
@@ -106,22 +107,22 @@ func (s *Spool) exists() bool {
 // lockPoll is how often a busy spool lock is tried again.
 const lockPoll = 25 * time.Millisecond
 
-// lock creates the directory if needed and takes the spool's exclusive
+// Lock creates the directory if needed and takes the spool's exclusive
 // lock, waiting at most until ctx is done. The returned function releases it.
-func (s *Spool) lock(ctx context.Context) (func(), error) {
+func (s *Spool) Lock(ctx context.Context) (func(), error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create spool directory: %w", err)
 	}
 	return lockFile(ctx, s.Path()+".lock")
 }
 
-// read returns the rows in the spool, skipping (and, with report, logging)
+// Read returns the rows in the spool, skipping (and, with report, logging)
 // lines that cannot be read. A missing file holds no rows.
-func (s *Spool) read(report bool) []sink.SyncRun {
+func (s *Spool) Read(report bool) []sink.SyncRun {
 	b, err := os.ReadFile(s.Path())
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) && report {
-			s.warn("cannot read the sync_runs spool", err)
+			s.Warn("cannot read the sync_runs spool", err)
 		}
 		return nil
 	}
@@ -134,9 +135,9 @@ func (s *Spool) read(report bool) []sink.SyncRun {
 	return rows
 }
 
-// replace atomically replaces the spool with rows; no rows removes it.
+// Replace atomically replaces the spool with rows; no rows removes it.
 // The caller holds the lock.
-func (s *Spool) replace(rows []sink.SyncRun) error {
+func (s *Spool) Replace(rows []sink.SyncRun) error {
 	// Temporary files of a writer that crashed (only lock holders write them).
 	if old, err := filepath.Glob(filepath.Join(s.dir, "."+s.name+".tmp-*")); err == nil {
 		for _, f := range old {
@@ -289,3 +290,9 @@ func decodeSpool(b []byte) ([]sink.SyncRun, []badLine) {
 	}
 	return rows, bad
 }
+
+// Logger returns the spool's logger (it names the spool file).
+func (s *Spool) Logger() *slog.Logger { return s.logger }
+
+// MarshalRow returns the line the spool holds for r (without the newline).
+func MarshalRow(r sink.SyncRun) ([]byte, error) { return json.Marshal(toSpoolRow(r)) }

@@ -1,4 +1,4 @@
-package main
+package runspool
 
 import (
 	"path/filepath"
@@ -8,9 +8,9 @@ import (
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
-// TestSpoolDir: the spool lives under SYNCD_DATA_DIR unless
+// TestDir: the spool lives under SYNCD_DATA_DIR unless
 // SYNCD_SPOOL_DIR says otherwise; off, or no data dir, means memory only.
-func TestSpoolDir(t *testing.T) {
+func TestDir(t *testing.T) {
 	for _, tt := range []struct {
 		name, spool, data, want string
 	}{
@@ -22,21 +22,19 @@ func TestSpoolDir(t *testing.T) {
 		{"explicit without data dir", "/tmp/s", "", "/tmp/s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var cfg Config
-			cfg.App.SpoolDir, cfg.Sink.DataDir = tt.spool, tt.data
-			if got := spoolDir(cfg); got != tt.want {
+			if got := Dir(tt.spool, tt.data); got != tt.want {
 				t.Errorf("spoolDir(SYNCD_SPOOL_DIR=%q, SYNCD_DATA_DIR=%q) = %q, want %q", tt.spool, tt.data, got, tt.want)
 			}
 		})
 	}
 }
 
-// TestSpoolName: one spool file per ClickHouse target (server host or
+// TestFileName: one spool file per ClickHouse target (server host or
 // embedded data dir, and database), named without any credential.
-func TestSpoolName(t *testing.T) {
+func TestFileName(t *testing.T) {
 	const pw = "pw-SECRET-spool"
-	a := spoolName(sink.Config{DSN: "clickhouse://syncd:" + pw + "@ch1:9000/default?secure=true", Database: "billing"})
-	same := spoolName(sink.Config{DSN: "clickhouse://other:rotated@ch1:9000/default", Database: "billing"})
+	a := FileName(sink.Config{DSN: "clickhouse://syncd:" + pw + "@ch1:9000/default?secure=true", Database: "billing"})
+	same := FileName(sink.Config{DSN: "clickhouse://other:rotated@ch1:9000/default", Database: "billing"})
 	if a != same {
 		t.Errorf("the same server and database under other credentials: %s != %s", a, same)
 	}
@@ -45,7 +43,7 @@ func TestSpoolName(t *testing.T) {
 		{DSN: "clickhouse://syncd:" + pw + "@ch1:9000/default", Database: "billing_test"},
 		{DataDir: "./data", Database: "billing"},
 	} {
-		if b := spoolName(other); b == a {
+		if b := FileName(other); b == a {
 			t.Errorf("%v shares the spool %s of another target", other, a)
 		}
 	}

@@ -23,7 +23,7 @@ func TestDir(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Dir(tt.spool, tt.data); got != tt.want {
-				t.Errorf("spoolDir(SYNCD_SPOOL_DIR=%q, SYNCD_DATA_DIR=%q) = %q, want %q", tt.spool, tt.data, got, tt.want)
+				t.Errorf("Dir(SYNCD_SPOOL_DIR=%q, SYNCD_DATA_DIR=%q) = %q, want %q", tt.spool, tt.data, got, tt.want)
 			}
 		})
 	}

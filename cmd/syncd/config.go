@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -117,7 +116,7 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 	// values are reported, each with its name. The structs are then
 	// processed without the bad values (their defaults stand in) and
 	// validated, so their other problems are reported too.
-	errs, bad := checkDecodable(ctx, envVars(reflect.TypeFor[Config](), ""), lookup)
+	errs, bad := checkDecodable(ctx, lookup)
 	raw := lookup
 	lookup = envconfig.LookuperFunc(func(key string) (string, bool) {
 		if bad[key] {
@@ -125,28 +124,12 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 		}
 		return raw.Lookup(key)
 	})
-	process := func(target any, l envconfig.Lookuper) error {
-		return envconfig.ProcessWith(ctx, &envconfig.Config{Target: target, Lookuper: l})
-	}
-	if err := process(&cfg.BSS, lookup); err != nil {
-		errs = append(errs, err)
-	} else if err := cfg.BSS.Validate(); err != nil {
-		errs = append(errs, err) // its messages name the variables
-	}
-	if err := process(&cfg.Sink, lookup); err != nil {
-		errs = append(errs, err)
-	} else if err := cfg.Sink.Validate(); err != nil {
-		errs = append(errs, err) // its messages name the variables
-	}
-	if err := process(&cfg.Jobs, envconfig.PrefixLookuper("SYNCD_", lookup)); err != nil {
-		errs = append(errs, err)
-	} else if err := cfg.Jobs.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := process(&cfg.App, envconfig.PrefixLookuper("SYNCD_", lookup)); err != nil {
-		errs = append(errs, err)
-	} else if err := cfg.App.Validate(); err != nil {
-		errs = append(errs, err)
+	for _, sec := range cfg.sections(lookup) {
+		if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: sec.target, Lookuper: sec.lookup}); err != nil {
+			errs = append(errs, err)
+		} else if err := sec.target.Validate(); err != nil {
+			errs = append(errs, err) // the messages name the variables
+		}
 	}
 	if !opts.noCredentials {
 		accts, err := loadAccounts(ctx, lookup, cfg.App.Accounts)
@@ -159,6 +142,20 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 		return cfg, &ConfigError{Err: err}
 	}
 	return cfg, nil
+}
+
+// section is one package's part of Config and the lookuper that reads it.
+type section struct {
+	target interface{ Validate() error }
+	lookup envconfig.Lookuper
+}
+
+// sections lists the parts of c as go-envconfig reads them: bss and sink
+// tags carry their full names, the jobs and program tags are under SYNCD_
+// (the prefix= options on Config, which envVars follows for the docs).
+func (c *Config) sections(l envconfig.Lookuper) []section {
+	syncd := envconfig.PrefixLookuper("SYNCD_", l)
+	return []section{{&c.BSS, l}, {&c.Sink, l}, {&c.Jobs, syncd}, {&c.App, syncd}}
 }
 
 // ConfigError is a configuration that cannot be used; its message lists

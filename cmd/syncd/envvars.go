@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"go/token"
 	"reflect"
 	"strings"
 
@@ -72,28 +74,67 @@ func parseTag(tag string) (string, map[string]string) {
 	return strings.TrimSpace(parts[0]), opts
 }
 
-// checkDecodable decodes every set variable of vars on its own, exactly as
-// go-envconfig would, so that all bad values are reported at once and each
-// error names its variable (go-envconfig stops at the first and names the
-// Go field).
-func checkDecodable(ctx context.Context, vars []envVar, lookup envconfig.Lookuper) ([]error, map[string]bool) {
-	var errs []error
+// configVars is the table of Config's variables, derived once from its tags:
+// the README table (TestConfigTable) and the "(want …)" of decoding errors.
+var configVars = envVars(reflect.TypeFor[Config](), "")
+
+// checkDecodable lets go-envconfig decode Config's sections through lookup
+// and collects every value it cannot decode, each named by its variable:
+// go-envconfig stops at the first bad value and names the Go field, so each
+// pass records the key it looked up last (the field that failed), hides that
+// key and runs again, until the section decodes.
+func checkDecodable(ctx context.Context, lookup envconfig.Lookuper) ([]error, map[string]bool) {
+	var (
+		errs []error
+		last string
+	)
 	bad := make(map[string]bool)
-	for _, v := range vars {
-		val, ok := lookup.Lookup(v.Name)
-		if !ok {
-			continue
+	l := envconfig.LookuperFunc(func(key string) (string, bool) {
+		last = key
+		if bad[key] {
+			return "", false
 		}
-		st := reflect.StructOf([]reflect.StructField{{Name: "Value", Type: v.Type, Tag: `env:"V"`}})
-		target := reflect.New(st)
-		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: target.Interface(), Lookuper: envconfig.MapLookuper(map[string]string{"V": val})})
-		if err != nil {
-			msg := strings.TrimPrefix(err.Error(), "Value: ")
-			errs = append(errs, fmt.Errorf("%s: %s (want %s)", v.Name, msg, describeType(v.Type)))
-			bad[v.Name] = true
+		return lookup.Lookup(key)
+	})
+	var cfg Config
+	for _, sec := range cfg.sections(l) {
+		for {
+			last = ""
+			err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: sec.target, Lookuper: sec.lookup})
+			if err == nil || last == "" || bad[last] {
+				break // decoded, or not a value's fault: LoadConfig reports it
+			}
+			bad[last] = true
+			errs = append(errs, fmt.Errorf("%s: %s (want %s)", last, fieldless(err), describeType(varType(last))))
 		}
 	}
 	return errs, bad
+}
+
+// fieldless strips the "Field: " prefixes go-envconfig wraps a decoding
+// error in, leaving the decoder's own message.
+func fieldless(err error) string {
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err.Error()
+		}
+		field, ok := strings.CutSuffix(err.Error(), ": "+inner.Error())
+		if !ok || !token.IsIdentifier(field) {
+			return err.Error()
+		}
+		err = inner
+	}
+}
+
+// varType returns the Go type of a Config variable (string if unknown).
+func varType(name string) reflect.Type {
+	for _, v := range configVars {
+		if v.Name == name {
+			return v.Type
+		}
+	}
+	return reflect.TypeFor[string]()
 }
 
 // describeType says what a variable of type t expects, for messages and docs.

@@ -89,7 +89,7 @@ func (a AccountConfig) FinalDay() int {
 
 var accountName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 
-// defaultAccount is the scope name of the single account configured with
+// defaultAccountVar names the scope of the single account configured with
 // HUAWEICLOUD_SDK_* when SYNCD_ACCOUNTS is empty.
 const defaultAccountVar = "SYNCD_ACCOUNT_NAME"
 

@@ -16,18 +16,8 @@ import (
 )
 
 // The variables a binary built with -tags faultinject reads (test/reliability
-// builds one), so that recovery can be proven from outside the process:
-//
-//	SYNCD_FAULT_PANIC_JOB=balances       every run of that job panics
-//	SYNCD_FAULT_CRASH_AT=<point>[:<n>]   SIGKILL itself (as kill -9 would) the n-th time (default 1) a sink fault point is reached
-//
-// Points:
-//
-//	staged           after Commit inserted a block into a staging table
-//	before-swap      a month is validated, before its first REPLACE PARTITION
-//	between-swaps    cost_records swapped, bill_summaries not yet (= swapped:cost_records)
-//	after-swaps      both tables swapped, before the sync_runs row (= swapped:bill_summaries)
-//	swapped:<table>  after the swap of any table (org_units, accounts too)
+// builds one), so that recovery can be proven from outside the process; their
+// values and the crash points are in docs/reliability.md ("Fault injection").
 const (
 	PanicJobEnv = "SYNCD_FAULT_PANIC_JOB"
 	CrashAtEnv  = "SYNCD_FAULT_CRASH_AT"

@@ -11,20 +11,8 @@ import (
 
 // backfill is what a bills run given a window (`syncd sync --from A --to B`)
 // knows of earlier runs of the same window: per scope, the id of the
-// backfill it belongs to and the months it skips.
-//
-// How the skip is decided (in resumePlan, the one place): every sync_runs row
-// of a windowed bills run records the window and a backfill id. For each
-// scope, the latest backfill of the same window (the id of the most recent
-// successful month) is resumed while it is incomplete: its months that are
-// closed now and were committed after they became final are skipped, and the
-// run's rows carry the same id. A month committed while it was still open
-// was provisional then and is read again; open months are always read. Once
-// every closed month of the window has been committed by that backfill, it
-// is complete: the same command then starts a new backfill, a full re-sync
-// (so `syncd sync --job bills --from 2024-04 --to 2024-04` still re-syncs a
-// re-issued month). Window.Force starts a new backfill at once. Scheduled
-// runs (no window), the recheck job and the verify job's repairs never skip.
+// backfill it belongs to and the months it skips. resumePlan is the one place
+// the skip is decided; README.md (Operations, "Backfill") gives the rule.
 type backfill struct {
 	window string
 	ids    map[string]string

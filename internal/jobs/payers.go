@@ -20,17 +20,10 @@ type memberProbe interface {
 	ListMonthlySums(ctx context.Context, opts bss.MonthlySumOptions, lo bss.ListOptions) ([]bss.MonthlySum, *bss.MonthlySumTotals, *bss.Response, error)
 }
 
-// Coverage decides which configured accounts' own bills already arrive
-// through another configured account's member fan-out, so that a customer's
-// bills are stored once across all configured accounts: an enterprise master
-// (members all or each) brings in every member that is in its member list and
-// whose consumption it may view (unified accounting, or independent
-// accounting with the master authorised). Such a member, configured beside
-// its master (typically with members none, for its own balance), has its
-// bills skipped; its balances and packages are still synced.
-//
-// Coverage is also where the payer of a customer's costs is decided
-// (PayerOf), for the daily burn that runway divides a balance by.
+// Coverage decides which configured accounts' bills already arrive through
+// another configured account's member fan-out, so that a customer's bills
+// are stored once (docs/configuration.md explains who covers whom). Who
+// pays a customer's costs is decided beside it, by Payer.
 type Coverage struct {
 	// Accounts are the configured accounts.
 	Accounts []Account

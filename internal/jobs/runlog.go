@@ -26,17 +26,11 @@ type RunChecker interface {
 }
 
 // RunLog is the RunStore the program gives its jobs. A row it cannot write
-// (typically a failure caused by ClickHouse being down) is kept and written
-// before the next row, so the failure still lands in sync_runs once the
-// server is back. With a Spool the kept rows are on disk, so they also
-// survive the process: a one-shot `syncd sync` that exits, or a daemon
-// restarted during the outage, leaves them to the next process, whose first
-// RecordRun (or Flush at start) writes them. Without one, or when the spool
-// cannot be written, they are kept in memory only.
-//
-// A kept row is written again only after the store, if it is a RunChecker,
-// says it is not stored yet, so an uncertain earlier write does not
-// duplicate it.
+// (ClickHouse down) is kept, on disk with a Spool, and written before the
+// next row, so the failure still lands in sync_runs once the server is back
+// (docs/configuration.md, "Spool of unwritten run records"); a kept row is
+// written again only once the store, if a RunChecker, says it is not stored,
+// so an uncertain earlier write is not duplicated.
 type RunLog struct {
 	Store RunStore
 	// Spool, if set, keeps the unwritten rows on disk.

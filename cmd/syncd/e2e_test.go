@@ -478,3 +478,12 @@ func businessGauges(metrics string) string {
 	sort.Strings(out)
 	return strings.Join(out, "\n")
 }
+
+// newSimServer serves sim over HTTP until the test ends and returns its
+// endpoint.
+func newSimServer(t *testing.T, sim *bsssim.Simulator) string {
+	t.Helper()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/"
+}

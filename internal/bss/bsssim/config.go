@@ -1,6 +1,7 @@
 package bsssim
 
 import (
+	"slices"
 	"time"
 )
 
@@ -55,11 +56,18 @@ const (
 	OpPartner = "PartnerOnly"
 )
 
-// Operations lists every operation the simulator serves.
+// Operations lists every operation the simulator serves, sorted: the
+// operations of its route table (sim.go), so a new endpoint is listed by its
+// route alone. The partner-only stand-in OpPartner is not one.
 func Operations() []string {
-	return []string{OpMonthlySum, OpResourceRecords, OpBalances, OpFreeResources, OpFreeResourceUse,
-		OpOrganizations, OpSubCustomers, OpServiceTypes, OpResourceTypes, OpServiceResources,
-		OpUsageTypes, OpMeasureUnits, OpConversions, OpMonthlyBreakdown, OpTransferAmount, OpRetrieveAmount}
+	var ops []string
+	for _, r := range routes {
+		if r.op != OpPartner && !slices.Contains(ops, r.op) {
+			ops = append(ops, r.op)
+		}
+	}
+	slices.Sort(ops)
+	return ops
 }
 
 // DocumentedQuotas returns the per-operation request quotas of reference §6:

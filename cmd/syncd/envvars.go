@@ -96,10 +96,10 @@ func checkDecodable(ctx context.Context, lookup envconfig.Lookuper) ([]error, ma
 		}
 		return lookup.Lookup(key)
 	})
-	var cfg Config
-	for _, sec := range cfg.sections(l) {
+	for i := range (&Config{}).sections(l) {
 		for {
 			last = ""
+			sec := (&Config{}).sections(l)[i] // a fresh target each pass: nothing left from the last one
 			err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: sec.target, Lookuper: sec.lookup})
 			if err == nil || last == "" || bad[last] {
 				break // decoded, or not a value's fault: LoadConfig reports it

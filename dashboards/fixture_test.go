@@ -194,13 +194,39 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 		}
 		// A retried insert of the last observation: queries must not count it twice. Merges
 		// are stopped so the duplicate stays until the checks ran (testSnapshotRetry).
-		for _, table := range []string{"balances", "resource_packages"} {
+		for _, table := range []string{"balances", "resource_packages", "member_funds"} {
 			if err := s.Exec(ctx, "SYSTEM STOP MERGES "+s.Database()+"."+table); err != nil {
 				t.Fatalf("stop merges: %v", err)
 			}
 		}
 		if err := s.WriteBalances(ctx, bals[len(bals)-3:]); err != nil {
 			t.Fatalf("write balances again: %v", err)
+		}
+
+		// Member funds (acme only, an enterprise master): two observations a day apart, the
+		// later one written twice (a retried insert). The master can allocate 8,000.00; each
+		// member can be retrieved cash 1,000.00 * (i+1) - 100.00 * d and a credit ledger of 300.00.
+		if fs.scope == "acme" {
+			var funds []sink.MemberFunds
+			for d := range 2 {
+				at := end.AddDate(0, 0, d-1).Truncate(time.Second)
+				funds = append(funds, sink.MemberFunds{Scope: fs.scope, ObservedAt: at, CustomerID: fs.accounts[0].CustomerID,
+					Role: "master", BalanceType: "debit", Available: cents(800_000), Currency: fs.currency})
+				for i, m := range fs.accounts[1:] {
+					funds = append(funds,
+						sink.MemberFunds{Scope: fs.scope, ObservedAt: at, CustomerID: m.CustomerID, Role: "member", BalanceType: "debit",
+							Available: cents(int64(i+1)*100_000 - int64(d)*10_000), Currency: fs.currency},
+						sink.MemberFunds{Scope: fs.scope, ObservedAt: at, CustomerID: m.CustomerID, Role: "member", BalanceType: "credit",
+							Available: cents(30_000), Amount: cents(30_000), CreditAmount: cents(50_000), Currency: fs.currency,
+							ExpireTime: end.AddDate(0, 3, 0).Truncate(time.Second)})
+				}
+			}
+			if err := s.WriteMemberFunds(ctx, funds); err != nil {
+				t.Fatalf("write member funds: %v", err)
+			}
+			if err := s.WriteMemberFunds(ctx, funds[len(funds)-5:]); err != nil {
+				t.Fatalf("write member funds again: %v", err)
+			}
 		}
 
 		// Resource packages: daily snapshots for 30 days.

@@ -71,7 +71,8 @@ var wantColumns = map[string]map[string][]string{
 		"Runway per account scope":        {"scope", "available", "daily_burn", "runway_days"},
 		"Latest balances": {"scope", "customer_id", "account_id", "account_type", "amount", "credit_amount",
 			"designated_amount", "debt_amount", "currency", "observed_at"},
-		"Daily cost (burn)": {"time", "cost"},
+		"Daily cost (burn)":       {"time", "cost"},
+		"Member funds and runway": {"scope", "customer_id", "cash", "credit", "daily_burn", "runway_days"},
 	},
 	"syncd-resource-packages": {
 		"Package items":             {"items"},
@@ -368,7 +369,7 @@ func testSnapshotRetry(t *testing.T, sinks map[string]*sink.Sink) {
 	// of acme, each written twice.
 	for _, engine := range sinktest.Engines {
 		s := sinks[engine]
-		for table, want := range map[string]string{"balances": "6", "resource_packages": "6"} {
+		for table, want := range map[string]string{"balances": "6", "resource_packages": "6", "member_funds": "10"} {
 			res, err := s.Query(ctx, "SELECT count() AS n FROM "+s.Database()+"."+table+" WHERE scope = 'acme' AND observed_at = toDateTime('"+at+"', 'UTC')")
 			if err != nil {
 				t.Fatal(err)
@@ -388,6 +389,10 @@ func testSnapshotRetry(t *testing.T, sinks map[string]*sink.Sink) {
 		{"syncd-balances-runway", "Balance history by account type", map[string]string{"time": at, "account": "globex credit"}, "balance", "5000"},
 		// cash 9,200 + credit 5,000 in each of the two CNY scopes.
 		{"syncd-balances-runway", "Available balance", nil, "available", "28400"},
+		// Member funds at the latest observation: cash 1,000.00 * (i+1) - 100.00, credit 300.00.
+		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-plat"}, "cash", "900"},
+		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-fin"}, "cash", "1900"},
+		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-fin"}, "credit", "300"},
 		// 1,024.00 - 30 days * 30.00 in each of the three scopes.
 		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "OBS storage package 1 TB / storage (GB)"}, "remaining", "372"},
 		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "CDN traffic package 500 GB / traffic (GB)"}, "remaining", "60"},

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
 	"github.com/syncd-io/syncd/internal/jobs"
@@ -24,7 +26,7 @@ func newSimClock(t time.Time) *simClock { c := &simClock{}; c.set(t); return c }
 
 // syncFromSimulator runs the daemon's sync path in-process, wired as cmd/syncd wires it: the BSS
 // simulator over HTTP, the real bss.Client, the jobs (look-ups, org tree, 13 bill months,
-// balances and resource packages) and s. Balances and packages are synced once a day for the
+// balances, resource packages and member funds) and s. Balances, packages and member funds are synced once a day for the
 // last week, so their history panels have points.
 func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sink.Sink, end time.Time) {
 	t.Helper()
@@ -45,6 +47,7 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 		Members: org.MemberIDs, Now: clock.now, Attempts: 3, FinalHour: 10}
 	balances := &jobs.Balances{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	packages := &jobs.Packages{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger, Now: clock.now}
+	funds := &jobs.Funds{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now, Members: org.MemberIDs}
 	lookups := &jobs.Lookups{Accounts: accounts, Names: names, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 
 	run := func(name string, f func(context.Context, jobs.Window) error, w jobs.Window) {
@@ -80,6 +83,7 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 		}
 		run("balances", balances.Run, jobs.Window{})
 		run("packages", packages.Run, jobs.Window{})
+		run("funds", funds.Run, jobs.Window{})
 	}
 	insertBudgets(t, s, simBudgets)
 }
@@ -109,6 +113,50 @@ func TestEnginesSimulator(t *testing.T) {
 	}
 	testPanelQueries(t, sinks, simulatorMayBeEmpty)
 	t.Run("forecast_backtest", func(t *testing.T) { testForecastBacktest(t, sinks, testTo) })
+	t.Run("member_funds_truth", func(t *testing.T) { testMemberFundsTruth(t, srv, sinks) })
+}
+
+// testMemberFundsTruth checks the member funds panel's cash and credit per member against the
+// simulator's truth (the sum of its ledgers), exactly, on both engines.
+func testMemberFundsTruth(t *testing.T, srv *bsssim.Server, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	sum := func(fs []bsssim.Funds) decimal.Decimal {
+		var c int64
+		for _, f := range fs {
+			c += f.Available
+		}
+		return decimal.New(c, -2)
+	}
+	d, sqlText := panelSQL(t, "syncd-balances-runway", "Member funds and runway")
+	for _, engine := range sinktest.Engines {
+		s := sinks[engine]
+		vars := resolveVariables(t, ctx, s, d, true)
+		vars["currency"] = Variable{Values: []string{"CNY"}}
+		sql, err := Expand(Query{SQL: sqlText, From: testFrom, To: testTo, Interval: time.Hour, Variables: vars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Query(ctx, sql)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", engine, err, sql)
+		}
+		members := srv.Accounts()[1:]
+		if len(res.Rows) != len(members) {
+			t.Fatalf("%s: %d member rows, want %d", engine, len(res.Rows), len(members))
+		}
+		for i := range res.Rows {
+			id := res.Value(i, "customer_id")
+			cash, credit := sum(srv.RetrieveFunds(id, bsssim.BalanceTypeDebit)), sum(srv.RetrieveFunds(id, bsssim.BalanceTypeCredit))
+			if got := decimal.RequireFromString(res.Value(i, "cash")); !got.Equal(cash) {
+				t.Errorf("%s: member %s cash %s, want %s", engine, id, got, cash)
+			}
+			if got := decimal.RequireFromString(res.Value(i, "credit")); !got.Equal(credit) {
+				t.Errorf("%s: member %s credit %s, want %s", engine, id, got, credit)
+			}
+			t.Logf("%s: member %s cash %s credit %s daily_burn %s runway_days %s", engine, id, cash, credit,
+				res.Value(i, "daily_burn"), res.Value(i, "runway_days"))
+		}
+	}
 }
 
 // simulatorMayBeEmpty lists the panels that are legitimately empty on the simulator's data: its

@@ -533,10 +533,11 @@ func (p *Program) handler() http.Handler {
 	return mux
 }
 
-// checkFunds prints, for syncd check, whether each account's member funds
-// can be read (one request: the master's allocatable cash): an account that
-// is no enterprise master, or on a site without the API, is a note, not a
-// failure; any other error is.
+// checkFunds prints, for syncd check, whether each account can use the
+// member funds feed (one request: the master's allocatable cash): usable for
+// an enterprise master on the China site; not usable, with the reason, for a
+// member or standalone account (CBC.0151) or on the international site (no
+// such API). Not usable is a note, not a failure; any other error is.
 func (p *Program) checkFunds(ctx context.Context, w io.Writer) (failed bool) {
 	for _, a := range p.accounts {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -544,14 +545,14 @@ func (p *Program) checkFunds(ctx context.Context, w io.Writer) (failed bool) {
 		cancel()
 		switch {
 		case errors.Is(err, errors.ErrUnsupported):
-			fmt.Fprintf(w, "bss account %s: member funds: not offered on this site; the funds job skips this account\n", a.Scope)
+			fmt.Fprintf(w, "bss account %s: member funds: not usable: the international site offers no member funds API; the funds job skips this account\n", a.Scope)
 		case bss.HasCode(err, bss.CodeAccessDenied):
-			fmt.Fprintf(w, "bss account %s: member funds: not an enterprise master (or no permission, CBC.0151); the funds job skips this account\n", a.Scope)
+			fmt.Fprintf(w, "bss account %s: member funds: not usable: not an enterprise master (a member or standalone account, or no permission: CBC.0151); the funds job skips this account\n", a.Scope)
 		case err != nil:
 			failed = true
 			fmt.Fprintf(w, "bss account %s: member funds: FAILED: %v\n", a.Scope, err)
 		default:
-			fmt.Fprintf(w, "bss account %s: member funds: ok\n", a.Scope)
+			fmt.Fprintf(w, "bss account %s: member funds: usable (enterprise master, China site)\n", a.Scope)
 		}
 	}
 	return failed

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs"
+)
+
+// TestCheckFunds checks the member funds line of syncd check on the real
+// client and simulator: usable for the enterprise master on the China site,
+// not usable (with the reason, and no failure) for a member account and on
+// the international site.
+func TestCheckFunds(t *testing.T) {
+	cn, err := bsssim.NewServer(bsssim.Config{Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	intl, err := bsssim.NewServer(bsssim.Config{Site: bsssim.SiteIntl, Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer intl.Close()
+	client := func(srv *bsssim.Server, site bss.Site, a bsssim.Account) *bss.Client {
+		t.Helper()
+		c, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: site, MaxRetries: 1},
+			bss.Credentials{AK: bss.Secret(a.AK), SK: bss.Secret(a.SK), DomainID: a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	cnCfg, intlCfg := cn.Config(), intl.Config()
+	demo := func(cfg bsssim.Config) bsssim.Account {
+		return bsssim.Account{ID: cfg.DomainID, AK: cfg.AK, SK: cfg.SK}
+	}
+	p := &Program{accounts: []jobs.Account{
+		{Scope: "master", CustomerID: cnCfg.DomainID, Source: client(cn, bss.SiteChina, demo(cnCfg))},
+		{Scope: "member", CustomerID: cn.Accounts()[1].ID, Source: client(cn, bss.SiteChina, cn.Accounts()[1])},
+		{Scope: "intl", CustomerID: intlCfg.DomainID, Source: client(intl, bss.SiteInternational, demo(intlCfg))},
+	}}
+	var out bytes.Buffer
+	if failed := p.checkFunds(context.Background(), &out); failed {
+		t.Errorf("checkFunds failed:\n%s", out.String())
+	}
+	for _, want := range []string{
+		"bss account master: member funds: usable (enterprise master, China site)\n",
+		"bss account member: member funds: not usable: not an enterprise master (a member or standalone account, or no permission: CBC.0151)",
+		"bss account intl: member funds: not usable: the international site offers no member funds API",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

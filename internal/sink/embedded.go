@@ -127,6 +127,25 @@ type embedded struct {
 	once   sync.Once
 }
 
+// embeddedSettings bound what one query of the in-process engine may
+// take (issue 14). They are session settings SET right after connect:
+// chDB 26.7 also takes them as startup arguments (--name=value) but 26.5
+// ignores those, and SET reaches the session on both. The embedded
+// settings test reads them back from system.settings.
+var embeddedSettings = [][2]string{
+	{"max_memory_usage", "1073741824"}, // 1 GiB per query
+	{"max_insert_threads", "1"},
+	{"max_threads", "2"},
+}
+
+func embeddedSetStatements() []string {
+	stmts := make([]string, len(embeddedSettings))
+	for i, kv := range embeddedSettings {
+		stmts[i] = "SET " + kv[0] + " = " + kv[1]
+	}
+	return stmts
+}
+
 func openEmbedded(dataDir, readOnlyDB string) (*embedded, error) {
 	path, err := filepath.Abs(Config{DataDir: dataDir}.EmbeddedPath())
 	if err != nil {
@@ -168,16 +187,18 @@ func openEmbedded(dataDir, readOnlyDB string) (*embedded, error) {
 	sh := &embeddedShared{lib: lib, conn: conn, path: path, refs: 1}
 	embeddedConn = sh
 	e := &embedded{shared: sh}
+	stmts := embeddedSetStatements()
 	if readOnlyDB != "" {
 		// The session keeps both: unqualified names resolve to the
 		// configured database, and every later statement is read-only.
-		for _, stmt := range []string{"USE " + readOnlyDB, "SET readonly = 1"} {
-			if err := e.exec(context.Background(), stmt); err != nil {
-				embeddedMu.Unlock()
-				cerr := e.close()
-				embeddedMu.Lock()
-				return nil, errors.Join(fmt.Errorf("read-only session: %s: %w", stmt, err), cerr)
-			}
+		stmts = append(stmts, "USE "+readOnlyDB, "SET readonly = 1")
+	}
+	for _, stmt := range stmts {
+		if err := e.exec(context.Background(), stmt); err != nil {
+			embeddedMu.Unlock()
+			cerr := e.close()
+			embeddedMu.Lock()
+			return nil, errors.Join(fmt.Errorf("embedded session: %s: %w", stmt, err), cerr)
 		}
 	}
 	return e, nil

@@ -59,7 +59,8 @@ const (
 func Operations() []string {
 	return []string{OpMonthlySum, OpResourceRecords, OpBalances, OpFreeResources, OpFreeResourceUse,
 		OpOrganizations, OpSubCustomers, OpServiceTypes, OpResourceTypes, OpServiceResources,
-		OpUsageTypes, OpMeasureUnits, OpConversions, OpMonthlyBreakdown, OpTransferAmount, OpRetrieveAmount}
+		OpUsageTypes, OpMeasureUnits, OpConversions, OpMonthlyBreakdown, OpTransferAmount, OpRetrieveAmount,
+		OpFreeResourceDeduct}
 }
 
 // DocumentedQuotas returns the per-operation request quotas of reference §6:

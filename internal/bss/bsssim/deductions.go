@@ -28,7 +28,7 @@ type Deduction struct {
 
 // deductions is the deduction history of account a, oldest first per item:
 // an item's consumed quota (original − remaining) is deducted once a day at
-// 01:00 UTC from its current window's start until now (or its end), in equal
+// 01:00 UTC from the day after its current window's start until now (or its end), in equal
 // parts with the rest on the last day, so the history always ends at the
 // remaining quota ListFreeResourceInfos and ListFreeResourceUsages answer.
 func (s *Simulator) deductions(a *account) []Deduction {
@@ -47,10 +47,10 @@ func (s *Simulator) deductions(a *account) []Deduction {
 			if now.Before(end) {
 				last = now
 			}
-			days := int(last.Sub(first)/(24*time.Hour)) + 1
-			if days < 1 {
-				days = 1
+			if first.After(last) { // a window younger than a day: one deduction, never in the future
+				first = last.Truncate(time.Second)
 			}
+			days := int(last.Sub(first)/(24*time.Hour)) + 1
 			days = min(days, int(used)) // at least 0.001 units a deduction
 			var resID, rtCode string
 			if len(a.resources) > 0 {

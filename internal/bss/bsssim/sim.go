@@ -288,6 +288,7 @@ var routes = map[string]route{
 	"GET /v2/costs/cost-analysed-bills/monthly-breakdown":         {OpMonthlyBreakdown, (*Simulator).handleMonthlyBreakdown},
 	"GET /v2/enterprises/multi-accounts/transfer-amount":          {OpTransferAmount, (*Simulator).handleTransferAmount},
 	"GET /v2/enterprises/multi-accounts/retrieve-amount":          {OpRetrieveAmount, (*Simulator).handleRetrieveAmount},
+	"GET /v2/bills/customer-bills/free-resources-usage-records":   {OpFreeResourceDeduct, (*Simulator).handleFreeResourceDeductions},
 	// Partner-only operations (reference §12): a customer is denied.
 	"POST /v2/partners/sub-customers/query":                                {OpPartner, (*Simulator).handlePartner},
 	"GET /v2/bills/partner-bills/subcustomer-bills/monthly-sum":            {OpPartner, (*Simulator).handlePartner},

@@ -27,6 +27,7 @@ func RowSpecs() map[string][][2]string {
 	add(syncRunSpec.table, syncRunSpec.columns(), syncRunSpec.types())
 	add(memberFundsSpec.table, memberFundsSpec.columns(), memberFundsSpec.types())
 	add(manifestSpec.table, manifestSpec.columns(), manifestSpec.types())
+	add(packageDeductionSpec.table, packageDeductionSpec.columns(), packageDeductionSpec.types())
 	add(migrationSpec.table, migrationSpec.columns(), migrationSpec.types())
 	return out
 }

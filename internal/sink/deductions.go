@@ -17,7 +17,7 @@ const TablePackageDeductions = "package_deductions"
 // deductionsKey is the natural key of a deduction within a (scope,
 // deduct_month): the API gives deductions no ID, and two deductions of one
 // item for one resource at the same second cannot start from the same
-// quota. available_amount enters as concat(toString(…), ”): ClickHouse
+// quota. available_amount enters as text concatenated to nothing: ClickHouse
 // 18.16 rewrites a GROUP BY of injective functions (toString, tuple) to
 // the Decimal column itself and crashes hashing it (the duplicate report of
 // validate); concat is not injective, so the text is kept.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -122,4 +123,40 @@ func replaceFromRows[R any](ctx context.Context, s *Sink, spec *tableSpec[R], pa
 		return err
 	}
 	return s.swap(ctx, part, []swapPair{{spec.table, staging, len(rows)}})
+}
+
+// PackageItemUsage is what one package item's deductions used over some
+// time: the sum of used_amount of Deductions deductions.
+type PackageItemUsage struct {
+	Scope, FreeResourceID string
+	Used                  decimal.Decimal
+	Deductions            int
+}
+
+// PackageUsage sums, per (scope, free_resource_id), the stored deductions
+// made at or after from and before to (instants), ordered by scope and
+// item.
+func (s *Sink) PackageUsage(ctx context.Context, from, to time.Time) ([]PackageItemUsage, error) {
+	// deduct_month is the UTC+8 month, which starts up to 8 h before the UTC
+	// one: a day earlier is always early enough to prune partitions by.
+	first := from.UTC().AddDate(0, 0, -1)
+	q := fmt.Sprintf("SELECT scope, free_resource_id, toString(sum(used_amount)) AS used, count() AS n FROM %s.%s "+
+		"WHERE deduct_month >= toDate('%s') AND deduct_time >= toDateTime(%d) AND deduct_time < toDateTime(%d) "+
+		"GROUP BY scope, free_resource_id ORDER BY scope, free_resource_id",
+		s.cfg.Database, TablePackageDeductions, time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly),
+		from.Unix(), to.Unix())
+	res, err := s.eng.query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("package usage: %w", err)
+	}
+	out := make([]PackageItemUsage, 0, len(res.Rows))
+	for i := range res.Rows {
+		used, err1 := decimal.NewFromString(res.Value(i, "used"))
+		n, err2 := strconv.Atoi(res.Value(i, "n"))
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("package usage row %d: %w", i, err)
+		}
+		out = append(out, PackageItemUsage{Scope: res.Value(i, "scope"), FreeResourceID: res.Value(i, "free_resource_id"), Used: used, Deductions: n})
+	}
+	return out, nil
 }

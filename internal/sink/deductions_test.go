@@ -110,6 +110,15 @@ func TestDeductionMonths(t *testing.T) {
 				[4]string{"2026-12-08 01:00:00", "99.13580254", "99.01234576", "GB"} {
 				t.Errorf("last December deduction = %v", got)
 			}
+			// Usage from 2026-11-30 01:00 UTC (inclusive) to 2026-12-03 01:00 (exclusive):
+			// November's last day and December's first two of acme's i1.
+			usage, err := s.PackageUsage(ctx, time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC), time.Date(2026, 12, 3, 1, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(usage); got != "[{acme i1 0.37037034 3}]" {
+				t.Errorf("usage = %s, want i1 of acme: 3 deductions, 0.37037034", got)
+			}
 			if n := query(t, s, "SELECT count() FROM system.tables WHERE database = '"+s.Database()+"' AND name LIKE 'staging_%'").Rows[0][0]; n != "0" {
 				t.Errorf("%s staging tables left", n)
 			}

@@ -63,6 +63,7 @@ type Source interface {
 	LookupSource
 	AmortizedSource
 	FundsSource
+	DeductionSource
 }
 
 // MonthStore replaces one (scope, month) of bills atomically; SinkMonths

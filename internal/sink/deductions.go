@@ -52,7 +52,7 @@ type PackageDeduction struct {
 	ExpireTime       time.Time       `ch:"expire_time"`
 }
 
-var packageDeductionSpec = specOf[PackageDeduction](TablePackageDeductions)
+var packageDeductionSpec = dataTable(specOf[PackageDeduction](TablePackageDeductions))
 
 // ReplaceDeductionMonth replaces the deductions of scope in month (the
 // civil first day at 00:00 UTC of a UTC+8 month) with rows, as the bills

@@ -54,6 +54,7 @@ type Program struct {
 	forecast  *jobs.Forecast
 	runs      *jobs.RunLog
 	runners   map[string]jobs.RunFunc
+	env       jobs.Env // what the catalogue builds jobs and their gauge restores from
 	sched     *jobs.Scheduler
 	ln        net.Listener
 	srv       *http.Server
@@ -228,6 +229,7 @@ func (p *Program) buildJobs() error {
 	// The other jobs are built by their catalogue entries.
 	env := jobs.Env{Accounts: p.accounts, Sink: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now,
 		Members: org.MemberIDs, Config: jc}
+	p.env = env
 	for _, s := range jobs.Catalogue {
 		if s.New == nil {
 			continue
@@ -295,6 +297,14 @@ func (p *Program) restoreGauges(ctx context.Context) []string {
 	dups, err := p.bills.Restore(ctx, p.Sink)
 	if err != nil {
 		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "costs", "err", err)
+	}
+	for _, s := range jobs.Catalogue {
+		if s.Restore == nil {
+			continue
+		}
+		if err := s.Restore(p.env)(ctx); err != nil {
+			p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", s.Name, "err", err)
+		}
 	}
 	// The forecast job reads only ClickHouse: running it is its restore.
 	if err := p.forecast.Run(jobs.WithRunID(ctx, jobs.NewRunID()), jobs.Window{}); err != nil {

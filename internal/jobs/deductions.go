@@ -51,6 +51,12 @@ type Deductions struct {
 	RateDays int
 }
 
+// deductionsJob builds the job from the shared dependencies (Catalogue).
+func deductionsJob(e Env) *Deductions {
+	return &Deductions{Accounts: e.Accounts, Store: e.Sink, Runs: e.Runs, Names: e.Names, Metrics: e.Metrics, Logger: e.Logger, Now: e.Now,
+		Months: e.Config.DeductionsMonths, RateDays: e.Config.DeductionsRateDays}
+}
+
 // Run replaces the months of every scope, then sets the gauges; a scope
 // that failed keeps its stored months and its gauges are computed from them.
 func (j *Deductions) Run(ctx context.Context, w Window) error {

@@ -576,6 +576,26 @@ func (p *Program) checkFunds(ctx context.Context, w io.Writer) (failed bool) {
 	return failed
 }
 
+// checkDeductions prints, for syncd check, whether each account can use the
+// package deduction feed (one request for the current UTC+8 day): both
+// sites have it, for every customer account's own packages (reference
+// §9.3), so any error is a failure: the deductions job would fail too.
+func (p *Program) checkDeductions(ctx context.Context, w io.Writer) (failed bool) {
+	for _, a := range p.accounts {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		now := p.now()
+		_, err := a.Source.PackageDeductions(cctx, bss.DeductionOptions{From: now, To: now})
+		cancel()
+		if err != nil {
+			failed = true
+			fmt.Fprintf(w, "bss account %s: package deductions: FAILED: %v\n", a.Scope, err)
+			continue
+		}
+		fmt.Fprintf(w, "bss account %s: package deductions: usable (the account's own packages; China and international sites)\n", a.Scope)
+	}
+	return failed
+}
+
 // checkAmortized prints, for syncd check, whether each account's amortised
 // cost can be read (one request for the current shared month): an account
 // without Cost Center, or on a site without the API, is a note, not a

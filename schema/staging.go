@@ -1,6 +1,10 @@
 package schema
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
 // swapKeys are the partition and sorting keys of the tables whose
 // partitions the sink replaces. They must match the SQL files (a unit test
@@ -13,6 +17,10 @@ var swapKeys = map[string]string{
 	"amortized_costs":    "PARTITION BY (scope, toYYYYMM(shared_month))\nORDER BY (scope, shared_month, customer_id, service_type_code, resource_id)",
 	"package_deductions": "PARTITION BY (scope, toYYYYMM(deduct_month))\nORDER BY (scope, deduct_month, free_resource_id, deduct_time, resource_id)",
 }
+
+// SwappedTables lists, in name order, the tables whose partitions the sink
+// replaces whole (the tables of swapKeys).
+func SwappedTables() []string { return slices.Sorted(maps.Keys(swapKeys)) }
 
 // swapSettings closes the CREATE TABLE of every table in swapKeys: replaced
 // parts leave the disk within seconds (ClickHouse #107605, see

@@ -91,6 +91,9 @@ func (j *Deductions) Run(ctx context.Context, w Window) error {
 		}
 		return n, nil
 	})
+	if ctx.Err() != nil {
+		return err // interrupted: the next run sets the gauges
+	}
 	if gerr := j.SetGauges(ctx); gerr != nil {
 		j.Logger.Warn("package usage gauges not updated", slog.Any("err", gerr))
 	}

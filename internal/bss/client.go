@@ -76,7 +76,7 @@ const (
 // Operations lists every operation the client calls, for metrics and tests.
 var Operations = []string{OpMonthlySum, OpResourceRecords, OpBalances, OpResourcePackages, OpResourceUsages,
 	OpOrganizations, OpSubCustomers, OpServiceTypes, OpResourceTypes, OpMeasureUnits, OpAmortizedCosts,
-	OpTransferAmount, OpRetrieveAmount}
+	OpTransferAmount, OpRetrieveAmount, OpTransactionBills}
 
 // Config configures a Client. Zero values mean the documented defaults, so
 // a Config built in code without envconfig works too.

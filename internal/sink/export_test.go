@@ -28,5 +28,8 @@ func RowSpecs() map[string][][2]string {
 	add(memberFundsSpec.table, memberFundsSpec.columns(), memberFundsSpec.types())
 	add(manifestSpec.table, manifestSpec.columns(), manifestSpec.types())
 	add(migrationSpec.table, migrationSpec.columns(), migrationSpec.types())
+	add(feeRecordSpec.table, feeRecordSpec.columns(), feeRecordSpec.types())
+	add(feeTable.manifests, feeTable.manifestSpec.columns(), feeTable.manifestSpec.types())
+	add(amortizedTable.manifests, amortizedTable.manifestSpec.columns(), amortizedTable.manifestSpec.types())
 	return out
 }

@@ -14,7 +14,7 @@ const (
 // tables lists every table the sink writes, for pre-created metric labels.
 var tables = []string{
 	TableCostRecords, TableBillSummaries, TableBalances, TableResourcePackages,
-	TableOrgUnits, TableAccounts, TableSyncRuns, TableAmortizedCosts, TableMemberFunds,
+	TableOrgUnits, TableAccounts, TableSyncRuns, TableAmortizedCosts, TableMemberFunds, TableFeeRecords,
 }
 
 // The row specs: columns and their writers come from the rows' ch tags (rows.go).

@@ -48,6 +48,9 @@ func (f *fakeSource) ResourceRecords(context.Context, bss.ResourceRecordOptions)
 func (f *fakeSource) MonthlySums(context.Context, bss.MonthlySumOptions) iter.Seq2[bss.MonthlySum, error] {
 	return seq[bss.MonthlySum](nil, errNotFaked)
 }
+func (f *fakeSource) TransactionBills(context.Context, bss.TransactionBillOptions) iter.Seq2[bss.TransactionBill, error] {
+	return seq[bss.TransactionBill](nil, errNotFaked)
+}
 func (f *fakeSource) AmortizedCosts(context.Context, bss.AmortizedCostOptions) iter.Seq2[bss.AmortizedCost, error] {
 	return seq[bss.AmortizedCost](nil, errNotFaked)
 }

@@ -36,7 +36,9 @@ func TestCheckTransactions(t *testing.T) {
 		return c
 	}
 	cnCfg, intlCfg := cn.Config(), intl.Config()
-	demo := func(cfg bsssim.Config) bsssim.Account { return bsssim.Account{ID: cfg.DomainID, AK: cfg.AK, SK: cfg.SK} }
+	demo := func(cfg bsssim.Config) bsssim.Account {
+		return bsssim.Account{ID: cfg.DomainID, AK: cfg.AK, SK: cfg.SK}
+	}
 	p := &Program{accounts: []jobs.Account{
 		{Scope: "master", CustomerID: cnCfg.DomainID, Source: client(cn, bss.SiteChina, demo(cnCfg))},
 		{Scope: "member", CustomerID: cn.Accounts()[1].ID, Source: client(cn, bss.SiteChina, cn.Accounts()[1])},

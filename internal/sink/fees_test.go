@@ -118,6 +118,18 @@ func TestFeeMonth(t *testing.T) {
 			if checks, err := s.VerifyFees(ctx, april, april); err != nil || len(checks) != 1 || checks[0].Status != sink.MonthMismatch {
 				t.Fatalf("after duplicating a row: %+v %v, want april mismatched", checks, err)
 			}
+			// The bills month check (start-up integrity, syncd verify) names it too.
+			got, err := s.MismatchedMonths(ctx)
+			if err != nil || len(got) != 1 || got[0] != (sink.MonthKey{Scope: "acme", Cycle: april}) {
+				t.Fatalf("MismatchedMonths = %v %v, want acme 2024-04 (its transaction bills)", got, err)
+			}
+			// Re-committing the month repairs it.
+			if err := writeFees(ctx, s, "acme", april, dup); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.MismatchedMonths(ctx); err != nil || len(got) != 0 {
+				t.Fatalf("after re-committing: %v %v", got, err)
+			}
 		})
 	}
 }

@@ -96,3 +96,32 @@ func TestBillsTransactionBills(t *testing.T) {
 		}
 	})
 }
+
+// TestStageFeesKeepsRepeatedTransactions: two transactions the API sends
+// with the same natural key are both stored (key_seq 0 and 1), not refused
+// as a duplicate nor merged, and the month's sums count both.
+func TestStageFeesKeepsRepeatedTransactions(t *testing.T) {
+	r := newMonthRig(t)
+	ctx := context.Background()
+	m := bss.MonthOf(driftNow)
+	tx := bss.TransactionBill{BillCycle: m, CustomerID: "c1", TradeID: "T1", BillType: 5, Status: 3, ProviderType: 1,
+		ServiceTypeCode: "hws.service.type.ec2", ChargingMode: 3, ConsumeTime: driftNow,
+		ConsumeAmount: decimal.RequireFromString("1.25"), DebtAmount: decimal.RequireFromString("1.25"), Currency: "CNY"}
+	other := tx
+	other.TradeID = "T2"
+	a := Account{Scope: "acme", Source: &fakeSource{transactions: []bss.TransactionBill{tx, other, tx}}}
+	st, w, err := r.bills.stageFees(ctx, a, m, bss.MethodOneself, nil, "method=oneself")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(ctx, st.rows); err != nil {
+		t.Fatal(err)
+	}
+	got := r.query(t, `SELECT trade_id, toString(key_seq) FROM DB.fee_records ORDER BY trade_id, key_seq`)
+	if want := "[[T1 0] [T1 1] [T2 0]]"; fmt.Sprint(got) != want {
+		t.Errorf("stored %v, want %s", got, want)
+	}
+	if !st.consume.total().Equal(decimal.RequireFromString("3.75")) || !st.unsettled.total().Equal(decimal.RequireFromString("3.75")) {
+		t.Errorf("sums: consume %s, unsettled %s; want 3.75 each", st.consume.total(), st.unsettled.total())
+	}
+}

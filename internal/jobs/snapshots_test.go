@@ -23,6 +23,7 @@ type fakeSource struct {
 	organizations func() (*bss.OrgTree, error)
 	members       []bss.SubCustomer
 	membersErr    error
+	transactions  []bss.TransactionBill // nil: not faked
 }
 
 var errNotFaked = errors.New("not faked")
@@ -49,6 +50,9 @@ func (f *fakeSource) MonthlySums(context.Context, bss.MonthlySumOptions) iter.Se
 	return seq[bss.MonthlySum](nil, errNotFaked)
 }
 func (f *fakeSource) TransactionBills(context.Context, bss.TransactionBillOptions) iter.Seq2[bss.TransactionBill, error] {
+	if f.transactions != nil {
+		return seq(f.transactions, nil)
+	}
 	return seq[bss.TransactionBill](nil, errNotFaked)
 }
 func (f *fakeSource) AmortizedCosts(context.Context, bss.AmortizedCostOptions) iter.Seq2[bss.AmortizedCost, error] {

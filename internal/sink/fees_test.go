@@ -65,7 +65,9 @@ func TestFeeMonth(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fmt.Sscan(res.Value(0, "n"), &n)
+				if _, err := fmt.Sscan(res.Value(0, "n"), &n); err != nil {
+					t.Fatal(err)
+				}
 				return n, decimal.RequireFromString(res.Value(0, "c")), decimal.RequireFromString(res.Value(0, "u"))
 			}
 			check := func(what string, month time.Time, rows []sink.FeeRecord) {

@@ -13,7 +13,7 @@ import (
 
 // OpTransactionBills is the official SDK's name of the transaction ("flow")
 // bills (reference §7.3).
-const OpTransactionBills = "ListCustomerBillsFeeRecords"
+var OpTransactionBills = operation("ListCustomerBillsFeeRecords")
 
 // The provider_type values of a transaction bill (reference §3.6).
 const (

@@ -71,7 +71,7 @@ type AmortizedCost struct {
 	CostUnits                          string
 }
 
-var amortizedSpec = &tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields: []field[AmortizedCost]{
+var amortizedSpec = dataTable(&tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields: []field[AmortizedCost]{
 	strField("scope", func(r *AmortizedCost) string { return r.Scope }),
 	dateField("shared_month", func(r *AmortizedCost) time.Time { return r.SharedMonth }),
 	dateField("bill_cycle", func(r *AmortizedCost) time.Time { return r.BillCycle }),
@@ -118,7 +118,7 @@ var amortizedSpec = &tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields
 	strField("sub_resource_name", func(r *AmortizedCost) string { return r.SubResourceName }),
 	strField("cost_tags", func(r *AmortizedCost) string { return r.CostTags }),
 	strField("cost_units", func(r *AmortizedCost) string { return r.CostUnits }),
-}}
+}})
 
 // amortizedTable is amortized_costs as a table replaced per (scope,
 // shared_month), with its manifests in amortized_manifests: the digest's

@@ -60,7 +60,7 @@ type FeeRecord struct {
 }
 
 var (
-	feeRecordSpec = specOf[FeeRecord](TableFeeRecords)
+	feeRecordSpec = dataTable(specOf[FeeRecord](TableFeeRecords))
 	// feeTable is fee_records replaced per (scope, bill_cycle), manifests
 	// in fee_manifests: the digest's Amount is consume_amount.
 	feeTable = newPartitionTable(partitionTable{table: TableFeeRecords, manifests: TableFeeManifests,

@@ -41,7 +41,7 @@ type partManifestRow struct {
 
 // newPartitionTable fills in the manifest spec of pt.
 func newPartitionTable(pt partitionTable) *partitionTable {
-	pt.manifestSpec = &tableSpec[partManifestRow]{table: pt.manifests, fields: []field[partManifestRow]{
+	pt.manifestSpec = bookkeepingTable(&tableSpec[partManifestRow]{table: pt.manifests, fields: []field[partManifestRow]{
 		strField("scope", func(r *partManifestRow) string { return r.Scope }),
 		dateField(pt.month, func(r *partManifestRow) time.Time { return r.Month }),
 		uint64Field("seq", func(r *partManifestRow) uint64 { return r.Seq }),
@@ -51,7 +51,7 @@ func newPartitionTable(pt partitionTable) *partitionTable {
 		decField(pt.amountCol, func(r *partManifestRow) decimal.Decimal { return r.Digest.Amount }),
 		decField(pt.offiCol, func(r *partManifestRow) decimal.Decimal { return r.Digest.OfficialAmount }),
 		uint64Field("keys_checksum", func(r *partManifestRow) uint64 { return r.Digest.KeysChecksum }),
-	}}
+	}})
 	return &pt
 }
 

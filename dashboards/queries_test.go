@@ -73,6 +73,8 @@ var wantColumns = map[string]map[string][]string{
 			"designated_amount", "debt_amount", "currency", "observed_at"},
 		"Daily cost (burn)":       {"time", "cost"},
 		"Member funds and runway": {"scope", "customer_id", "cash", "credit", "daily_burn", "runway_days"},
+		"Unsettled transactions": {"scope", "customer_id", "account_name", "not_fully_settled", "not_yet_settled", "unsettled",
+			"debt", "koogallery", "transactions", "oldest_month"},
 	},
 	"syncd-resource-packages": {
 		"Package items":             {"items"},
@@ -393,6 +395,11 @@ func testSnapshotRetry(t *testing.T, sinks map[string]*sink.Sink) {
 		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-plat"}, "cash", "900"},
 		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-fin"}, "cash", "1900"},
 		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-fin"}, "credit", "300"},
+		// Unsettled transactions of account i: 12.34 * (i+1) not fully settled + 5.00 (KooGallery) not yet.
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-plat"}, "unsettled", "29.68"},
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-fin"}, "not_fully_settled", "37.02"},
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-fin"}, "koogallery", "5"},
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-fin"}, "transactions", "2"},
 		// 1,024.00 - 30 days * 30.00 in each of the three scopes.
 		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "OBS storage package 1 TB / storage (GB)"}, "remaining", "372"},
 		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "CDN traffic package 500 GB / traffic (GB)"}, "remaining", "60"},

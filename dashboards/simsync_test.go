@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -114,6 +115,75 @@ func TestEnginesSimulator(t *testing.T) {
 	testPanelQueries(t, sinks, simulatorMayBeEmpty)
 	t.Run("forecast_backtest", func(t *testing.T) { testForecastBacktest(t, sinks, testTo) })
 	t.Run("member_funds_truth", func(t *testing.T) { testMemberFundsTruth(t, srv, sinks) })
+	t.Run("unsettled_truth", func(t *testing.T) { testUnsettledTruth(t, srv, sinks) })
+}
+
+// testUnsettledTruth checks the unsettled transactions panel per account against the
+// simulator's transaction bills (status 2 and 3 over every month the bills job synced), exactly,
+// on every engine.
+func testUnsettledTruth(t *testing.T, srv *bsssim.Server, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	type want struct {
+		partly, notYet, koo decimal.Decimal
+		n                   int
+	}
+	truth := map[string]*want{}
+	for _, cycle := range srv.Months() {
+		for _, x := range srv.Transactions("", cycle) {
+			if x.Status == 1 {
+				continue
+			}
+			w := truth[x.CustomerID]
+			if w == nil {
+				w = &want{}
+				truth[x.CustomerID] = w
+			}
+			w.n++
+			if x.Status == 2 {
+				w.partly = w.partly.Add(x.ConsumeAmount)
+			} else {
+				w.notYet = w.notYet.Add(x.ConsumeAmount)
+			}
+			if x.ProviderType == 2 {
+				w.koo = w.koo.Add(x.ConsumeAmount)
+			}
+		}
+	}
+	if len(truth) == 0 {
+		t.Fatal("the simulator has no unsettled transactions")
+	}
+	d, sqlText := panelSQL(t, "syncd-balances-runway", "Unsettled transactions")
+	for _, engine := range sinktest.Engines {
+		s := sinks[engine]
+		vars := resolveVariables(t, ctx, s, d, true)
+		vars["currency"] = Variable{Values: []string{"CNY"}}
+		sql, err := Expand(Query{SQL: sqlText, From: testFrom, To: testTo, Interval: time.Hour, Variables: vars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Query(ctx, sql)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", engine, err, sql)
+		}
+		if len(res.Rows) != len(truth) {
+			t.Fatalf("%s: %d accounts with unsettled transactions, want %d", engine, len(res.Rows), len(truth))
+		}
+		for i := range res.Rows {
+			id := res.Value(i, "customer_id")
+			w := truth[id]
+			if w == nil {
+				t.Fatalf("%s: account %s has no unsettled transaction in the simulator", engine, id)
+			}
+			dec := func(c string) decimal.Decimal { return decimal.RequireFromString(res.Value(i, c)) }
+			if !dec("not_fully_settled").Equal(w.partly) || !dec("not_yet_settled").Equal(w.notYet) ||
+				!dec("unsettled").Equal(w.partly.Add(w.notYet)) || !dec("koogallery").Equal(w.koo) || res.Value(i, "transactions") != fmt.Sprint(w.n) {
+				t.Errorf("%s: account %s = %v, want %+v", engine, id, res.Rows[i], *w)
+			}
+			t.Logf("%s: %s %s unsettled %s (not fully settled %s, not yet settled %s, KooGallery %s) in %s transactions since %s", engine,
+				res.Value(i, "scope"), id, res.Value(i, "unsettled"), res.Value(i, "not_fully_settled"), res.Value(i, "not_yet_settled"),
+				res.Value(i, "koogallery"), res.Value(i, "transactions"), res.Value(i, "oldest_month"))
+		}
+	}
 }
 
 // testMemberFundsTruth checks the member funds panel's cash and credit per member against the

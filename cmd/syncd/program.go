@@ -566,6 +566,33 @@ func (p *Program) checkFunds(ctx context.Context, w io.Writer) (failed bool) {
 	return failed
 }
 
+// checkTransactions prints, for syncd check, whether each account can use
+// the transaction bills feed (one page of its own current month): usable on
+// the China site; the international site has no such API, a note rather
+// than a failure (the bills job syncs its months without them).
+func (p *Program) checkTransactions(ctx context.Context, w io.Writer) (failed bool) {
+	m := bss.MonthOf(p.now())
+	for _, a := range p.accounts {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		var err error
+		for _, e := range a.Source.TransactionBills(cctx, bss.TransactionBillOptions{Cycle: m, Method: bss.MethodOneself}) {
+			err = e
+			break
+		}
+		cancel()
+		switch {
+		case errors.Is(err, errors.ErrUnsupported):
+			fmt.Fprintf(w, "bss account %s: transaction bills: not usable: the international site offers no transaction bills API; the bills job syncs this account's months without them\n", a.Scope)
+		case err != nil:
+			failed = true
+			fmt.Fprintf(w, "bss account %s: transaction bills: FAILED: %v\n", a.Scope, err)
+		default:
+			fmt.Fprintf(w, "bss account %s: transaction bills: usable (China site)\n", a.Scope)
+		}
+	}
+	return failed
+}
+
 // checkAmortized prints, for syncd check, whether each account's amortised
 // cost can be read (one request for the current shared month): an account
 // without Cost Center, or on a site without the API, is a note, not a

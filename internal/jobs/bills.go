@@ -70,6 +70,7 @@ type Bills struct {
 	dailyMonths map[string]map[bss.Month]bool // scope -> months whose days are in daily
 	closed      map[bss.Month]bool            // closed months synced since start
 	engineStart time.Time                     // engine start seen by the last integrity check
+	feesOff     map[string]bool               // scopes whose site offers no transaction bills (logged once)
 }
 
 func (b *Bills) now() time.Time {

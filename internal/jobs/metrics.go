@@ -63,6 +63,8 @@ type Metrics struct {
 	interval         *prometheus.GaugeVec
 	billMonths       *prometheus.GaugeVec
 	drift            *prometheus.GaugeVec
+	feeDrift         *prometheus.GaugeVec
+	unsettled        *prometheus.GaugeVec
 	unstable         *prometheus.GaugeVec
 	balance          *prometheus.GaugeVec
 	debt             *prometheus.GaugeVec
@@ -126,6 +128,14 @@ func NewMetrics() *Metrics {
 		drift: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_reconciliation_drift",
 			Help: "Absolute difference between the itemised records' amount and the monthly summary's consume amount for the current month.",
+		}, []string{"scope", "currency"}),
+		feeDrift: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_transaction_fee_drift",
+			Help: "Absolute difference between the transaction bills' consume amount and the itemised records' amount for the current month (China site only).",
+		}, []string{"scope", "currency"}),
+		unsettled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_unsettled_amount",
+			Help: "Consume amount of the current month's transaction bills not (fully) settled yet (status 2 or 3; China site only).",
 		}, []string{"scope", "currency"}),
 		unstable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_bills_unstable_months",
@@ -227,7 +237,7 @@ func NewMetrics() *Metrics {
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
-		m.billMonths, m.drift, m.unstable, m.balance, m.debt, m.monthToDate,
+		m.billMonths, m.drift, m.feeDrift, m.unsettled, m.unstable, m.balance, m.debt, m.monthToDate,
 		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered, m.integrityMismatches,
 		m.amortizedDisabled, m.amortizedMTD,
 		m.budgetAmount, m.budgetActual, m.budgetForecast, m.serviceUsage, m.serviceBaseline,

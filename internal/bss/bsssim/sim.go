@@ -293,6 +293,7 @@ var routes = map[string]route{
 	"GET /v2/enterprises/multi-accounts/transfer-amount":          {OpTransferAmount, (*Simulator).handleTransferAmount},
 	"GET /v2/enterprises/multi-accounts/retrieve-amount":          {OpRetrieveAmount, (*Simulator).handleRetrieveAmount},
 	"GET /v2/bills/customer-bills/free-resources-usage-records":   {OpFreeResourceDeduct, (*Simulator).handleFreeResourceDeductions},
+	"GET /v2/bills/customer-bills/fee-records":                    {OpFeeRecords, (*Simulator).handleFeeRecords},
 	// Partner-only operations (reference §12): a customer is denied.
 	"POST /v2/partners/sub-customers/query":                                {OpPartner, (*Simulator).handlePartner},
 	"GET /v2/bills/partner-bills/subcustomer-bills/monthly-sum":            {OpPartner, (*Simulator).handlePartner},
@@ -306,8 +307,9 @@ var routes = map[string]route{
 // (reference §10.1, §19), so in intl mode its path answers like any
 // unpublished API (404 APIG.0101).
 // The amortised breakdown (reference §7.5) and the member funds (§10.3,
-// §10.4) are China-only in the SDK too.
-var intlAbsent = map[string]bool{OpOrganizations: true, OpMonthlyBreakdown: true, OpTransferAmount: true, OpRetrieveAmount: true}
+// §10.4) and the transaction bills (§7.3) are China-only in the SDK too.
+var intlAbsent = map[string]bool{OpOrganizations: true, OpMonthlyBreakdown: true, OpTransferAmount: true, OpRetrieveAmount: true,
+	OpFeeRecords: true}
 
 // reqCtx carries what a handler needs about one request.
 type reqCtx struct {

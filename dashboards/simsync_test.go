@@ -25,8 +25,8 @@ func (c *simClock) set(t time.Time)     { c.unix.Store(t.Unix()) }
 func newSimClock(t time.Time) *simClock { c := &simClock{}; c.set(t); return c }
 
 // syncFromSimulator runs the daemon's sync path in-process, wired as cmd/syncd wires it: the BSS
-// simulator over HTTP, the real bss.Client, the jobs (look-ups, org tree, 13 bill months,
-// balances, resource packages and member funds) and s. Balances, packages and member funds are synced once a day for the
+// simulator over HTTP, the real bss.Client, the jobs (look-ups, org tree, 13 bill months and
+// their amortised months, balances, resource packages and member funds) and s. Balances, packages and member funds are synced once a day for the
 // last week, so their history panels have points.
 func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sink.Sink, end time.Time) {
 	t.Helper()
@@ -48,6 +48,8 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 	balances := &jobs.Balances{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	packages := &jobs.Packages{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger, Now: clock.now}
 	funds := &jobs.Funds{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now, Members: org.MemberIDs}
+	amortized := &jobs.Amortized{Accounts: accounts, Store: jobs.SinkAmortized{Sink: s}, Runs: s, Names: names, Metrics: metrics, Logger: logger,
+		Members: org.MemberIDs, Now: clock.now}
 	lookups := &jobs.Lookups{Accounts: accounts, Names: names, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 
 	run := func(name string, f func(context.Context, jobs.Window) error, w jobs.Window) {
@@ -80,6 +82,7 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 				from = from.Prev()
 			}
 			run("bills", bills.Run, jobs.Window{From: from, To: cur})
+			run("amortized", amortized.Run, jobs.Window{From: from, To: cur})
 		}
 		run("balances", balances.Run, jobs.Window{})
 		run("packages", packages.Run, jobs.Window{})
@@ -114,6 +117,8 @@ func TestEnginesSimulator(t *testing.T) {
 	testPanelQueries(t, sinks, simulatorMayBeEmpty)
 	t.Run("forecast_backtest", func(t *testing.T) { testForecastBacktest(t, sinks, testTo) })
 	t.Run("member_funds_truth", func(t *testing.T) { testMemberFundsTruth(t, srv, sinks) })
+	t.Run("amortized_truth", func(t *testing.T) { testAmortizedTruth(t, srv, sinks) })
+	t.Run("amortized_burn", func(t *testing.T) { testAmortizedBurn(t, srv, clock, sinks) })
 }
 
 // testMemberFundsTruth checks the member funds panel's cash and credit per member against the

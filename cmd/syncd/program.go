@@ -212,9 +212,9 @@ func (p *Program) buildJobs() error {
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.balances, p.packages = balances, packages
 	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
-	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: jobs.SinkAmortized{Sink: p.Sink}, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
+	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Amortized: p.amortized, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	funds := &jobs.Funds{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now, Members: org.MemberIDs}
 	p.runners = map[string]jobs.RunFunc{

@@ -165,7 +165,7 @@ func NewMetrics() *Metrics {
 		}, []string{"scope", "covered_by"}),
 		integrityMismatches: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_month_integrity_mismatches",
-			Help: "Stored bill months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
+			Help: "Stored bill months and amortised months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
 		}, []string{"scope"}),
 		amortizedDisabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_amortized_disabled",

@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs"
 	"github.com/syncd-io/syncd/internal/sink"
 	"github.com/syncd-io/syncd/internal/sink/sinktest"
 )
@@ -184,7 +186,7 @@ func computeBurnTruth(t *testing.T, srv *bsssim.Server, clock *simClock) burnTru
 // testAmortizedBurn checks daily burn, runway and the month-end forecast, which use the
 // amortised basis where the month's amortisation is stored, against burnTruth exactly, on both
 // engines, and logs the billed-basis figures for comparison.
-func testAmortizedBurn(t *testing.T, srv *bsssim.Server, clock *simClock, sinks map[string]*sink.Sink) {
+func testAmortizedBurn(t *testing.T, srv *bsssim.Server, clock *simClock, sinks map[string]*sink.Sink, metrics map[string]*jobs.Metrics) {
 	bt := computeBurnTruth(t, srv, clock)
 	seven := decimal.NewFromInt(7)
 	// ClickHouse divides decimals truncating at the scale (8).
@@ -202,6 +204,13 @@ func testAmortizedBurn(t *testing.T, srv *bsssim.Server, clock *simClock, sinks 
 		}
 		if b := burn.Value(0, "basis"); b != "amortized" {
 			t.Errorf("%s: daily burn basis %q, want amortized", engine, b)
+		}
+		// The bills job's gauge reads the same days (BurnStore) and says which basis it used.
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(metrics[engine].Collectors()...)
+		gauges := gaugeValues(t, reg, "syncd_cost_daily_burn")
+		if g, ok := gauges["basis=amortized,currency=CNY,scope=sim"]; !ok || g != bt.amortizedBurn.Div(seven).InexactFloat64() {
+			t.Errorf("%s: syncd_cost_daily_burn %v, want {basis=amortized,currency=CNY,scope=sim} %s", engine, gauges, bt.amortizedBurn.Div(seven))
 		}
 		avail := dec(t, panelRows(t, s, "syncd-balances-runway", "Available balance").Rows[0][0])
 		runway := panelRows(t, s, "syncd-balances-runway", "Runway (days)")

@@ -206,7 +206,7 @@ func (p *Program) buildJobs() error {
 		Members: org.MemberIDs, Now: p.Now, Attempts: jc.BillsAttempts, FinalHour: jc.BillsFinalHour,
 		RecheckMonths: jc.BillsRecheckMonths, Integrity: p.Sink, Parallel: jc.BillsParallelAccounts,
 		Coverage: p.coverage, Covered: p.Sink, BackfillMonths: jc.BillsBackfillMonths, Stored: p.Sink,
-		Backfills: p.Sink,
+		Backfills: p.Sink, Burn: p.Sink,
 	}
 	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}

@@ -136,11 +136,6 @@ func computeBurnTruth(t *testing.T, srv *bsssim.Server, clock *simClock) burnTru
 	}
 	cur := bss.MonthOf(testTo)
 	bt := burnTruth{daysInMonth: cur.Date().AddDate(0, 1, -1).Day(), windowStart: first.Day()}
-	type line struct {
-		day     int
-		billed  decimal.Decimal
-		nonPurc decimal.Decimal
-	}
 	for r, err := range client.ResourceRecords(ctx, bss.ResourceRecordOptions{Cycle: cur, IncludeZero: true}) {
 		if err != nil {
 			t.Fatal(err)

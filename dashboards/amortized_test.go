@@ -2,10 +2,12 @@ package dashboards
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,4 +233,99 @@ func testAmortizedBurn(t *testing.T, srv *bsssim.Server, clock *simClock, sinks 
 			engine, bss.MonthOf(testTo), testTo.Format(time.RFC3339), bt.billedMonth, bt.lastDay, bt.amortizedMonth, billedBurn, wantBurn,
 			avail.InexactFloat64()/billedBurn.InexactFloat64(), got, avail, forecast(bt.billedMonth), wantForecast)
 	}
+}
+
+// testForecastBacktestBases back-tests the forecast method (jobs.Backtest) for the whole-tenant
+// budget on both cost bases: billed (budget_costs, as the forecast job reads it) and amortised
+// (daily_costs, where every month of the simulator's history has its amortisation stored), each
+// against its own basis's month totals. It logs both tables (the figures of docs/budgets.md) and
+// checks that the engines agree. On the amortised basis a month's purchases are spread over all of
+// its days from the stored (final) amortisation, also over the days before they were bought, so
+// that table is an upper bound of what the method would have achieved live.
+func testForecastBacktestBases(t *testing.T, sinks map[string]*sink.Sink, now time.Time) {
+	ctx := context.Background()
+	days := []int{1, 5, 10, 15, 20, 25}
+	var first string
+	for _, engine := range sinktest.Engines {
+		s := sinks[engine]
+		rows, err := s.BudgetCosts(ctx, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var billed []sink.BudgetDay
+		for _, r := range rows {
+			if r.Budget == "sim-total" {
+				billed = append(billed, r)
+			}
+		}
+		res, err := s.Query(ctx, "SELECT toString(bill_cycle) AS cycle, toString(bill_date) AS day, toString(sum(amount)) AS amount, "+
+			"groupUniqArray(basis) AS bases FROM "+s.Database()+".daily_costs WHERE scope = 'sim' AND currency = 'CNY' "+
+			"GROUP BY bill_cycle, bill_date ORDER BY bill_date, cycle")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var amortized []sink.BudgetDay
+		for i := range res.Rows {
+			c, _ := time.Parse(time.DateOnly, res.Value(i, "cycle"))
+			d, _ := time.Parse(time.DateOnly, res.Value(i, "day"))
+			if !d.Before(civilDay(now)) {
+				continue // the back-test and the billed rows stop at today
+			}
+			if b := res.Value(i, "bases"); strings.Contains(b, "billed") {
+				t.Fatalf("%s: day %s has bases %s; every synced month should be amortised", engine, res.Value(i, "day"), b)
+			}
+			amortized = append(amortized, sink.BudgetDay{Budget: "sim-total", BillCycle: c, BillDate: d, Currency: "CNY",
+				Amount: dec(t, res.Value(i, "amount"))})
+		}
+		var report strings.Builder
+		fmt.Fprintf(&report, "forecast back-test of the whole-tenant budget (sim-total), mean absolute error in %% of the month's actual on each basis\n%-34s", "forecast made on day")
+		for _, d := range days {
+			fmt.Fprintf(&report, "%8d", d)
+		}
+		fmt.Fprintf(&report, "%8s  months\n", "all")
+		for _, basis := range []struct {
+			name string
+			rows []sink.BudgetDay
+		}{{"billed", billed}, {"amortised", amortized}} {
+			start := now
+			for _, r := range basis.rows {
+				if r.BillDate.Before(start) {
+					start = r.BillDate
+				}
+			}
+			points := jobs.Backtest("sim-total", basis.rows, start, now)
+			var linear []jobs.BacktestPoint
+			for _, p := range points {
+				if p.Day > 1 {
+					d := time.Date(p.Month.Year, p.Month.Month, p.Day, 0, 0, 0, 0, time.UTC)
+					linear = append(linear, jobs.BacktestPoint{Budget: p.Budget, Month: p.Month, Day: p.Day, Actual: p.Actual, Forecast: jobs.LinearForecast(basis.rows, d)})
+				}
+			}
+			m, l := summarise(points, days), summarise(linear, days)
+			fmt.Fprintf(&report, "%-34s", basis.name+": syncd method")
+			for _, d := range append(days, 0) {
+				fmt.Fprintf(&report, "%7.1f%%", 100*m.method[d])
+			}
+			fmt.Fprintf(&report, "  %d\n%-34s%8s", m.months, basis.name+": linear (month so far)", "-")
+			for _, d := range append(days[1:], 0) {
+				fmt.Fprintf(&report, "%7.1f%%", 100*l.method[d])
+			}
+			fmt.Fprintf(&report, "  %d\n", l.months)
+			if m.months < 11 {
+				t.Errorf("%s %s: %d months back-tested, want 11", engine, basis.name, m.months)
+			}
+		}
+		t.Logf("%s: %s", engine, report.String())
+		if first == "" {
+			first = report.String()
+		} else if report.String() != first {
+			t.Errorf("the engines' back-tests differ:\n%s\n%s", first, report.String())
+		}
+	}
+}
+
+// civilDay is the UTC+8 date of t at midnight UTC.
+func civilDay(t time.Time) time.Time {
+	l := t.In(utc8)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 }

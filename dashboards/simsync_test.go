@@ -119,6 +119,7 @@ func TestEnginesSimulator(t *testing.T) {
 	}
 	testPanelQueries(t, sinks, simulatorMayBeEmpty)
 	t.Run("forecast_backtest", func(t *testing.T) { testForecastBacktest(t, sinks, testTo) })
+	t.Run("forecast_backtest_bases", func(t *testing.T) { testForecastBacktestBases(t, sinks, testTo) })
 	t.Run("member_funds_truth", func(t *testing.T) { testMemberFundsTruth(t, srv, sinks) })
 	t.Run("amortized_truth", func(t *testing.T) { testAmortizedTruth(t, srv, sinks) })
 	t.Run("amortized_burn", func(t *testing.T) { testAmortizedBurn(t, srv, clock, sinks, metrics) })

@@ -116,7 +116,9 @@ func TestBurnBasis(t *testing.T) {
 	shares := decimal.Zero
 	for _, row := range r.query(t, "SELECT toString(current_month_amortized_amount) FROM DB.amortized_costs WHERE bill_type IN (1, 2, 8)") {
 		T := decimal.RequireFromString(row[0])
-		upTo := func(k int64) decimal.Decimal { return T.Mul(decimal.NewFromInt(k)).Div(decimal.NewFromInt(31)).Truncate(8) }
+		upTo := func(k int64) decimal.Decimal {
+			return T.Mul(decimal.NewFromInt(k)).Div(decimal.NewFromInt(31)).Truncate(8)
+		}
 		shares = shares.Add(upTo(14).Sub(upTo(7)))
 	}
 	amortized := nonPurchase.Add(shares).Div(decimal.NewFromInt(7))

@@ -47,7 +47,7 @@ var wantColumns = map[string]map[string][]string{
 		"Month to date vs last month by service": {"service", "month_to_date", "last_month_same_days", "last_month"},
 		"Amortised month to date":                {"amortized_month_to_date"},
 		"Billed vs amortised, last 12 months":    {"month", "billed", "amortized"},
-		"Commitment utilisation: resource packages": {"scope", "customer_id", "order_instance_id", "package", "unit", "quota", "used", "unused",
+		"Commitment utilisation: resource packages": {"scope", "customer_id", "order_instance_id", "item", "package", "unit", "quota", "used", "unused",
 			"used_share", "term_elapsed", "expires"},
 	},
 	"syncd-cost-explorer": {

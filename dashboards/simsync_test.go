@@ -26,10 +26,10 @@ func (c *simClock) set(t time.Time)     { c.unix.Store(t.Unix()) }
 func newSimClock(t time.Time) *simClock { c := &simClock{}; c.set(t); return c }
 
 // syncFromSimulator runs the daemon's sync path in-process, wired as cmd/syncd wires it: the BSS
-// simulator over HTTP, the real bss.Client, the jobs (look-ups, org tree, 13 bill months,
-// balances, resource packages and member funds) and s. Balances, packages and member funds are synced once a day for the
+// simulator over HTTP, the real bss.Client, the jobs (look-ups, org tree, 13 bill months and
+// their amortised months, balances, resource packages and member funds) and s. Balances, packages and member funds are synced once a day for the
 // last week, so their history panels have points.
-func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sink.Sink, end time.Time) {
+func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sink.Sink, end time.Time) *jobs.Metrics {
 	t.Helper()
 	ctx := context.Background()
 	clock.set(end.AddDate(0, 0, -7))
@@ -45,10 +45,12 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 	names := &jobs.Names{}
 	org := &jobs.Org{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	bills := &jobs.Bills{Accounts: accounts, Store: jobs.SinkMonths{Sink: s}, Runs: s, Names: names, Metrics: metrics, Logger: logger,
-		Members: org.MemberIDs, Now: clock.now, Attempts: 3, FinalHour: 10}
+		Members: org.MemberIDs, Now: clock.now, Attempts: 3, FinalHour: 10, Burn: s}
 	balances := &jobs.Balances{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	packages := &jobs.Packages{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger, Now: clock.now}
 	funds := &jobs.Funds{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now, Members: org.MemberIDs}
+	amortized := &jobs.Amortized{Accounts: accounts, Store: jobs.SinkAmortized{Sink: s}, Runs: s, Names: names, Metrics: metrics, Logger: logger,
+		Members: org.MemberIDs, Now: clock.now}
 	lookups := &jobs.Lookups{Accounts: accounts, Names: names, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 
 	run := func(name string, f func(context.Context, jobs.Window) error, w jobs.Window) {
@@ -80,6 +82,8 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 			for range 12 {
 				from = from.Prev()
 			}
+			// The amortised months first, so that the bills run's daily burn finds them.
+			run("amortized", amortized.Run, jobs.Window{From: from, To: cur})
 			run("bills", bills.Run, jobs.Window{From: from, To: cur})
 		}
 		run("balances", balances.Run, jobs.Window{})
@@ -87,6 +91,7 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 		run("funds", funds.Run, jobs.Window{})
 	}
 	insertBudgets(t, s, simBudgets)
+	return metrics
 }
 
 // TestEnginesSimulator runs every dashboard query on data the daemon's jobs synced from the
@@ -105,17 +110,21 @@ func TestEnginesSimulator(t *testing.T) {
 	}
 	defer srv.Close()
 	sinks := map[string]*sink.Sink{}
+	metrics := map[string]*jobs.Metrics{}
 	for _, engine := range sinktest.Engines {
 		s := sinktest.Open(t, engine)
 		start := time.Now()
-		syncFromSimulator(t, srv, clock, s, testTo)
+		metrics[engine] = syncFromSimulator(t, srv, clock, s, testTo)
 		t.Logf("%s: synced from the simulator in %s", engine, time.Since(start).Round(time.Millisecond))
 		sinks[engine] = s
 	}
 	testPanelQueries(t, sinks, simulatorMayBeEmpty)
 	t.Run("forecast_backtest", func(t *testing.T) { testForecastBacktest(t, sinks, testTo) })
+	t.Run("forecast_backtest_bases", func(t *testing.T) { testForecastBacktestBases(t, sinks, testTo) })
 	t.Run("member_funds_truth", func(t *testing.T) { testMemberFundsTruth(t, srv, sinks) })
 	t.Run("unsettled_truth", func(t *testing.T) { testUnsettledTruth(t, srv, sinks) })
+	t.Run("amortized_truth", func(t *testing.T) { testAmortizedTruth(t, srv, sinks) })
+	t.Run("amortized_burn", func(t *testing.T) { testAmortizedBurn(t, srv, clock, sinks, metrics) })
 }
 
 // testUnsettledTruth checks the unsettled transactions panel per account against the

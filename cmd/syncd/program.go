@@ -206,14 +206,14 @@ func (p *Program) buildJobs() error {
 		Members: org.MemberIDs, Now: p.Now, Attempts: jc.BillsAttempts, FinalHour: jc.BillsFinalHour,
 		RecheckMonths: jc.BillsRecheckMonths, Integrity: p.Sink, Parallel: jc.BillsParallelAccounts,
 		Coverage: p.coverage, Covered: p.Sink, BackfillMonths: jc.BillsBackfillMonths, Stored: p.Sink,
-		Backfills: p.Sink,
+		Backfills: p.Sink, Burn: p.Sink,
 	}
 	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.balances, p.packages = balances, packages
-	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: jobs.SinkAmortized{Sink: p.Sink}, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
+	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Amortized: p.amortized, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.runners = map[string]jobs.RunFunc{
 		jobs.JobAmortized: p.amortized.Run,

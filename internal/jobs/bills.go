@@ -63,6 +63,10 @@ type Bills struct {
 	Stored         StoredMonthsStore
 	// Backfills, if set, makes Run with a window resumable: see resume.
 	Backfills BackfillStore
+	// Burn, if set, gives syncd_cost_daily_burn the stored cost of the burn
+	// window's days, amortised where the months' amortisation is stored
+	// (see updateBurns); without it the burn is the billed cost.
+	Burn BurnStore
 
 	mu          sync.Mutex
 	backfilled  bool                          // the first-start backfill was planned

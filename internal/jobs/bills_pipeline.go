@@ -46,7 +46,7 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 	for _, p := range panics {
 		p.repanic()
 	}
-	b.updateBurns(now, covered)
+	b.updateBurns(ctx, now, covered)
 	b.mu.Lock()
 	b.Metrics.billMonths.WithLabelValues("closed").Set(float64(len(b.closed)))
 	b.mu.Unlock()

@@ -155,8 +155,8 @@ func NewMetrics() *Metrics {
 		}, []string{"scope", "currency"}),
 		dailyBurn: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_cost_daily_burn",
-			Help: "Average amount due per day over the last 7 complete days (UTC+8).",
-		}, []string{"scope", "currency"}),
+			Help: "Average cost per day over the last 7 complete days (UTC+8) drawn on the scope's balance; basis amortized when every day of the window is on the amortised basis (prepaid purchases spread over the days they pay for, docs/dashboards.md), billed when none is, mixed otherwise.",
+		}, []string{"scope", "currency", "basis"}),
 		pkgRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_resource_package_remaining",
 			Help: "Remaining quota of a resource package item, in unit; 0 for a used-up item until it expires or an item of the same product and usage type is in effect.",
@@ -175,7 +175,7 @@ func NewMetrics() *Metrics {
 		}, []string{"scope", "covered_by"}),
 		integrityMismatches: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_month_integrity_mismatches",
-			Help: "Stored bill months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
+			Help: "Stored bill months and amortised months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
 		}, []string{"scope"}),
 		amortizedDisabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_amortized_disabled",

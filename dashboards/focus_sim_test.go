@@ -32,6 +32,18 @@ func TestFocusSimulator(t *testing.T) {
 		t.Fatalf("simulator: %v", err)
 	}
 	defer srv.Close()
+	// Closed months re-issued a week before the sync (after they closed): their late lines, some
+	// of them refunds and adjustments, are posted then, so the data holds corrections.
+	clock.set(testTo.AddDate(0, 0, -8))
+	m := bss.MonthOf(testTo)
+	for range 6 {
+		m = m.Prev()
+		for range 4 {
+			if _, err := srv.Reissue(m.String()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for _, engine := range sinktest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			s := sinktest.Open(t, engine)
@@ -288,7 +300,15 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 			 AND (ChargeCategory NOT IN ('Credit', 'Adjustment') OR x_RecordId NOT IN (
 				SELECT record_id FROM {db}.cost_records
 				WHERE trade_time >= toTimeZone(toDateTime(addDays(addMonths(bill_cycle, 1), 2), 'Asia/Shanghai'), 'UTC') + 36000))`)
-		t.Logf("%d corrections", focusCount(t, s, "SELECT count() FROM {db}.focus_costs WHERE ChargeClass = 'Correction'"))
+		noRows(t, s, "ChargeClass MUST NOT be null on a correction to a closed period (a refund or adjustment traded after the close)",
+			`SELECT x_RecordId FROM {db}.focus_costs WHERE ChargeClass IS NULL AND ChargeCategory IN ('Credit', 'Adjustment') AND x_RecordId IN (
+				SELECT record_id FROM {db}.cost_records
+				WHERE trade_time >= toTimeZone(toDateTime(addDays(addMonths(bill_cycle, 1), 2), 'Asia/Shanghai'), 'UTC') + 36000)`)
+		n := focusCount(t, s, "SELECT count() FROM {db}.focus_costs WHERE ChargeClass = 'Correction'")
+		if n == 0 {
+			t.Error("no correction in the synced data (the re-issued months should post some)")
+		}
+		t.Logf("%d corrections", n)
 	})
 
 	t.Run("BillingPeriod_ChargePeriod/half-open_UTC", func(t *testing.T) {
@@ -331,4 +351,9 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 	total := focusQuery(t, s, fmt.Sprintf(`SELECT toString(sum(BilledCost)), toString(sum(EffectiveCost)) FROM {db}.focus_costs
 		WHERE BillingPeriodStart = toDateTime('%s', 'UTC')`, time.Date(cur.Year, cur.Month, 1, 0, 0, 0, 0, utc8).UTC().Format(time.DateTime)))
 	t.Logf("%s total: billed %s effective %s", cur, total[0][0], total[0][1])
+	for _, r := range focusQuery(t, s, fmt.Sprintf(`SELECT x_EffectiveCostSource, toString(sum(BilledCost)), toString(sum(EffectiveCost)), count()
+		FROM {db}.focus_costs WHERE BillingPeriodStart = toDateTime('%s', 'UTC') GROUP BY x_EffectiveCostSource ORDER BY x_EffectiveCostSource`,
+		time.Date(cur.Year, cur.Month, 1, 0, 0, 0, 0, utc8).UTC().Format(time.DateTime))) {
+		t.Logf("%s %s: billed %s effective %s (%s rows)", cur, r[0], r[1], r[2], r[3])
+	}
 }

@@ -46,7 +46,9 @@ func TestFocusSimulator(t *testing.T) {
 	}
 	for _, engine := range sinktest.Engines {
 		t.Run(engine, func(t *testing.T) {
-			s := sinktest.Open(t, engine)
+			// The sink's clock is the simulator's: the amortised months' commit times (the fallback's
+			// "not yet published" window) are then on the same time line as the trades.
+			s := sinktest.Open(t, engine, sink.WithClock(clock.now))
 			syncFromSimulator(t, srv, clock, s, testTo)
 			syncAmortized(t, srv, clock, s)
 			v, err := s.Query(context.Background(), "SELECT version()")
@@ -245,6 +247,13 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 			}
 		}
 		t.Logf("%s (open, amortisation lags 24-48 h): view %s, truth %s", cur, got[cur.String()], srv.AmortizedTruth("all", cur.String()).CurrentMonthAmount)
+		// The fallback for purchases the amortisation has not published yet only concerns the
+		// open month's last days, and is flagged.
+		pending := focusQuery(t, s, `SELECT toString(toDate(toTimeZone(BillingPeriodStart, 'Asia/Shanghai'))) AS m, count()
+			FROM {db}.focus_costs WHERE x_EffectiveCostSource = 'billed: amortization not yet published' GROUP BY m`)
+		if len(pending) != 1 || pending[0][0][:7] != cur.String() {
+			t.Errorf("purchases awaiting their amortisation: %v, want some in %s only", pending, cur)
+		}
 	})
 
 	t.Run("CommitmentDiscount*/nullability", func(t *testing.T) {

@@ -124,6 +124,7 @@ func LoadConfig(ctx context.Context, lookup envconfig.Lookuper, opts loadOptions
 		}
 		return raw.Lookup(key)
 	})
+	cfg.Jobs.Schedule = jobs.ReadSchedules(lookup.Lookup) // the catalogue's variables, before the jobs section is validated
 	for _, sec := range cfg.sections(lookup) {
 		if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: sec.target, Lookuper: sec.lookup}); err != nil {
 			errs = append(errs, err)

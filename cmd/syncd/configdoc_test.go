@@ -88,6 +88,13 @@ func configTable(t *testing.T) string {
 	}
 	docsByPkg := make(map[string]map[string]string)
 	for _, v := range configVars {
+		if v.Struct == "" { // a schedule: described by its catalogue entry
+			if v.Doc == "" {
+				t.Errorf("%s has no About in jobs.Catalogue", v.Name)
+			}
+			row(v.Name, v.Default, v.Doc)
+			continue
+		}
 		docs, ok := docsByPkg[v.PkgPath]
 		if !ok {
 			rel := strings.TrimPrefix(strings.TrimPrefix(v.PkgPath, modulePath), "/")

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"go/token"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/syncd-io/syncd/internal/jobs"
 )
 
 // envVar is one environment variable read through a config struct tag.
@@ -19,6 +22,7 @@ type envVar struct {
 	Field   string       // the Go field name
 	PkgPath string       // the package that declares the field's struct
 	Struct  string       // the name of that struct
+	Doc     string       // the description, for variables that are no struct field (the schedules)
 }
 
 // envVars lists the variables of a config struct type, walking nested
@@ -74,9 +78,25 @@ func parseTag(tag string) (string, map[string]string) {
 	return strings.TrimSpace(parts[0]), opts
 }
 
-// configVars is the table of Config's variables, derived once from its tags:
-// the README table (TestConfigTable) and the "(want …)" of decoding errors.
-var configVars = envVars(reflect.TypeFor[Config](), "")
+// configVars is the table of Config's variables, derived once from its tags
+// and, for the schedules, from the job catalogue: the README table
+// (TestConfigTable) and the "(want …)" of decoding errors.
+var configVars = withSchedules(envVars(reflect.TypeFor[Config](), ""))
+
+// withSchedules inserts the catalogue's schedule variables before the other
+// variables of the jobs' configuration.
+func withSchedules(vars []envVar) []envVar {
+	var sched []envVar
+	for _, s := range jobs.Catalogue {
+		sched = append(sched, envVar{Name: jobs.ScheduleVar(s.Name), Default: s.Schedule, Type: reflect.TypeFor[string](), Doc: s.About})
+	}
+	jobsPkg := reflect.TypeFor[jobs.Config]().PkgPath()
+	i := slices.IndexFunc(vars, func(v envVar) bool { return v.PkgPath == jobsPkg })
+	if i < 0 {
+		i = len(vars)
+	}
+	return slices.Insert(vars, i, sched...)
+}
 
 // checkDecodable lets go-envconfig decode Config's sections through lookup
 // and collects every value it cannot decode, each named by its variable:

@@ -211,28 +211,36 @@ func (p *Program) buildJobs() error {
 	balances := &jobs.Balances{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	packages := &jobs.Packages{Accounts: p.accounts, Store: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.balances, p.packages = balances, packages
-	lookups := &jobs.Lookups{Accounts: p.accounts, Names: p.names, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.verify = &jobs.Verify{Store: p.Sink, Bills: p.bills, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
 	p.amortized = &jobs.Amortized{Accounts: p.accounts, Store: jobs.SinkAmortized{Sink: p.Sink}, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger,
 		Members: org.MemberIDs, Coverage: p.coverage, Now: p.Now, Months: jc.AmortizedMonths, Attempts: jc.BillsAttempts}
 	p.forecast = &jobs.Forecast{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now}
-	funds := &jobs.Funds{Accounts: p.accounts, Store: p.Sink, Runs: runs, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now, Members: org.MemberIDs}
 	p.runners = map[string]jobs.RunFunc{
-		jobs.JobFunds:     funds.Run,
 		jobs.JobAmortized: p.amortized.Run,
 		jobs.JobForecast:  p.forecast.Run,
 		jobs.JobVerify:    p.verify.Run,
-		jobs.JobLookups:   lookups.Run,
 		jobs.JobOrg:       org.Run,
 		jobs.JobBills:     p.bills.Run,
 		jobs.JobRecheck:   p.bills.Recheck,
 		jobs.JobBalance:   balances.Run,
 		jobs.JobPackage:   packages.Run,
 	}
+	// The other jobs are built by their catalogue entries.
+	env := jobs.Env{Accounts: p.accounts, Sink: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now,
+		Members: org.MemberIDs, Config: jc}
+	for _, s := range jobs.Catalogue {
+		if s.New == nil {
+			continue
+		}
+		if p.runners[s.Name] != nil {
+			return fmt.Errorf("job %s is built by its jobs.Catalogue entry and wired here too", s.Name)
+		}
+		p.runners[s.Name] = s.New(env)
+	}
 	// The catalogue (jobs.Catalogue) and the runs must name the same jobs.
 	for _, name := range jobs.AllJobs {
 		if p.runners[name] == nil {
-			return fmt.Errorf("job %s is in jobs.Catalogue but has no Run here", name)
+			return fmt.Errorf("job %s is in jobs.Catalogue but has no Run here and no New there", name)
 		}
 	}
 	if len(p.runners) != len(jobs.AllJobs) {

@@ -13,7 +13,7 @@ import (
 
 // OpAmortizedCosts is the official SDK's name of the monthly amortised-cost
 // breakdown (Cost Center).
-const OpAmortizedCosts = "ListCustomerBillsMonthlyBreakDown"
+var OpAmortizedCosts = operation("ListCustomerBillsMonthlyBreakDown")
 
 // CodeCostCenterDisabled is answered by the Cost Center operations
 // (amortised cost, cost analysis) when the account has not enabled Cost

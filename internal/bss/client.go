@@ -47,18 +47,34 @@ func (s Site) Currency() string {
 }
 
 // Operation names, used as metric labels, limiter keys and in errors. They
-// are the official SDK's operation names.
+// are the official SDK's operation names. An operation is declared with
+// operation, beside the code that calls it (OpAmortizedCosts in
+// amortized.go, …), and Operations lists it from there.
+var (
+	OpMonthlySum       = operation("ShowCustomerMonthlySum")
+	OpResourceRecords  = operation("ListCustomerselfResourceRecords")
+	OpBalances         = operation("ShowCustomerAccountBalances")
+	OpResourcePackages = operation("ListFreeResourceInfos")
+	OpResourceUsages   = operation("ListFreeResourceUsages")
+	OpOrganizations    = operation("ListEnterpriseOrganizations")
+	OpSubCustomers     = operation("ListEnterpriseSubCustomers")
+	OpServiceTypes     = operation("ListServiceTypes")
+	OpResourceTypes    = operation("ListResourceTypes")
+	OpMeasureUnits     = operation("ListMeasureUnits")
+)
+
+// Operations lists every operation the client calls, for metrics, the
+// rate-limit check and tests, in the order they are declared; operation
+// fills it.
+var Operations []string
+
+// operation declares an operation the client calls and returns its name.
+func operation(name string) string {
+	Operations = append(Operations, name)
+	return name
+}
+
 const (
-	OpMonthlySum        = "ShowCustomerMonthlySum"
-	OpResourceRecords   = "ListCustomerselfResourceRecords"
-	OpBalances          = "ShowCustomerAccountBalances"
-	OpResourcePackages  = "ListFreeResourceInfos"
-	OpResourceUsages    = "ListFreeResourceUsages"
-	OpOrganizations     = "ListEnterpriseOrganizations"
-	OpSubCustomers      = "ListEnterpriseSubCustomers"
-	OpServiceTypes      = "ListServiceTypes"
-	OpResourceTypes     = "ListResourceTypes"
-	OpMeasureUnits      = "ListMeasureUnits"
 	defaultRate         = 10.0
 	defaultRecordsRate  = 30.0
 	defaultTimeout      = 60 * time.Second
@@ -72,11 +88,6 @@ const (
 	maxResponseBodySize = 256 << 20
 	userAgent           = "syncd-bss/1 (+https://github.com/syncd-io/syncd)"
 )
-
-// Operations lists every operation the client calls, for metrics and tests.
-var Operations = []string{OpMonthlySum, OpResourceRecords, OpBalances, OpResourcePackages, OpResourceUsages,
-	OpOrganizations, OpSubCustomers, OpServiceTypes, OpResourceTypes, OpMeasureUnits, OpAmortizedCosts,
-	OpTransferAmount, OpRetrieveAmount}
 
 // Config configures a Client. Zero values mean the documented defaults, so
 // a Config built in code without envconfig works too.

@@ -11,7 +11,7 @@ import (
 )
 
 // OpPackageDeductions is the package deduction history (reference §9.3).
-const OpPackageDeductions = "ListFreeResourcesUsageRecords"
+var OpPackageDeductions = operation("ListFreeResourcesUsageRecords")
 
 // deductPageLimit is the documented default page size; the maximum is not
 // documented (reference §9.3), so syncd asks for no more.

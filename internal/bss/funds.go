@@ -12,9 +12,9 @@ import (
 
 // The member-funds operations of an enterprise master (reference §10.3,
 // §10.4; China site only, absent from the international SDK).
-const (
-	OpTransferAmount = "ShowMultiAccountTransferAmount"
-	OpRetrieveAmount = "ListEnterpriseMultiAccount"
+var (
+	OpTransferAmount = operation("ShowMultiAccountTransferAmount")
+	OpRetrieveAmount = operation("ListEnterpriseMultiAccount")
 )
 
 // BalanceType selects the cash (debit) or credit ledgers of the

@@ -1,6 +1,13 @@
 package jobs
 
-import "slices"
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/syncd-io/syncd/internal/sink"
+)
 
 // ScopeRule says which configured accounts a job's runs are about: the
 // scopes of its sync_runs rows and of its per-scope metric series, and what
@@ -18,17 +25,21 @@ const (
 )
 
 // Spec describes one job: everything about it but its Run. The scheduler,
-// `syncd sync --job`, the configuration (SYNCD_SCHEDULE_<NAME>), start-up
-// catch-up, /readyz and the metric series are all derived from Catalogue, so
-// adding a job is one entry here plus its Run (cmd/syncd refuses to start
-// when a catalogued job has no Run).
+// `syncd sync --job`, the configuration (SYNCD_SCHEDULE_<NAME>, its
+// default and its line in README's table), start-up catch-up, /readyz and
+// the metric series are all derived from Catalogue, so adding a job is one
+// entry here plus its Run: New builds it, or cmd/syncd wires it (and refuses
+// to start when a catalogued job has no Run).
 type Spec struct {
 	// Name is the value of the syncd_job label, of --job and of
 	// sync_runs.job.
 	Name string
-	// Schedule returns the job's cron spec, read from
-	// SYNCD_SCHEDULE_<upper(Name)>.
-	Schedule func(Config) string
+	// Schedule is the job's default cron spec; SYNCD_SCHEDULE_<upper(Name)>
+	// (ScheduleVar) overrides it.
+	Schedule string
+	// About says what the job does: the description of its schedule
+	// variable in README's configuration table.
+	About string
 	// Scopes selects the scopes the job covers.
 	Scopes ScopeRule
 	// InSync: a one-shot `syncd sync` without --job runs it.
@@ -36,22 +47,76 @@ type Spec struct {
 	// Months: the job reads bill months, so a window (--from/--to) applies
 	// to it.
 	Months bool
+	// New builds the job's Run from the dependencies every job shares; nil
+	// for the jobs cmd/syncd wires itself (bills and those whose gauges it
+	// restores at start-up).
+	New func(Env) RunFunc
+}
+
+// Env is what Spec.New builds a job from: the dependencies cmd/syncd opens
+// once for every job.
+type Env struct {
+	Accounts []Account
+	// Sink is the ClickHouse store; a job takes from it the store interface
+	// it declares.
+	Sink *sink.Sink
+	Runs RunStore
+	// Names holds the dictionaries the lookups job reads.
+	Names   *Names
+	Metrics *Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// Members lists the member account IDs of a master's scope
+	// ((*Org).MemberIDs, which the org job keeps).
+	Members func(ctx context.Context, scope string) ([]string, error)
+	Config  Config
+}
+
+// Source is everything the catalogued jobs read from one account;
+// *bss.Client has it all. A job declares the small interface it reads
+// beside its Run and adds it here.
+type Source interface {
+	// Currency is the currency of the account's site (CNY or USD).
+	Currency() string
+	BillSource
+	BalanceSource
+	PackageSource
+	OrgSource
+	LookupSource
+	AmortizedSource
+	FundsSource
 }
 
 // Catalogue lists every job in the order a one-shot sync runs them: look-ups
 // and the org tree first, because bills use them for names and for member
 // fan-out; the forecasts last, from what the others stored.
 var Catalogue = []Spec{
-	{Name: JobLookups, Schedule: func(c Config) string { return c.ScheduleLookups }, Scopes: FirstAccount, InSync: true},
-	{Name: JobOrg, Schedule: func(c Config) string { return c.ScheduleOrg }, InSync: true},
-	{Name: JobBills, Schedule: func(c Config) string { return c.ScheduleBills }, InSync: true, Months: true},
-	{Name: JobRecheck, Schedule: func(c Config) string { return c.ScheduleRecheck }, Months: true},
-	{Name: JobBalance, Schedule: func(c Config) string { return c.ScheduleBalances }, InSync: true},
-	{Name: JobPackage, Schedule: func(c Config) string { return c.SchedulePackages }, InSync: true},
-	{Name: JobFunds, Schedule: func(c Config) string { return c.ScheduleFunds }, InSync: true},
-	{Name: JobAmortized, Schedule: func(c Config) string { return c.ScheduleAmortized }, InSync: true, Months: true},
-	{Name: JobVerify, Schedule: func(c Config) string { return c.ScheduleVerify }},
-	{Name: JobForecast, Schedule: func(c Config) string { return c.ScheduleForecast }, Scopes: FirstAccount},
+	{Name: JobLookups, Schedule: "CRON_TZ=Asia/Shanghai 47 2 * * *", Scopes: FirstAccount, InSync: true,
+		About: "Refreshes service/resource type names and measure units.",
+		New: func(e Env) RunFunc {
+			return (&Lookups{Accounts: e.Accounts, Names: e.Names, Runs: e.Runs, Metrics: e.Metrics, Logger: e.Logger, Now: e.Now}).Run
+		}},
+	{Name: JobOrg, Schedule: "CRON_TZ=Asia/Shanghai 27 3 * * *", InSync: true,
+		About: "Replaces the enterprise org tree and member accounts."},
+	{Name: JobBills, Schedule: "CRON_TZ=Asia/Shanghai 7 * * * *", InSync: true, Months: true,
+		About: "Re-syncs the open months (current, and previous until final)."},
+	{Name: JobRecheck, Schedule: "CRON_TZ=Asia/Shanghai 37 4 * * *", Months: true,
+		About: "Re-syncs recently closed months (corrections, refunds)."},
+	{Name: JobBalance, Schedule: "CRON_TZ=Asia/Shanghai */10 * * * *", InSync: true,
+		About: "Snapshots account balances."},
+	{Name: JobPackage, Schedule: "CRON_TZ=Asia/Shanghai 17 * * * *", InSync: true,
+		About: "Snapshots resource packages and their usage."},
+	{Name: JobFunds, Schedule: "CRON_TZ=Asia/Shanghai 5,35 * * * *", InSync: true,
+		About: "Snapshots an enterprise master's allocatable funds and each member's retrievable funds (China site).",
+		New: func(e Env) RunFunc {
+			return (&Funds{Accounts: e.Accounts, Store: e.Sink, Runs: e.Runs, Metrics: e.Metrics, Logger: e.Logger, Now: e.Now, Members: e.Members}).Run
+		}},
+	{Name: JobAmortized, Schedule: "CRON_TZ=Asia/Shanghai 17 6,18 * * *", InSync: true, Months: true,
+		About: "Re-syncs the recent shared months of the amortised cost (Cost Center refreshes it every 24 h, 24-48 h behind the bills)."},
+	{Name: JobVerify, Schedule: "CRON_TZ=Asia/Shanghai 57 5 * * *",
+		About: "Audits every stored bill month against the manifest recorded when it was committed and re-syncs the months that differ (it also runs at start-up when its last success is older than a day)."},
+	{Name: JobForecast, Schedule: "CRON_TZ=Asia/Shanghai 27 * * * *", Scopes: FirstAccount,
+		About: "Computes the budget forecasts and the daily usage per service from the stored costs, after the bills job."},
 }
 
 // AllJobs lists every job name, in Catalogue order.

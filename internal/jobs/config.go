@@ -7,30 +7,13 @@ import (
 )
 
 // Config is the jobs' configuration. cmd/syncd composes it with the prefix
-// SYNCD_, so ScheduleBills is read from SYNCD_SCHEDULE_BILLS.
+// SYNCD_, so JobTimeout is read from SYNCD_JOB_TIMEOUT; the schedules are
+// the catalogue's, each read from its own variable (ReadSchedules).
 type Config struct {
-	// ScheduleBills re-syncs the open months (current, and previous until final).
-	ScheduleBills string `env:"SCHEDULE_BILLS, default=CRON_TZ=Asia/Shanghai 7 * * * *"`
-	// ScheduleRecheck re-syncs recently closed months (corrections, refunds).
-	ScheduleRecheck string `env:"SCHEDULE_RECHECK, default=CRON_TZ=Asia/Shanghai 37 4 * * *"`
-	// ScheduleBalances snapshots account balances.
-	ScheduleBalances string `env:"SCHEDULE_BALANCES, default=CRON_TZ=Asia/Shanghai */10 * * * *"`
-	// SchedulePackages snapshots resource packages and their usage.
-	SchedulePackages string `env:"SCHEDULE_PACKAGES, default=CRON_TZ=Asia/Shanghai 17 * * * *"`
-	// ScheduleOrg replaces the enterprise org tree and member accounts.
-	ScheduleOrg string `env:"SCHEDULE_ORG, default=CRON_TZ=Asia/Shanghai 27 3 * * *"`
-	// ScheduleLookups refreshes service/resource type names and measure units.
-	ScheduleLookups string `env:"SCHEDULE_LOOKUPS, default=CRON_TZ=Asia/Shanghai 47 2 * * *"`
-	// ScheduleVerify audits every stored bill month against the manifest
-	// recorded when it was committed and re-syncs the months that differ
-	// (it also runs at start-up when its last success is older than a day).
-	ScheduleVerify string `env:"SCHEDULE_VERIFY, default=CRON_TZ=Asia/Shanghai 57 5 * * *"`
-	// ScheduleAmortized re-syncs the recent shared months of the amortised cost (Cost Center refreshes it every 24 h, 24-48 h behind the bills).
-	ScheduleAmortized string `env:"SCHEDULE_AMORTIZED, default=CRON_TZ=Asia/Shanghai 17 6,18 * * *"`
-	// ScheduleForecast computes the budget forecasts and the daily usage per service from the stored costs, after the bills job.
-	ScheduleForecast string `env:"SCHEDULE_FORECAST, default=CRON_TZ=Asia/Shanghai 27 * * * *"`
-	// ScheduleFunds snapshots an enterprise master's allocatable funds and each member's retrievable funds (China site).
-	ScheduleFunds string `env:"SCHEDULE_FUNDS, default=CRON_TZ=Asia/Shanghai 5,35 * * * *"`
+	// Schedule holds the schedules set through their variables
+	// (ScheduleVar), by job name; a job without one runs on its catalogue
+	// default (Schedules). cmd/syncd fills it with ReadSchedules.
+	Schedule map[string]string
 	// JobTimeout bounds one run of any job; 0 means the job's interval.
 	JobTimeout time.Duration `env:"JOB_TIMEOUT, default=0"`
 	// BillsAttempts bounds the re-reads of a month whose total_count drifts.
@@ -48,11 +31,31 @@ type Config struct {
 	AmortizedMonths int `env:"AMORTIZED_MONTHS, default=3"`
 }
 
-// Schedules returns the cron spec of every job by name (see Catalogue).
+// Schedules returns the cron spec of every job by name: its variable's
+// value if set, else its catalogue default.
 func (c Config) Schedules() map[string]string {
 	out := make(map[string]string, len(Catalogue))
 	for _, s := range Catalogue {
-		out[s.Name] = s.Schedule(c)
+		out[s.Name] = s.Schedule
+		if v, ok := c.Schedule[s.Name]; ok {
+			out[s.Name] = v
+		}
+	}
+	return out
+}
+
+// ScheduleVar is the variable that sets a job's schedule:
+// SYNCD_SCHEDULE_<upper(job)>.
+func ScheduleVar(job string) string { return "SYNCD_SCHEDULE_" + upper(job) }
+
+// ReadSchedules reads, through lookup, the schedule variable of every
+// catalogued job and returns those that are set, by job (Config.Schedule).
+func ReadSchedules(lookup func(string) (string, bool)) map[string]string {
+	out := make(map[string]string)
+	for _, s := range Catalogue {
+		if v, ok := lookup(ScheduleVar(s.Name)); ok {
+			out[s.Name] = v
+		}
 	}
 	return out
 }
@@ -65,8 +68,8 @@ func (c Config) Validate() error {
 	for _, job := range AllJobs {
 		spec := c.Schedules()[job]
 		if _, _, err := ParseSchedule(spec, time.Now()); err != nil {
-			errs = append(errs, fmt.Errorf("SYNCD_SCHEDULE_%s: %q is not a cron schedule (want e.g. \"CRON_TZ=Asia/Shanghai 7 * * * *\" or \"@every 10m\"): %w",
-				upper(job), spec, err))
+			errs = append(errs, fmt.Errorf("%s: %q is not a cron schedule (want e.g. \"CRON_TZ=Asia/Shanghai 7 * * * *\" or \"@every 10m\"): %w",
+				ScheduleVar(job), spec, err))
 		}
 	}
 	if c.JobTimeout < 0 {

@@ -52,19 +52,6 @@ type LookupSource interface {
 	MeasureUnits(ctx context.Context) ([]bss.MeasureUnit, error)
 }
 
-// Source is everything the jobs read from one account; *bss.Client has it all.
-type Source interface {
-	// Currency is the currency of the account's site (CNY or USD).
-	Currency() string
-	BillSource
-	BalanceSource
-	PackageSource
-	OrgSource
-	LookupSource
-	AmortizedSource
-	FundsSource
-}
-
 // MonthStore replaces one (scope, month) of bills atomically; SinkMonths
 // adapts a *sink.Sink.
 type MonthStore interface {

@@ -1,7 +1,7 @@
 package jobs
 
 import (
-	"reflect"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -97,15 +97,16 @@ func TestBurnDays(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	good := Config{ScheduleBills: "CRON_TZ=Asia/Shanghai 7 * * * *", ScheduleRecheck: "@daily", ScheduleBalances: "@every 10m",
-		SchedulePackages: "@hourly", ScheduleOrg: "@daily", ScheduleLookups: "@daily", ScheduleVerify: "@daily", BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4,
-		ScheduleAmortized: "@daily", AmortizedMonths: 3, ScheduleForecast: "@hourly", ScheduleFunds: "@hourly"}
+	schedules := map[string]string{"bills": "CRON_TZ=Asia/Shanghai 7 * * * *", "recheck": "@daily", "balances": "@every 10m",
+		"packages": "@hourly", "org": "@daily", "lookups": "@daily", "verify": "@daily", "amortized": "@daily", "forecast": "@hourly", "funds": "@hourly"}
+	good := Config{Schedule: schedules, BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4, AmortizedMonths: 3}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
 	bad := good
-	bad.ScheduleBills = "CRON_TZ=Mars/Olympus 7 * * * *"
-	bad.ScheduleOrg = "every day"
+	bad.Schedule = maps.Clone(schedules)
+	bad.Schedule["bills"] = "CRON_TZ=Mars/Olympus 7 * * * *"
+	bad.Schedule["org"] = "every day"
 	bad.BillsAttempts = 0
 	bad.BillsParallelAccounts = 0
 	bad.AmortizedMonths = 19
@@ -118,31 +119,27 @@ func TestConfigValidate(t *testing.T) {
 }
 
 // TestCatalogueSchedules: every catalogued job reads its own schedule
-// variable, SYNCD_SCHEDULE_<NAME> (a Config field tagged SCHEDULE_<NAME>),
-// and no schedule field is left without a job.
+// variable, SYNCD_SCHEDULE_<NAME>, and runs on its catalogue default
+// (a valid cron spec) when the variable is unset.
 func TestCatalogueSchedules(t *testing.T) {
-	var c Config
-	v := reflect.ValueOf(&c).Elem()
-	fields := map[string]int{} // tag name -> field index
-	for i := range v.NumField() {
-		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("env"), ",")
-		if strings.HasPrefix(name, "SCHEDULE_") {
-			fields[name] = i
-			v.Field(i).SetString("spec of " + name)
-		}
-	}
+	set := map[string]string{}
 	for _, s := range Catalogue {
-		want := "SCHEDULE_" + upper(s.Name)
-		if _, ok := fields[want]; !ok {
-			t.Errorf("job %s: no Config field tagged %s", s.Name, want)
-			continue
-		}
-		if got := s.Schedule(c); got != "spec of "+want {
-			t.Errorf("job %s: Schedule reads %q, want the field tagged %s", s.Name, got, want)
-		}
-		delete(fields, want)
+		set["SYNCD_SCHEDULE_"+strings.ToUpper(s.Name)] = "spec of " + s.Name
 	}
-	for name := range fields {
-		t.Errorf("Config field tagged %s belongs to no catalogued job", name)
+	c := Config{Schedule: ReadSchedules(func(k string) (string, bool) { v, ok := set[k]; return v, ok })}
+	defaults := Config{Schedule: ReadSchedules(func(string) (string, bool) { return "", false })}
+	for _, s := range Catalogue {
+		if got := c.Schedules()[s.Name]; got != "spec of "+s.Name {
+			t.Errorf("job %s: schedule %q, want the value of SYNCD_SCHEDULE_%s", s.Name, got, strings.ToUpper(s.Name))
+		}
+		if got := defaults.Schedules()[s.Name]; got != s.Schedule {
+			t.Errorf("job %s: schedule %q with its variable unset, want the default %q", s.Name, got, s.Schedule)
+		}
+		if _, _, err := ParseSchedule(s.Schedule, time.Now()); err != nil {
+			t.Errorf("job %s: default schedule %q: %v", s.Name, s.Schedule, err)
+		}
+	}
+	if len(c.Schedule) != len(Catalogue) {
+		t.Errorf("%d schedules read, want one per catalogued job (%d)", len(c.Schedule), len(Catalogue))
 	}
 }

@@ -17,6 +17,9 @@ import (
 
 // fakeSource is a Source made of function fields; unset ones fail the call.
 type fakeSource struct {
+	// Source is nil: a method a new job's source adds, and these tests do
+	// not fake, panics if called (the ones below answer errNotFaked).
+	Source
 	balances      func() (*bss.Balances, error)
 	packages      []bss.ResourcePackage
 	usages        func(ids []string) ([]bss.ResourceUsage, error)

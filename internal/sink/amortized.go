@@ -76,7 +76,7 @@ type AmortizedCost struct {
 	CostUnits                          string
 }
 
-var amortizedSpec = &tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields: []field[AmortizedCost]{
+var amortizedSpec = dataTable(&tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields: []field[AmortizedCost]{
 	strField("scope", func(r *AmortizedCost) string { return r.Scope }),
 	dateField("shared_month", func(r *AmortizedCost) time.Time { return r.SharedMonth }),
 	dateField("bill_cycle", func(r *AmortizedCost) time.Time { return r.BillCycle }),
@@ -123,7 +123,7 @@ var amortizedSpec = &tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields
 	strField("sub_resource_name", func(r *AmortizedCost) string { return r.SubResourceName }),
 	strField("cost_tags", func(r *AmortizedCost) string { return r.CostTags }),
 	strField("cost_units", func(r *AmortizedCost) string { return r.CostUnits }),
-}}
+}})
 
 // AmortizedWriter replaces one (scope, shared_month) of amortized_costs with
 // the month protocol of the bills (see MonthWriter): rows are staged in
@@ -292,7 +292,7 @@ type amortizedManifestRow struct {
 	Digest      TableDigest
 }
 
-var amortizedManifestSpec = &tableSpec[amortizedManifestRow]{table: TableAmortizedManifests, fields: []field[amortizedManifestRow]{
+var amortizedManifestSpec = bookkeepingTable(&tableSpec[amortizedManifestRow]{table: TableAmortizedManifests, fields: []field[amortizedManifestRow]{
 	strField("scope", func(r *amortizedManifestRow) string { return r.Scope }),
 	dateField("shared_month", func(r *amortizedManifestRow) time.Time { return r.SharedMonth }),
 	uint64Field("seq", func(r *amortizedManifestRow) uint64 { return r.Seq }),
@@ -302,7 +302,7 @@ var amortizedManifestSpec = &tableSpec[amortizedManifestRow]{table: TableAmortiz
 	decField("current_amount", func(r *amortizedManifestRow) decimal.Decimal { return r.Digest.Amount }),
 	decField("consume_amount", func(r *amortizedManifestRow) decimal.Decimal { return r.Digest.OfficialAmount }),
 	uint64Field("keys_checksum", func(r *amortizedManifestRow) uint64 { return r.Digest.KeysChecksum }),
-}}
+}})
 
 // amortizedDigests digests amortised months per (scope, shared_month):
 // rows, the sum of current_month_amortized_amount (Amount) and of

@@ -13,20 +13,10 @@ func SetBeforeSwap(s *Sink, f func(ctx context.Context, table, staging string) e
 // and their ClickHouse types as the row specs declare them.
 func RowSpecs() map[string][][2]string {
 	out := map[string][][2]string{}
-	add := func(table string, names, types []string) {
-		for i := range names {
-			out[table] = append(out[table], [2]string{names[i], types[i]})
+	for _, t := range written {
+		for i := range t.columns {
+			out[t.name] = append(out[t.name], [2]string{t.columns[i], t.types[i]})
 		}
 	}
-	add(costRecordSpec.table, costRecordSpec.columns(), costRecordSpec.types())
-	add(billSummarySpec.table, billSummarySpec.columns(), billSummarySpec.types())
-	add(balanceSpec.table, balanceSpec.columns(), balanceSpec.types())
-	add(resourcePackageSpec.table, resourcePackageSpec.columns(), resourcePackageSpec.types())
-	add(orgUnitSpec.table, orgUnitSpec.columns(), orgUnitSpec.types())
-	add(accountSpec.table, accountSpec.columns(), accountSpec.types())
-	add(syncRunSpec.table, syncRunSpec.columns(), syncRunSpec.types())
-	add(memberFundsSpec.table, memberFundsSpec.columns(), memberFundsSpec.types())
-	add(manifestSpec.table, manifestSpec.columns(), manifestSpec.types())
-	add(migrationSpec.table, migrationSpec.columns(), migrationSpec.types())
 	return out
 }

@@ -29,7 +29,7 @@ type MemberFunds struct {
 	ExpireTime   time.Time       `ch:"expire_time,nulltime"`
 }
 
-var memberFundsSpec = specOf[MemberFunds](TableMemberFunds)
+var memberFundsSpec = dataTable(specOf[MemberFunds](TableMemberFunds))
 
 // WriteMemberFunds appends one member-funds snapshot, like WriteBalances.
 func (s *Sink) WriteMemberFunds(ctx context.Context, rows []MemberFunds) error {

@@ -155,7 +155,7 @@ type manifestRow struct {
 	Cost, Summaries TableDigest
 }
 
-var manifestSpec = &tableSpec[manifestRow]{table: TableMonthManifests, fields: []field[manifestRow]{
+var manifestSpec = bookkeepingTable(&tableSpec[manifestRow]{table: TableMonthManifests, fields: []field[manifestRow]{
 	strField("scope", func(r *manifestRow) string { return r.Scope }),
 	dateField("bill_cycle", func(r *manifestRow) time.Time { return r.BillCycle }),
 	uint64Field("seq", func(r *manifestRow) uint64 { return r.Seq }),
@@ -169,7 +169,7 @@ var manifestSpec = &tableSpec[manifestRow]{table: TableMonthManifests, fields: [
 	decField("summary_amount", func(r *manifestRow) decimal.Decimal { return r.Summaries.Amount }),
 	decField("summary_official_amount", func(r *manifestRow) decimal.Decimal { return r.Summaries.OfficialAmount }),
 	uint64Field("summary_keys_checksum", func(r *manifestRow) uint64 { return r.Summaries.KeysChecksum }),
-}}
+}})
 
 // recordManifest appends the manifest of a committed month.
 func (s *Sink) recordManifest(ctx context.Context, k MonthKey, runID string, d MonthDigest) error {

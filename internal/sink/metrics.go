@@ -29,7 +29,7 @@ func NewMetrics() *Metrics {
 			Help: "Rows made visible in ClickHouse (committed months, org trees, snapshots, runs), by table.",
 		}, []string{"table"}),
 	}
-	for _, t := range tables {
+	for _, t := range dataTables() {
 		m.insertDuration.WithLabelValues(t)
 		m.insertErrors.WithLabelValues(t)
 		m.rowsWritten.WithLabelValues(t)

@@ -335,7 +335,7 @@ type appliedMigration struct {
 	AppliedAt time.Time `ch:"applied_at"`
 }
 
-var migrationSpec = specOf[appliedMigration]("schema_migrations")
+var migrationSpec = bookkeepingTable(specOf[appliedMigration]("schema_migrations"))
 
 // Result is a query result with every value rendered as text the same way on
 // both engines: decimals without trailing zeros, dates as 2006-01-02,

@@ -276,6 +276,10 @@ type route struct {
 	handler func(s *Simulator, rc *reqCtx) (int, []byte)
 }
 
+// routes is every served endpoint by "METHOD path". A new endpoint is its
+// handler in a file of its own (its Op constant may sit there too) and one
+// line here (plus intlAbsent when the international SDK lacks it);
+// Operations is derived from this table.
 var routes = map[string]route{
 	"GET /v2/bills/customer-bills/monthly-sum":                    {OpMonthlySum, (*Simulator).handleMonthlySum},
 	"GET /v2/bills/customer-bills/res-fee-records":                {OpResourceRecords, (*Simulator).handleResFeeRecords},

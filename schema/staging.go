@@ -15,6 +15,7 @@ var swapKeys = map[string]string{
 	"org_units":          "PARTITION BY scope\nORDER BY (scope, org_id)",
 	"accounts":           "PARTITION BY scope\nORDER BY (scope, customer_id)",
 	"amortized_costs":    "PARTITION BY (scope, toYYYYMM(shared_month))\nORDER BY (scope, shared_month, customer_id, service_type_code, resource_id)",
+	"fee_records":        "PARTITION BY (scope, toYYYYMM(bill_cycle))\nORDER BY (scope, bill_cycle, customer_id, trade_id)",
 	"package_deductions": "PARTITION BY (scope, toYYYYMM(deduct_month))\nORDER BY (scope, deduct_month, free_resource_id, deduct_time, resource_id)",
 }
 

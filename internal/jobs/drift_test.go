@@ -38,11 +38,18 @@ type monthRig struct {
 
 func newMonthRig(t *testing.T) *monthRig {
 	t.Helper()
+	return newMonthRigWith(t, bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}, bss.SiteChina)
+}
+
+// newMonthRigWith is newMonthRig with another simulator scale, or the
+// client of another site.
+func newMonthRigWith(t *testing.T, scale bsssim.Scale, site bss.Site) *monthRig {
+	t.Helper()
 	now := func() time.Time { return driftNow }
-	sim := bsssim.New(bsssim.Config{Now: now, Scale: bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}})
+	sim := bsssim.New(bsssim.Config{Now: now, Scale: scale})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	client, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: bss.SiteChina},
+	client, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: site},
 		bss.Credentials{AK: bss.Secret(bsssim.DemoAK), SK: bss.Secret(bsssim.DemoSK), DomainID: bsssim.DemoDomainID}, bss.WithClock(now))
 	if err != nil {
 		t.Fatal(err)

@@ -310,7 +310,7 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 			}
 		}
 		for m, rows := range byMonth {
-			if err := s.ReplaceDeductionMonth(ctx, fs.scope, m, rows); err != nil {
+			if err := s.ReplaceDeductionMonth(ctx, fs.scope, m, "fixture", rows); err != nil {
 				t.Fatalf("replace deductions: %v", err)
 			}
 		}

@@ -35,3 +35,20 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.package_deductions {{.OnCluster}} (
 PARTITION BY (scope, toYYYYMM(deduct_month))
 ORDER BY (scope, deduct_month, free_resource_id, deduct_time, resource_id)
 SETTINGS old_parts_lifetime = 1;
+
+-- One row per committed deduction month, like amortized_manifests: rows, exact sums of used_amount
+-- and remaining_amount, and the checksum of the natural keys of the (scope, deduct_month) the swap
+-- put in place. The latest row by seq is the manifest.
+CREATE TABLE IF NOT EXISTS {{.DB}}.package_deduction_manifests {{.OnCluster}} (
+    scope            String,
+    deduct_month     Date,
+    seq              UInt64,
+    committed_at     DateTime('UTC'),
+    run_id           String,
+    deductions       UInt64,
+    used_amount      Decimal(38, 8),
+    remaining_amount Decimal(38, 8),
+    keys_checksum    UInt64
+) ENGINE = {{engine "package_deduction_manifests" "MergeTree"}}
+PARTITION BY toYYYYMM(deduct_month)
+ORDER BY (scope, deduct_month, seq);

@@ -23,7 +23,7 @@ type DeductionSource interface {
 // DeductionStore replaces a (scope, UTC+8 month) of package deductions
 // atomically and reads back what the usage-rate gauges are made of.
 type DeductionStore interface {
-	ReplaceDeductionMonth(ctx context.Context, scope string, month time.Time, rows []sink.PackageDeduction) error
+	ReplaceDeductionMonth(ctx context.Context, scope string, month time.Time, runID string, rows []sink.PackageDeduction) error
 	PackageUsage(ctx context.Context, from, to time.Time) ([]sink.PackageItemUsage, error)
 	LatestResourcePackages(ctx context.Context) ([]sink.ResourcePackageSnapshot, error)
 }
@@ -84,7 +84,7 @@ func (j *Deductions) Run(ctx context.Context, w Window) error {
 			if err != nil {
 				return n, fmt.Errorf("month %s: %w", m, err)
 			}
-			if err := j.Store.ReplaceDeductionMonth(ctx, a.Scope, m.Date(), rows); err != nil {
+			if err := j.Store.ReplaceDeductionMonth(ctx, a.Scope, m.Date(), RunID(ctx), rows); err != nil {
 				return n, fmt.Errorf("month %s: %w", m, err)
 			}
 			n += len(rows)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"slices"
 	"strconv"
 	"time"
 
@@ -52,77 +50,48 @@ type PackageDeduction struct {
 	ExpireTime       time.Time       `ch:"expire_time"`
 }
 
-var packageDeductionSpec = dataTable(specOf[PackageDeduction](TablePackageDeductions))
+var (
+	packageDeductionSpec = dataTable(specOf[PackageDeduction](TablePackageDeductions))
+	// deductionTable is package_deductions replaced per (scope,
+	// deduct_month), manifests in package_deduction_manifests: the digest's
+	// Amount is used_amount, its second sum remaining_amount.
+	deductionTable = newPartitionTable(partitionTable{table: TablePackageDeductions, manifests: "package_deduction_manifests",
+		what: "deduction month", month: "deduct_month", key: deductionsKey,
+		amount: "used_amount", official: "remaining_amount",
+		rowsCol: "deductions", amountCol: "used_amount", offiCol: "remaining_amount"})
+)
 
 // ReplaceDeductionMonth replaces the deductions of scope in month (the
-// civil first day at 00:00 UTC of a UTC+8 month) with rows, as the bills
-// replace a month: rows are staged, validated (as many as given, unique
-// natural keys, no free_resource_id empty) and swapped in with REPLACE
-// PARTITION (DROP PARTITION when rows is empty), so readers see the old
-// month or the new one, never a mix. Rows with an empty Scope or
-// DeductMonth get the call's; a different one is an error and nothing is
+// civil first day at 00:00 UTC of a UTC+8 month) with rows, with the month
+// protocol of the bills (PartitionWriter): rows are staged, validated (as
+// many as given, unique natural keys) and swapped in with REPLACE PARTITION
+// (DROP PARTITION when rows is empty), so readers see the old month or the
+// new one, never a mix; the month's manifest (package_deduction_manifests)
+// names runID. Rows with an empty Scope or DeductMonth get the call's; a
+// different one, or an empty free_resource_id, is an error and nothing is
 // written. A failure leaves the stored month as it was.
-func (s *Sink) ReplaceDeductionMonth(ctx context.Context, scope string, month time.Time, rows []PackageDeduction) error {
-	if err := checkCycle(month); err != nil {
+func (s *Sink) ReplaceDeductionMonth(ctx context.Context, scope string, month time.Time, runID string, rows []PackageDeduction) (err error) {
+	w, err := beginPartition(ctx, s, deductionTable, packageDeductionSpec, func(r *PackageDeduction) (*string, *time.Time) {
+		return &r.Scope, &r.DeductMonth
+	}, scope, month)
+	if err != nil {
 		return fmt.Errorf("replace deductions: %w", err)
 	}
-	if scope == "" {
-		return errors.New("replace deductions: empty scope")
-	}
-	name := scope + " " + month.Format("2006-01")
-	rows = slices.Clone(rows) // do not touch the caller's rows
-	for i := range rows {
-		r := &rows[i]
-		switch {
-		case r.Scope == "":
-			r.Scope = scope
-		case r.Scope != scope:
-			return fmt.Errorf("replace deductions %s: row %d has scope %q", name, i, r.Scope)
-		}
-		switch {
-		case r.DeductMonth.IsZero():
-			r.DeductMonth = month
-		case !r.DeductMonth.Equal(month):
-			return fmt.Errorf("replace deductions %s: row %d (deducted %s) is of month %s", name, i,
-				r.DeductTime.UTC().Format(time.RFC3339), r.DeductMonth.Format("2006-01"))
-		}
-	}
-	part := fmt.Sprintf("(%s, %s)", quote(scope), month.Format("200601"))
-	if err := replaceFromRows(ctx, s, packageDeductionSpec, part, deductionsKey, "free_resource_id = ''", rows); err != nil {
-		return fmt.Errorf("replace deductions %s: %w", name, err)
-	}
-	s.logger.Debug("deduction month committed", slog.String("scope", scope), slog.String("deduct_month", month.Format("2006-01")),
-		slog.Int("deductions", len(rows)))
-	return nil
-}
-
-// replaceFromRows replaces partition part of spec's table with rows, the
-// one-table form of the month protocol (MonthWriter.Commit, ReplaceOrg): a
-// fresh staging table, the rows inserted in blocks, validation (len(rows)
-// rows, unique key, no row matching badCond), then swap. The staging table
-// is dropped in every case.
-func replaceFromRows[R any](ctx context.Context, s *Sink, spec *tableSpec[R], part, key, badCond string, rows []R) error {
-	if err := s.CleanupStaging(ctx, s.cfg.StagingTTL); err != nil {
-		s.logger.Warn("staging cleanup failed", slog.Any("err", err))
-	}
-	staging, err := s.createStaging(ctx, spec.table, s.stagingSuffix())
-	if err != nil {
-		return err
-	}
 	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if derr := s.dropTable(dctx, staging); derr != nil {
-			s.logger.Warn("drop staging table failed; it is dropped after the staging TTL", slog.String("table", staging), slog.Any("err", derr))
+		if aerr := w.Abort(ctx); aerr != nil && err == nil {
+			err = aerr
 		}
 	}()
-	if err := insertRows(ctx, s, spec, staging, rows); err != nil {
-		return err
+	w.SetRunID(runID)
+	for i := range rows {
+		if rows[i].FreeResourceID == "" {
+			return fmt.Errorf("replace deductions %s %s: row %d has no free_resource_id", scope, month.Format("2006-01"), i)
+		}
+		if err := w.Add(ctx, rows[i]); err != nil {
+			return fmt.Errorf("replace deductions %s %s: %w", scope, month.Format("2006-01"), err)
+		}
 	}
-	if err := s.validate(ctx, staging, spec.table, len(rows), key, badCond); err != nil {
-		return err
-	}
-	return s.swap(ctx, part, []swapPair{{spec.table, staging, len(rows)}})
+	return w.Commit(ctx, len(rows))
 }
 
 // PackageItemUsage is what one package item's deductions used over some

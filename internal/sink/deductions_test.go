@@ -63,7 +63,7 @@ func TestDeductionMonths(t *testing.T) {
 				rows  []sink.PackageDeduction
 			}{{"acme", nov, month(nov, "i1", 30)}, {"acme", dec, append(month(dec, "i1", 7), month(dec, "i2", 3)...)},
 				{"beta", dec, month(dec, "i1", 2)}} {
-				if err := s.ReplaceDeductionMonth(ctx, c.scope, c.m, c.rows); err != nil {
+				if err := s.ReplaceDeductionMonth(ctx, c.scope, c.m, "r1", c.rows); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -73,7 +73,7 @@ func TestDeductionMonths(t *testing.T) {
 			check("first sync", want)
 
 			// The same month again, one day more of i1 and i2 gone upstream.
-			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, month(dec, "i1", 8)); err != nil {
+			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, "r1", month(dec, "i1", 8)); err != nil {
 				t.Fatal(err)
 			}
 			delete(want, "acme 2026-12-01 i2")
@@ -83,22 +83,22 @@ func TestDeductionMonths(t *testing.T) {
 			dup := month(dec, "i1", 9)
 			dup[8] = dup[3]
 			var ve *sink.ValidationError
-			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, dup); !errors.As(err, &ve) || len(ve.Duplicates) != 1 {
+			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, "r1", dup); !errors.As(err, &ve) || len(ve.Duplicates) != 1 {
 				t.Errorf("duplicated deduction: err = %v, want a validation error naming one duplicate key", err)
 			}
 			other := month(dec, "i1", 9)
 			other[8].DeductMonth = nov
-			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, other); err == nil {
+			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, "r1", other); err == nil {
 				t.Error("a row of November was accepted in December")
 			}
 			noItem := month(dec, "i1", 9)
 			noItem[0].FreeResourceID = ""
-			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, noItem); !errors.As(err, &ve) {
-				t.Errorf("a deduction without free_resource_id: err = %v, want a validation error", err)
+			if err := s.ReplaceDeductionMonth(ctx, "acme", dec, "r1", noItem); err == nil {
+				t.Error("a deduction without free_resource_id was accepted")
 			}
 			check("refused re-runs", want)
 
-			if err := s.ReplaceDeductionMonth(ctx, "beta", dec, nil); err != nil {
+			if err := s.ReplaceDeductionMonth(ctx, "beta", dec, "r1", nil); err != nil {
 				t.Fatal(err)
 			}
 			delete(want, "beta 2026-12-01 i1")
@@ -109,6 +109,12 @@ func TestDeductionMonths(t *testing.T) {
 			if got := [4]string{res.Value(0, "t"), d(res.Value(0, "a")).String(), d(res.Value(0, "r")).String(), res.Value(0, "measure_unit")}; got !=
 				[4]string{"2026-12-08 01:00:00", "99.13580254", "99.01234576", "GB"} {
 				t.Errorf("last December deduction = %v", got)
+			}
+			// The manifest of the last commit of acme's December (the refused re-runs recorded none).
+			man := query(t, s, "SELECT argMax(deductions, seq) AS n, toString(argMax(used_amount, seq)) AS used, argMax(run_id, seq) AS run "+
+				"FROM DB.package_deduction_manifests WHERE scope = 'acme' AND deduct_month = toDate('2026-12-01')")
+			if got := [3]string{man.Value(0, "n"), d(man.Value(0, "used")).String(), man.Value(0, "run")}; got != [3]string{"8", "0.98765424", "r1"} {
+				t.Errorf("December manifest = %v, want 8 deductions using 0.98765424 by r1", got)
 			}
 			// Usage from 2026-11-30 01:00 UTC (inclusive) to 2026-12-03 01:00 (exclusive):
 			// November's last day and December's first two of acme's i1.

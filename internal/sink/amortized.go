@@ -384,7 +384,7 @@ func (s *Sink) VerifyAmortized(ctx context.Context, from, to time.Time) ([]Amort
 		c := AmortizedCheck{MonthKey: k, Stored: stored[k], Status: MonthUnverified}
 		if m, ok := mans[k]; ok {
 			c.Manifest = &m
-			c.Problems = compareAmortized(c.Stored, m)
+			c.Problems = compareDigest(TableAmortizedCosts, "current_month_amortized_amount", "consume_amount", c.Stored, m)
 			c.Status = MonthOK
 			if len(c.Problems) > 0 {
 				c.Status = MonthMismatch
@@ -393,24 +393,6 @@ func (s *Sink) VerifyAmortized(ctx context.Context, from, to time.Time) ([]Amort
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-func compareAmortized(got, want TableDigest) []string {
-	t := TableAmortizedCosts
-	var p []string
-	if got.Rows != want.Rows {
-		p = append(p, fmt.Sprintf("%s: %d rows stored, %d committed", t, got.Rows, want.Rows))
-	}
-	if !got.Amount.Equal(want.Amount) {
-		p = append(p, fmt.Sprintf("%s: current_month_amortized_amount %s stored, %s committed", t, got.Amount, want.Amount))
-	}
-	if !got.OfficialAmount.Equal(want.OfficialAmount) {
-		p = append(p, fmt.Sprintf("%s: consume_amount %s stored, %s committed", t, got.OfficialAmount, want.OfficialAmount))
-	}
-	if got.KeysChecksum != want.KeysChecksum && got.Rows == want.Rows {
-		p = append(p, t+": natural keys differ from the committed ones")
-	}
-	return p
 }
 
 // MismatchedAmortizedMonths returns the stored amortised months that differ

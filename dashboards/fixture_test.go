@@ -173,6 +173,33 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 				t.Fatalf("commit %s %s: %v", fs.scope, cycle.Format("2006-01"), err)
 			}
 		}
+		// Transaction bills of the last month: per account i, one paid transaction (100.00),
+		// one not fully settled (12.34 * (i+1), part written off) and one KooGallery purchase
+		// not yet settled (5.00, in arrears).
+		fw, err := s.BeginFeeMonth(ctx, fs.scope, time.Date(lastDate.Year(), lastDate.Month(), 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatalf("begin fee month: %v", err)
+		}
+		fees := 0
+		for i, acct := range fs.accounts {
+			for k, tx := range []struct {
+				status, provider        int32
+				consume, debt, writeoff int64
+			}{{1, 1, 100_00, 0, 0}, {2, 1, 1234 * int64(i+1), 1000 * int64(i+1), 100}, {3, 2, 5_00, 5_00, 0}} {
+				c, debt, off := cents(tx.consume), cents(tx.debt), cents(tx.writeoff)
+				if err := fw.Add(ctx, sink.FeeRecord{CustomerID: acct.CustomerID, AccountName: acct.Name, ProviderType: tx.provider,
+					ServiceTypeCode: "hws.service.type.ec2", ChargingMode: 1, ConsumeTime: lastDate.Add(time.Duration(k) * time.Hour),
+					TradeTime: lastDate.Add(time.Duration(k) * time.Hour), TradeID: fmt.Sprintf("CS-%s-%d-%d", fs.scope, i, k), BillType: 1,
+					Status: tx.status, OfficialAmount: c, ConsumeAmount: c, CashAmount: c.Sub(debt).Sub(off),
+					DebtAmount: debt, WriteoffAmount: off, Currency: fs.currency}); err != nil {
+					t.Fatalf("add fee record: %v", err)
+				}
+				fees++
+			}
+		}
+		if err := fw.Commit(ctx, fees); err != nil {
+			t.Fatalf("commit fee month: %v", err)
+		}
 
 		// Balances: every 6 hours for 30 days; cash falls with spending, credit and bonus stay.
 		var bals []sink.BalanceSnapshot

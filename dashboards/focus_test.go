@@ -13,17 +13,20 @@ import (
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
-// focusColumns are the columns focus_costs must expose (FOCUS 1.2 names, then x_ extensions).
+// focusColumns are the columns focus_costs must expose (FOCUS 1.2 and 1.3 names, then x_ extensions).
 var focusColumns = []string{
 	"BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
 	"BillingAccountId", "BillingAccountName", "BillingAccountType", "BillingCurrency",
 	"BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
 	"ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "PricingCategory",
-	"PricingQuantity", "PricingUnit", "PricingCurrency", "ConsumedQuantity", "ConsumedUnit",
-	"InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
+	"PricingQuantity", "PricingUnit", "PricingCurrency",
+	"CommitmentDiscountId", "CommitmentDiscountName", "CommitmentDiscountType", "CommitmentDiscountCategory",
+	"CommitmentDiscountStatus", "CommitmentDiscountQuantity", "CommitmentDiscountUnit", "ConsumedQuantity", "ConsumedUnit",
+	"ServiceProviderName", "HostProviderName", "InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
 	"ResourceId", "ResourceName", "ResourceType", "RegionId", "RegionName",
 	"SubAccountId", "SubAccountName", "SubAccountType", "SkuId", "InvoiceId",
 	"x_Scope", "x_RecordId", "x_BillType", "x_ChargeMode", "x_DiscountAmount", "x_ResourceTags", "x_TradeId", "x_OrderId",
+	"x_EffectiveCostSource", "x_PurchaseBillingMonth", "x_TermHoursInPeriod", "x_TermHours",
 }
 
 // focusCase is one cost record and the FOCUS values its mapping rules must produce.
@@ -41,20 +44,28 @@ type focusCase struct {
 	serviceCat  string
 	description string
 	consumed    bool
+	// tradedAfterClose puts the trade time after the month closed (10:00 UTC+8 on the 3rd of
+	// the next month): a refund or adjustment then corrects a closed period (ChargeClass).
+	tradedAfterClose bool
+	chargeClass      string
 }
 
 var focusCases = []focusCase{
-	{"pay-per-use usage", 5, "3", "hws.service.type.ec2", "ECS s6.large", "2 vCPUs | 4 GiB", "i-1", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large (2 vCPUs | 4 GiB)", true},
-	{"new yearly/monthly purchase", 1, "1", "hws.service.type.rds", "RDS MySQL", "", "rds-1", "Purchase", "One-Time", "Standard", "Databases", "RDS MySQL", false},
-	{"renewal", 2, "1", "hws.service.type.ebs", "EVS SSD", "", "vol-1", "Purchase", "Recurring", "Standard", "Storage", "EVS SSD", false},
-	{"auto-renewal", 8, "1", "hws.service.type.obs", "OBS package", "", "obs-1", "Purchase", "Recurring", "Standard", "Storage", "OBS package", false},
-	{"yearly payment", 103, "1", "hws.service.type.cdn", "CDN package", "", "cdn-1", "Purchase", "Recurring", "Standard", "Networking", "CDN package", false},
-	{"unsubscription refund", 4, "1", "hws.service.type.ec2", "ECS refund", "", "i-2", "Credit", "One-Time", "Standard", "Compute", "ECS refund", false},
-	{"compensation", 9, "3", "hws.service.type.dli", "", "", "", "Adjustment", "One-Time", "Standard", "Analytics", "DLI", false},
-	{"adjustment deduction", 16, "3", "hws.service.type.waf", "WAF", "", "", "Adjustment", "One-Time", "Standard", "Security", "WAF", false},
-	{"savings plan deduction", 23, "11", "hws.service.type.ec2", "ECS", "", "i-3", "Usage", "Usage-Based", "Committed", "Compute", "ECS", true},
-	{"reserved instance usage", 5, "10", "hws.service.type.modelarts", "ModelArts", "", "ma-1", "Usage", "Usage-Based", "Committed", "AI and Machine Learning", "ModelArts", true},
-	{"unknown service", 5, "3", "hws.service.type.someday", "Future", "", "f-1", "Usage", "Usage-Based", "Standard", "Other", "Future", true},
+	{"pay-per-use usage", 5, "3", "hws.service.type.ec2", "ECS s6.large", "2 vCPUs | 4 GiB", "i-1", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large (2 vCPUs | 4 GiB)", true, false, `\N`},
+	{"new yearly/monthly purchase", 1, "1", "hws.service.type.rds", "RDS MySQL", "", "rds-1", "Purchase", "One-Time", "Standard", "Databases", "RDS MySQL", false, false, `\N`},
+	{"renewal", 2, "1", "hws.service.type.ebs", "EVS SSD", "", "vol-1", "Purchase", "Recurring", "Standard", "Storage", "EVS SSD", false, false, `\N`},
+	{"auto-renewal", 8, "1", "hws.service.type.obs", "OBS package", "", "obs-1", "Purchase", "Recurring", "Standard", "Storage", "OBS package", false, false, `\N`},
+	{"yearly payment", 103, "1", "hws.service.type.cdn", "CDN package", "", "cdn-1", "Purchase", "Recurring", "Standard", "Networking", "CDN package", false, false, `\N`},
+	{"unsubscription refund", 4, "1", "hws.service.type.ec2", "ECS refund", "", "i-2", "Credit", "One-Time", "Standard", "Compute", "ECS refund", false, false, `\N`},
+	{"compensation", 9, "3", "hws.service.type.dli", "", "", "", "Adjustment", "One-Time", "Standard", "Analytics", "DLI", false, false, `\N`},
+	{"adjustment deduction", 16, "3", "hws.service.type.waf", "WAF", "", "", "Adjustment", "One-Time", "Standard", "Security", "WAF", false, false, `\N`},
+	{"savings plan deduction", 23, "11", "hws.service.type.ec2", "ECS", "", "i-3", "Usage", "Usage-Based", "Committed", "Compute", "ECS", true, false, `\N`},
+	{"reserved instance usage", 5, "10", "hws.service.type.modelarts", "ModelArts", "", "ma-1", "Usage", "Usage-Based", "Committed", "AI and Machine Learning", "ModelArts", true, false, `\N`},
+	{"unknown service", 5, "3", "hws.service.type.someday", "Future", "", "f-1", "Usage", "Usage-Based", "Standard", "Other", "Future", true, false, `\N`},
+	// FOCUS ChargeClass: "Correction" only for a correction to a previously closed billing period.
+	{"refund after the month closed", 4, "1", "hws.service.type.ec2", "ECS refund", "", "i-4", "Credit", "One-Time", "Standard", "Compute", "ECS refund", false, true, "Correction"},
+	{"adjustment after the month closed", 16, "3", "hws.service.type.waf", "WAF", "", "", "Adjustment", "One-Time", "Standard", "Security", "WAF", false, true, "Correction"},
+	{"usage traded after the month closed", 5, "3", "hws.service.type.ec2", "ECS s6.large", "", "i-5", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large", true, true, `\N`},
 }
 
 // focusCycle is a month of its own for the FOCUS records (March 2024 UTC+8).
@@ -86,7 +97,13 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 					OfficialAmount: decimal.RequireFromString("10.12345678"), DiscountAmount: decimal.RequireFromString("1.5"),
 					Amount: decimal.RequireFromString("8.62345678"), Currency: "CNY",
 				}
-				if c.name == "compensation" || c.name == "adjustment deduction" {
+				if c.tradedAfterClose {
+					// 2024-03 closes at 2024-04-03 10:00 UTC+8 = 02:00 UTC.
+					r.TradeTime = time.Date(2024, 4, 3, 2, 0, 0, 0, time.UTC)
+				} else {
+					r.TradeTime = time.Date(2024, 4, 3, 1, 59, 59, 0, time.UTC)
+				}
+				if c.name == "compensation" || c.name == "adjustment deduction" || c.name == "adjustment after the month closed" {
 					r.ProductName = ""
 				}
 				if err := w.AddCostRecord(ctx, r); err != nil {
@@ -128,7 +145,9 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 					{"BillingPeriodEnd", "2024-03-31 16:00:00"},
 					{"ChargePeriodStart", "2024-03-30 16:00:00"},
 					{"ChargePeriodEnd", "2024-03-31 16:00:00"},
-					{"ChargeClass", `\N`},
+					{"ChargeClass", c.chargeClass},
+					{"ServiceProviderName", "Huawei Cloud"},
+					{"HostProviderName", "Huawei Cloud"},
 					{"PricingQuantity", "3.5"},
 					{"PricingUnit", "Hour"},
 					{"ProviderName", "Huawei Cloud"},
@@ -141,6 +160,14 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 					if g := got(check.col); g != check.want {
 						t.Errorf("%s: %s = %q, want %q", c.name, check.col, g, check.want)
 					}
+				}
+				// FOCUS CommitmentDiscountId: set on a reserved instance's rows (charge mode 10), null otherwise.
+				wantCommitment := `\N`
+				if c.chargeMode == "10" {
+					wantCommitment = c.resourceID
+				}
+				if g := got("CommitmentDiscountId"); g != wantCommitment {
+					t.Errorf("%s: CommitmentDiscountId = %q, want %q", c.name, g, wantCommitment)
 				}
 				wantConsumed, wantResource := `\N`, `\N`
 				if c.consumed {

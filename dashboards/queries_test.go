@@ -38,13 +38,17 @@ var wantColumns = map[string]map[string][]string{
 		"Month to date":                          {"month_to_date"},
 		"Last month, same days":                  {"last_month_same_days"},
 		"Last month":                             {"last_month"},
-		"Forecast to month end":                  {"forecast"},
+		"Forecast to month end":                  {"forecast", "basis"},
 		"Daily cost by service":                  {"time", "service", "cost"},
 		"Last 12 billing months":                 {"month", "cost"},
 		"Top services this month":                {"service", "cost"},
 		"Top regions this month":                 {"region", "cost"},
 		"Top accounts this month":                {"account", "cost"},
 		"Month to date vs last month by service": {"service", "month_to_date", "last_month_same_days", "last_month"},
+		"Amortised month to date":                {"amortized_month_to_date"},
+		"Billed vs amortised, last 12 months":    {"month", "billed", "amortized"},
+		"Commitment utilisation: resource packages": {"scope", "customer_id", "order_instance_id", "item", "package", "unit", "quota", "used", "unused",
+			"used_share", "term_elapsed", "expires"},
 	},
 	"syncd-cost-explorer": {
 		"Cost in range":         {"cost"},
@@ -59,20 +63,23 @@ var wantColumns = map[string]map[string][]string{
 		"By enterprise project": {"enterprise_project", "cost"},
 		"By charge mode":        {"billing_mode", "cost"},
 		"By tag value":          {"tag_value", "cost"},
+		"Billed vs amortised by service, whole months": {"service", "billed", "amortized"},
 		"Line items": {"bill_date", "record_id", "resource_id", "resource_name", "service", "region", "billing_mode", "bill_type_name",
 			"usage", "usage_unit", "list_cost", "discount", "cost", "resource_tags"},
 	},
 	"syncd-balances-runway": {
 		"Available balance":               {"available"},
 		"Debt":                            {"debt"},
-		"Daily burn (last 7 days)":        {"daily_burn"},
-		"Runway (days)":                   {"runway_days"},
+		"Daily burn (last 7 days)":        {"daily_burn", "basis"},
+		"Runway (days)":                   {"runway_days", "basis"},
 		"Balance history by account type": {"time", "account", "balance"},
-		"Runway per account scope":        {"scope", "available", "daily_burn", "runway_days"},
+		"Runway per account scope":        {"scope", "available", "daily_burn", "runway_days", "basis"},
 		"Latest balances": {"scope", "customer_id", "account_id", "account_type", "amount", "credit_amount",
 			"designated_amount", "debt_amount", "currency", "observed_at"},
-		"Daily cost (burn)":       {"time", "cost"},
+		"Daily cost (burn)":       {"time", "basis", "cost"},
 		"Member funds and runway": {"scope", "customer_id", "cash", "credit", "daily_burn", "runway_days"},
+		"Unsettled transactions": {"scope", "customer_id", "account_name", "not_fully_settled", "not_yet_settled", "unsettled",
+			"debt", "koogallery", "transactions", "oldest_month"},
 	},
 	"syncd-resource-packages": {
 		"Package items":             {"items"},
@@ -96,8 +103,9 @@ var wantColumns = map[string]map[string][]string{
 	},
 }
 
-// mayBeZero lists single-value panels whose value is legitimately zero on the fixture.
-var mayBeZero = map[string]bool{"Debt": true}
+// mayBeZero lists single-value panels whose value is legitimately zero on the fixture (it holds
+// no amortised months; testAmortizedTruth checks that panel exactly on the simulator's data).
+var mayBeZero = map[string]bool{"Debt": true, "Amortised month to date": true}
 
 // engineSinks opens a migrated sink with a fresh database on each engine and writes the fixture.
 func engineSinks(t *testing.T) map[string]*sink.Sink {
@@ -393,6 +401,11 @@ func testSnapshotRetry(t *testing.T, sinks map[string]*sink.Sink) {
 		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-plat"}, "cash", "900"},
 		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-fin"}, "cash", "1900"},
 		{"syncd-balances-runway", "Member funds and runway", map[string]string{"customer_id": "cust-acme-fin"}, "credit", "300"},
+		// Unsettled transactions of account i: 12.34 * (i+1) not fully settled + 5.00 (KooGallery) not yet.
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-plat"}, "unsettled", "29.68"},
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-fin"}, "not_fully_settled", "37.02"},
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-fin"}, "koogallery", "5"},
+		{"syncd-balances-runway", "Unsettled transactions", map[string]string{"customer_id": "cust-acme-fin"}, "transactions", "2"},
 		// 1,024.00 - 30 days * 30.00 in each of the three scopes.
 		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "OBS storage package 1 TB / storage (GB)"}, "remaining", "372"},
 		{"syncd-resource-packages", "Remaining quota over time", map[string]string{"time": at, "item": "CDN traffic package 500 GB / traffic (GB)"}, "remaining", "60"},

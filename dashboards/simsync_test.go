@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -25,10 +26,10 @@ func (c *simClock) set(t time.Time)     { c.unix.Store(t.Unix()) }
 func newSimClock(t time.Time) *simClock { c := &simClock{}; c.set(t); return c }
 
 // syncFromSimulator runs the daemon's sync path in-process, wired as cmd/syncd wires it: the BSS
-// simulator over HTTP, the real bss.Client, the jobs (look-ups, org tree, 13 bill months,
-// balances, resource packages and member funds) and s. Balances, packages and member funds are synced once a day for the
+// simulator over HTTP, the real bss.Client, the jobs (look-ups, org tree, 13 bill months and
+// their amortised months, balances, resource packages and member funds) and s. Balances, packages and member funds are synced once a day for the
 // last week, so their history panels have points.
-func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sink.Sink, end time.Time) {
+func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sink.Sink, end time.Time) *jobs.Metrics {
 	t.Helper()
 	ctx := context.Background()
 	clock.set(end.AddDate(0, 0, -7))
@@ -44,10 +45,12 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 	names := &jobs.Names{}
 	org := &jobs.Org{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	bills := &jobs.Bills{Accounts: accounts, Store: jobs.SinkMonths{Sink: s}, Runs: s, Names: names, Metrics: metrics, Logger: logger,
-		Members: org.MemberIDs, Now: clock.now, Attempts: 3, FinalHour: 10}
+		Members: org.MemberIDs, Now: clock.now, Attempts: 3, FinalHour: 10, Burn: s}
 	balances := &jobs.Balances{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	packages := &jobs.Packages{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger, Now: clock.now}
 	funds := &jobs.Funds{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now, Members: org.MemberIDs}
+	amortized := &jobs.Amortized{Accounts: accounts, Store: jobs.SinkAmortized{Sink: s}, Runs: s, Names: names, Metrics: metrics, Logger: logger,
+		Members: org.MemberIDs, Now: clock.now}
 	lookups := &jobs.Lookups{Accounts: accounts, Names: names, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 
 	run := func(name string, f func(context.Context, jobs.Window) error, w jobs.Window) {
@@ -79,6 +82,8 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 			for range 12 {
 				from = from.Prev()
 			}
+			// The amortised months first, so that the bills run's daily burn finds them.
+			run("amortized", amortized.Run, jobs.Window{From: from, To: cur})
 			run("bills", bills.Run, jobs.Window{From: from, To: cur})
 		}
 		run("balances", balances.Run, jobs.Window{})
@@ -86,6 +91,7 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 		run("funds", funds.Run, jobs.Window{})
 	}
 	insertBudgets(t, s, simBudgets)
+	return metrics
 }
 
 // TestEnginesSimulator runs every dashboard query on data the daemon's jobs synced from the
@@ -104,16 +110,89 @@ func TestEnginesSimulator(t *testing.T) {
 	}
 	defer srv.Close()
 	sinks := map[string]*sink.Sink{}
+	metrics := map[string]*jobs.Metrics{}
 	for _, engine := range sinktest.Engines {
 		s := sinktest.Open(t, engine)
 		start := time.Now()
-		syncFromSimulator(t, srv, clock, s, testTo)
+		metrics[engine] = syncFromSimulator(t, srv, clock, s, testTo)
 		t.Logf("%s: synced from the simulator in %s", engine, time.Since(start).Round(time.Millisecond))
 		sinks[engine] = s
 	}
 	testPanelQueries(t, sinks, simulatorMayBeEmpty)
 	t.Run("forecast_backtest", func(t *testing.T) { testForecastBacktest(t, sinks, testTo) })
+	t.Run("forecast_backtest_bases", func(t *testing.T) { testForecastBacktestBases(t, sinks, testTo) })
 	t.Run("member_funds_truth", func(t *testing.T) { testMemberFundsTruth(t, srv, sinks) })
+	t.Run("unsettled_truth", func(t *testing.T) { testUnsettledTruth(t, srv, sinks) })
+	t.Run("amortized_truth", func(t *testing.T) { testAmortizedTruth(t, srv, sinks) })
+	t.Run("amortized_burn", func(t *testing.T) { testAmortizedBurn(t, srv, clock, sinks, metrics) })
+}
+
+// testUnsettledTruth checks the unsettled transactions panel per account against the
+// simulator's transaction bills (status 2 and 3 over every month the bills job synced), exactly,
+// on every engine.
+func testUnsettledTruth(t *testing.T, srv *bsssim.Server, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	type want struct {
+		partly, notYet, koo decimal.Decimal
+		n                   int
+	}
+	truth := map[string]*want{}
+	for _, cycle := range srv.Months() {
+		for _, x := range srv.Transactions("", cycle) {
+			if x.Status == 1 {
+				continue
+			}
+			w := truth[x.CustomerID]
+			if w == nil {
+				w = &want{}
+				truth[x.CustomerID] = w
+			}
+			w.n++
+			if x.Status == 2 {
+				w.partly = w.partly.Add(x.ConsumeAmount)
+			} else {
+				w.notYet = w.notYet.Add(x.ConsumeAmount)
+			}
+			if x.ProviderType == 2 {
+				w.koo = w.koo.Add(x.ConsumeAmount)
+			}
+		}
+	}
+	if len(truth) == 0 {
+		t.Fatal("the simulator has no unsettled transactions")
+	}
+	d, sqlText := panelSQL(t, "syncd-balances-runway", "Unsettled transactions")
+	for _, engine := range sinktest.Engines {
+		s := sinks[engine]
+		vars := resolveVariables(t, ctx, s, d, true)
+		vars["currency"] = Variable{Values: []string{"CNY"}}
+		sql, err := Expand(Query{SQL: sqlText, From: testFrom, To: testTo, Interval: time.Hour, Variables: vars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Query(ctx, sql)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", engine, err, sql)
+		}
+		if len(res.Rows) != len(truth) {
+			t.Fatalf("%s: %d accounts with unsettled transactions, want %d", engine, len(res.Rows), len(truth))
+		}
+		for i := range res.Rows {
+			id := res.Value(i, "customer_id")
+			w := truth[id]
+			if w == nil {
+				t.Fatalf("%s: account %s has no unsettled transaction in the simulator", engine, id)
+			}
+			dec := func(c string) decimal.Decimal { return decimal.RequireFromString(res.Value(i, c)) }
+			if !dec("not_fully_settled").Equal(w.partly) || !dec("not_yet_settled").Equal(w.notYet) ||
+				!dec("unsettled").Equal(w.partly.Add(w.notYet)) || !dec("koogallery").Equal(w.koo) || res.Value(i, "transactions") != fmt.Sprint(w.n) {
+				t.Errorf("%s: account %s = %v, want %+v", engine, id, res.Rows[i], *w)
+			}
+			t.Logf("%s: %s %s unsettled %s (not fully settled %s, not yet settled %s, KooGallery %s) in %s transactions since %s", engine,
+				res.Value(i, "scope"), id, res.Value(i, "unsettled"), res.Value(i, "not_fully_settled"), res.Value(i, "not_yet_settled"),
+				res.Value(i, "koogallery"), res.Value(i, "transactions"), res.Value(i, "oldest_month"))
+		}
+	}
 }
 
 // testMemberFundsTruth checks the member funds panel's cash and credit per member against the

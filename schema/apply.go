@@ -61,10 +61,28 @@ func Apply(ctx context.Context, t Target, p Params) ([]string, error) {
 // ClickHouse 18.16 does not parse.
 var addColumnIfNotExists = regexp.MustCompile(`(?is)^(\s*(?:--[^\n]*\n\s*)*ALTER\s+TABLE\s+.*?\s+ADD\s+COLUMN\s+)IF\s+NOT\s+EXISTS\s+`)
 
+// createOrReplaceView matches CREATE OR REPLACE VIEW <name> [ON CLUSTER <c>],
+// which ClickHouse 18.16 does not parse.
+var createOrReplaceView = regexp.MustCompile(`(?is)^(\s*(?:--[^\n]*\n\s*)*)CREATE\s+OR\s+REPLACE\s+VIEW\s+(\S+)((?:\s+ON\s+CLUSTER\s+\S+)?)`)
+
 // execStatement runs one migration statement. ADD COLUMN IF NOT EXISTS is
 // sent without IF NOT EXISTS, and "column already exists" counts as done,
-// so the statement is idempotent on every engine.
+// so the statement is idempotent on every engine. CREATE OR REPLACE VIEW
+// (idempotent by itself) is sent as is; an engine that cannot parse it
+// (18.16) gets DROP TABLE IF EXISTS and CREATE VIEW instead: a view holds no
+// data, so only the definition is replaced.
 func execStatement(ctx context.Context, t Target, stmt string) error {
+	if m := createOrReplaceView.FindStringSubmatchIndex(stmt); m != nil {
+		err := t.Exec(ctx, stmt)
+		if err == nil || !isSyntaxError(err) {
+			return err
+		}
+		name, cluster := stmt[m[4]:m[5]], stmt[m[6]:m[7]]
+		if err := t.Exec(ctx, "DROP TABLE IF EXISTS "+name+cluster); err != nil {
+			return err
+		}
+		return t.Exec(ctx, stmt[:m[3]]+"CREATE VIEW "+name+cluster+stmt[m[1]:])
+	}
 	loc := addColumnIfNotExists.FindStringSubmatchIndex(stmt)
 	if loc == nil {
 		return t.Exec(ctx, stmt)
@@ -75,4 +93,11 @@ func execStatement(ctx context.Context, t Target, stmt string) error {
 		return nil
 	}
 	return err
+}
+
+// isSyntaxError reports whether the engine refused a statement it could not
+// parse (code 62, SYNTAX_ERROR).
+func isSyntaxError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Syntax error") || strings.Contains(msg, "SYNTAX_ERROR") || strings.Contains(msg, "code: 62")
 }

@@ -497,6 +497,9 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 	if p.checkFunds(ctx, stdout) {
 		failed = true
 	}
+	if p.checkTransactions(ctx, stdout) {
+		failed = true
+	}
 	if p.coverage != nil {
 		p.checkCoverage(ctx, stdout)
 	}

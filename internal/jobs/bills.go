@@ -63,6 +63,10 @@ type Bills struct {
 	Stored         StoredMonthsStore
 	// Backfills, if set, makes Run with a window resumable: see resume.
 	Backfills BackfillStore
+	// Burn, if set, gives syncd_cost_daily_burn the stored cost of the burn
+	// window's days, amortised where the months' amortisation is stored
+	// (see updateBurns); without it the burn is the billed cost.
+	Burn BurnStore
 
 	mu          sync.Mutex
 	backfilled  bool                          // the first-start backfill was planned
@@ -70,6 +74,7 @@ type Bills struct {
 	dailyMonths map[string]map[bss.Month]bool // scope -> months whose days are in daily
 	closed      map[bss.Month]bool            // closed months synced since start
 	engineStart time.Time                     // engine start seen by the last integrity check
+	feesOff     map[string]bool               // scopes whose site offers no transaction bills (logged once)
 }
 
 func (b *Bills) now() time.Time {

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/sink"
 )
 
 // recordMonth updates the month-to-date, drift and daily caches after a
@@ -88,18 +90,60 @@ func (b *Bills) burnMonthsMissing(scope string, now time.Time) []bss.Month {
 	return ms
 }
 
+// BurnStore reads the cost of days as daily burn counts it: amortised where
+// the month's amortisation is stored, billed elsewhere (the daily_costs
+// view); *sink.Sink has it.
+type BurnStore interface {
+	BurnCosts(ctx context.Context, from, to time.Time) ([]sink.DailyCost, error)
+}
+
+// Cost bases, the basis label of syncd_cost_daily_burn.
+const (
+	BasisAmortized = "amortized"
+	BasisBilled    = "billed"
+	BasisMixed     = "mixed"
+)
+
+// burnBasis names the basis of a burn made of days of the bases seen.
+func burnBasis(seen map[string]bool) string {
+	switch {
+	case seen[BasisAmortized] && seen[BasisBilled]:
+		return BasisMixed
+	case seen[BasisAmortized]:
+		return BasisAmortized
+	}
+	return BasisBilled
+}
+
 // updateBurns sets syncd_cost_daily_burn for every account whose burn
 // window is known: the mean daily cost over the last 7 complete days of
 // what is paid from the account's balance (see Payer). A member that pays
 // for itself (configured as an account of its own, or declared in
 // SelfPaying) never counts in its master's burn; a configured member whose
 // bills arrive through its master (covered) gets the burn of its own costs,
-// read from the master's scope.
-func (b *Bills) updateBurns(now time.Time, covered map[string]string) {
+// read from the master's scope. With Burn set the days' costs are read from
+// the store on the amortised basis where it is stored (so a yearly renewal
+// counts as its share of each day it pays for, not as its price on the day
+// it was bought); without it, or when that read fails, they are the billed
+// days the job holds, and the basis label says which.
+func (b *Bills) updateBurns(ctx context.Context, now time.Time, covered map[string]string) {
+	days := burnDays(now)
+	var stored map[string][]sink.DailyCost // source scope -> days of the window
+	if b.Burn != nil {
+		rows, err := b.Burn.BurnCosts(ctx, days[0], days[len(days)-1])
+		if err != nil {
+			b.Logger.Warn("could not read the amortised daily costs; daily burn uses the billed days until the next run", "err", err)
+		} else {
+			stored = make(map[string][]sink.DailyCost)
+			for _, r := range rows {
+				stored[r.Scope] = append(stored[r.Scope], r)
+			}
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	window := make(map[string]bool)
-	for _, d := range burnDays(now) {
+	for _, d := range days {
 		window[d.Format(time.DateOnly)] = true
 	}
 	for _, p := range b.Accounts {
@@ -108,7 +152,7 @@ func (b *Bills) updateBurns(now time.Time, covered map[string]string) {
 			source = by
 		}
 		complete := true
-		for _, d := range burnDays(now) {
+		for _, d := range days {
 			if !b.dailyMonths[source][bss.Month{Year: d.Year(), Month: d.Month()}] {
 				complete = false
 			}
@@ -117,17 +161,28 @@ func (b *Bills) updateBurns(now time.Time, covered map[string]string) {
 			continue
 		}
 		total := sums{}
-		for k, s := range b.daily[source] {
-			if !window[k.date] || Payer(b.Accounts, source, k.customer) != p.Scope {
-				continue
+		seen := make(map[string]bool)
+		if stored != nil {
+			for _, r := range stored[source] {
+				if Payer(b.Accounts, source, r.CustomerID) == p.Scope {
+					total.add(r.Currency, r.Amount)
+					seen[r.Basis] = true
+				}
 			}
-			for cur, v := range s {
-				total.add(cur, v)
+		} else {
+			for k, s := range b.daily[source] {
+				if !window[k.date] || Payer(b.Accounts, source, k.customer) != p.Scope {
+					continue
+				}
+				for cur, v := range s {
+					total.add(cur, v)
+				}
 			}
 		}
+		basis := burnBasis(seen)
 		b.Metrics.dailyBurn.DeletePartialMatch(prometheus.Labels{"scope": p.Scope})
 		for cur, v := range total {
-			b.Metrics.dailyBurn.WithLabelValues(p.Scope, cur).Set(float(v.Div(decimal.NewFromInt(7))))
+			b.Metrics.dailyBurn.WithLabelValues(p.Scope, cur, basis).Set(float(v.Div(decimal.NewFromInt(7))))
 		}
 	}
 }

@@ -46,7 +46,7 @@ func (b *Bills) sync(ctx context.Context, job string, plan map[string][]bss.Mont
 	for _, p := range panics {
 		p.repanic()
 	}
-	b.updateBurns(now, covered)
+	b.updateBurns(ctx, now, covered)
 	b.mu.Lock()
 	b.Metrics.billMonths.WithLabelValues("closed").Set(float64(len(b.closed)))
 	b.mu.Unlock()
@@ -129,6 +129,7 @@ type stagedMonth struct {
 	rctx     context.Context // counts the run's API calls
 	logger   *slog.Logger
 	w        MonthWriter
+	fees     FeeWriter // nil: the account's site offers no transaction bills
 	st       monthStats
 	unstable bool
 	err      error
@@ -146,7 +147,7 @@ func (b *Bills) stageMonth(ctx context.Context, job string, a Account, m bss.Mon
 		attempts = 3
 	}
 	for attempt := 1; attempt <= attempts; attempt++ {
-		sm.st, sm.w, sm.err = b.attemptMonth(rctx, a, m, func(rows int64) { progress(rows, run.calls.Load()) })
+		sm.st, sm.w, sm.fees, sm.err = b.attemptMonth(rctx, a, m, func(rows int64) { progress(rows, run.calls.Load()) })
 		var de *bss.DriftError
 		if sm.err == nil || !errors.As(sm.err, &de) || ctx.Err() != nil {
 			break
@@ -172,6 +173,13 @@ func (b *Bills) finishMonth(ctx context.Context, a Account, sm *stagedMonth) mon
 		sm.w.SetRunID(run.runID)
 		if cerr := sm.w.Commit(sm.rctx, sink.MonthCounts{CostRecords: st.records, BillSummaries: st.summaries}); cerr != nil {
 			err = fmt.Errorf("commit month: %w", cerr)
+		} else {
+			err = b.commitFees(sm)
+		}
+	}
+	if err != nil {
+		if aerr := sm.abortFees(ctx); aerr != nil {
+			err = errors.Join(err, fmt.Errorf("abort transaction month: %w", aerr))
 		}
 	}
 	res := monthResult{month: sm.month, unstable: sm.unstable}
@@ -186,6 +194,7 @@ func (b *Bills) finishMonth(ctx context.Context, a Account, sm *stagedMonth) mon
 		run.summary = st.summary.total()
 		run.driftV, run.currency = drift(st.itemised, st.summary)
 		b.recordMonth(a, sm.month, st)
+		b.feeGauges(a, sm.month, st)
 	}
 	res.err = run.finish(ctx, b.Runs, sm.logger, b.now(), err)
 	if res.err == nil {
@@ -199,6 +208,7 @@ type monthStats struct {
 	records, summaries int
 	itemised, summary  sums
 	daily              map[dayKey]sums
+	fees               feeStats
 }
 
 // dayKey is one bill date (UTC+8, "YYYY-MM-DD") of one consuming customer.
@@ -210,17 +220,18 @@ func (b *Bills) query(ctx context.Context, a Account) (bss.Method, []string, err
 }
 
 // attemptMonth streams one month into a fresh staging area and returns its
-// writer, for the caller to commit with the counts in st. On any error (or
-// panic) the staging area is dropped and the stored month stays as it was.
-func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ MonthWriter, err error) {
+// writers (bills, and transaction bills: nil when the site offers none), for
+// the caller to commit with the counts in st. On any error (or panic) the
+// staging areas are dropped and the stored month stays as it was.
+func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ MonthWriter, _ FeeWriter, err error) {
 	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[dayKey]sums{}}
 	method, members, err := b.query(ctx, a)
 	if err != nil {
-		return st, nil, err
+		return st, nil, nil, err
 	}
 	w, err := b.Store.BeginMonth(ctx, a.Scope, m.Date())
 	if err != nil {
-		return st, nil, fmt.Errorf("begin month: %w", err)
+		return st, nil, nil, fmt.Errorf("begin month: %w", err)
 	}
 	staged := false
 	defer abortUnstaged(ctx, w, &staged, &err)
@@ -231,10 +242,10 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 	opts := bss.ResourceRecordOptions{Cycle: m, StatisticType: 3, Method: method, Members: members, IncludeZero: true}
 	for rec, err := range a.Source.ResourceRecords(ctx, opts) {
 		if err != nil {
-			return st, nil, fmt.Errorf("resource records %s: %w", how, err)
+			return st, nil, nil, fmt.Errorf("resource records %s: %w", how, err)
 		}
 		if err := w.AddCostRecord(ctx, CostRecord(a.Scope, m, rec, b.Names)); err != nil {
-			return st, nil, fmt.Errorf("add cost record: %w", err)
+			return st, nil, nil, fmt.Errorf("add cost record: %w", err)
 		}
 		st.records++
 		st.itemised.add(rec.Currency, rec.Amount)
@@ -252,16 +263,21 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 	sopts := bss.MonthlySumOptions{Cycle: m, Method: method, Members: members}
 	for s, err := range a.Source.MonthlySums(ctx, sopts) {
 		if err != nil {
-			return st, nil, fmt.Errorf("monthly sums %s: %w", how, err)
+			return st, nil, nil, fmt.Errorf("monthly sums %s: %w", how, err)
 		}
 		if err := w.AddBillSummary(ctx, BillSummary(a.Scope, m, s, b.Names)); err != nil {
-			return st, nil, fmt.Errorf("add bill summary: %w", err)
+			return st, nil, nil, fmt.Errorf("add bill summary: %w", err)
 		}
 		st.summaries++
 		st.summary.add(s.Currency, s.ConsumeAmount)
 	}
+	fst, fw, err := b.stageFees(ctx, a, m, method, members, how)
+	if err != nil {
+		return st, nil, nil, err
+	}
+	st.fees = fst
 	staged = true
-	return st, w, nil
+	return st, w, fw, nil
 }
 
 // abortUnstaged, deferred after a month writer is begun, drops its staging

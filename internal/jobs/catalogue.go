@@ -99,7 +99,7 @@ var Catalogue = []Spec{
 	{Name: JobOrg, Schedule: "CRON_TZ=Asia/Shanghai 27 3 * * *", InSync: true,
 		About: "Replaces the enterprise org tree and member accounts."},
 	{Name: JobBills, Schedule: "CRON_TZ=Asia/Shanghai 7 * * * *", InSync: true, Months: true,
-		About: "Re-syncs the open months (current, and previous until final)."},
+		About: "Re-syncs the open months (current, and previous until final): itemised records, monthly summaries and, on the China site, transaction bills."},
 	{Name: JobRecheck, Schedule: "CRON_TZ=Asia/Shanghai 37 4 * * *", Months: true,
 		About: "Re-syncs recently closed months (corrections, refunds)."},
 	{Name: JobBalance, Schedule: "CRON_TZ=Asia/Shanghai */10 * * * *", InSync: true,

@@ -35,12 +35,29 @@ type monthRig struct {
 	lookups *Lookups
 }
 
-// newMonthRig starts a rig on engine whose simulator holds the given
-// number of months of 2,500 records each.
-func newMonthRig(t *testing.T, engine string, months int) *monthRig {
+// driftNow is the fixed clock of the rigs: mid-month, so the previous month
+// is final.
+var driftNow = jobstest.Now
+
+// newMonthRig starts a rig on the server engine whose simulator holds one
+// month of 2,500 records.
+func newMonthRig(t *testing.T) *monthRig {
 	t.Helper()
-	sim := bsssim.New(bsssim.Config{Now: rigNow, Scale: bsssim.Scale{Members: -1, Months: months, RecordsPerMonth: 2500}})
-	r := &monthRig{t: t, sim: sim, source: jobstest.Client(t, jobstest.Serve(t, sim), rigNow), cfg: sinktest.Config(t, engine), logs: &bytes.Buffer{}}
+	return newMonthRigWith(t, bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}, bss.SiteChina)
+}
+
+// newMonthRigWith is newMonthRig with another simulator scale, or the
+// client of another site.
+func newMonthRigWith(t *testing.T, scale bsssim.Scale, site bss.Site) *monthRig {
+	t.Helper()
+	return newMonthRigOn(t, sink.EngineServer, scale, site)
+}
+
+// newMonthRigOn is newMonthRigWith on another engine.
+func newMonthRigOn(t *testing.T, engine string, scale bsssim.Scale, site bss.Site) *monthRig {
+	t.Helper()
+	sim := bsssim.New(bsssim.Config{Now: rigNow, Scale: scale})
+	r := &monthRig{t: t, sim: sim, source: jobstest.Client(t, jobstest.Serve(t, sim), site, rigNow), cfg: sinktest.Config(t, engine), logs: &bytes.Buffer{}}
 	r.open()
 	t.Cleanup(func() {
 		if err := r.sink.Close(); err != nil {
@@ -50,7 +67,7 @@ func newMonthRig(t *testing.T, engine string, months int) *monthRig {
 	return r
 }
 
-func rigNow() time.Time { return jobstest.Now }
+func rigNow() time.Time { return driftNow }
 
 // open opens the sink and wires fresh jobs on it, as a starting process does.
 func (r *monthRig) open() {
@@ -163,10 +180,10 @@ func (r *monthRig) checkBills(t *testing.T) {
 // fails, the unstable gauge counts it and sync_runs records the failure.
 // When the month settles again the next run replaces it.
 func TestBillsDriftKeepsMonth(t *testing.T) {
-	r := newMonthRig(t, sink.EngineServer, 1)
+	r := newMonthRig(t)
 	ctx := context.Background()
-	cycle := bss.MonthOf(jobstest.Now).String()
-	w := Window{From: bss.MonthOf(jobstest.Now), To: bss.MonthOf(jobstest.Now)}
+	cycle := bss.MonthOf(driftNow).String()
+	w := Window{From: bss.MonthOf(driftNow), To: bss.MonthOf(driftNow)}
 	if err := r.sync(ctx, r.bills.Run, w); err != nil {
 		t.Fatal(err)
 	}
@@ -210,9 +227,9 @@ func TestBillsDriftKeepsMonth(t *testing.T) {
 // TestInterruptedMonthKept cancels a bills run in the middle of a month (as
 // SIGTERM does) and checks that the stored month is exactly as before.
 func TestInterruptedMonthKept(t *testing.T) {
-	r := newMonthRig(t, sink.EngineServer, 1)
+	r := newMonthRig(t)
 	ctx := context.Background()
-	cur := bss.MonthOf(jobstest.Now)
+	cur := bss.MonthOf(driftNow)
 	w := Window{From: cur, To: cur}
 	if err := r.sync(ctx, r.bills.Run, w); err != nil {
 		t.Fatal(err)

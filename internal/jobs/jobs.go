@@ -22,10 +22,12 @@ import (
 	"github.com/syncd-io/syncd/internal/sink"
 )
 
-// BillSource reads itemised resource records and monthly summaries.
+// BillSource reads itemised resource records, monthly summaries and
+// transaction bills.
 type BillSource interface {
 	ResourceRecords(ctx context.Context, opts bss.ResourceRecordOptions) iter.Seq2[bss.ResourceRecord, error]
 	MonthlySums(ctx context.Context, opts bss.MonthlySumOptions) iter.Seq2[bss.MonthlySum, error]
+	TransactionBills(ctx context.Context, opts bss.TransactionBillOptions) iter.Seq2[bss.TransactionBill, error]
 }
 
 // BalanceSource reads the caller's account balances.
@@ -56,6 +58,16 @@ type LookupSource interface {
 // adapts a *sink.Sink.
 type MonthStore interface {
 	BeginMonth(ctx context.Context, scope string, cycle time.Time) (MonthWriter, error)
+	BeginFeeMonth(ctx context.Context, scope string, cycle time.Time) (FeeWriter, error)
+}
+
+// FeeWriter stages one (scope, month) of transaction bills, like
+// MonthWriter: the month replaces the stored one at Commit (want rows).
+type FeeWriter interface {
+	Add(ctx context.Context, r sink.FeeRecord) error
+	SetRunID(id string)
+	Commit(ctx context.Context, want int) error
+	Abort(ctx context.Context) error
 }
 
 // MonthWriter stages one (scope, month) of bills: the month replaces the

@@ -63,6 +63,8 @@ type Metrics struct {
 	interval         *prometheus.GaugeVec
 	billMonths       *prometheus.GaugeVec
 	drift            *prometheus.GaugeVec
+	feeDrift         *prometheus.GaugeVec
+	unsettled        *prometheus.GaugeVec
 	unstable         *prometheus.GaugeVec
 	balance          *prometheus.GaugeVec
 	debt             *prometheus.GaugeVec
@@ -127,6 +129,14 @@ func NewMetrics() *Metrics {
 			Name: "syncd_reconciliation_drift",
 			Help: "Absolute difference between the itemised records' amount and the monthly summary's consume amount for the current month.",
 		}, []string{"scope", "currency"}),
+		feeDrift: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_transaction_fee_drift",
+			Help: "Absolute difference between the transaction bills' consume amount and the itemised records' amount for the current month (China site only).",
+		}, []string{"scope", "currency"}),
+		unsettled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_unsettled_amount",
+			Help: "Consume amount of the current month's transaction bills not (fully) settled yet (status 2 or 3; China site only).",
+		}, []string{"scope", "currency"}),
 		unstable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_bills_unstable_months",
 			Help: "Months whose total_count kept drifting in the last bills run, so the stored month was kept.",
@@ -145,8 +155,8 @@ func NewMetrics() *Metrics {
 		}, []string{"scope", "currency"}),
 		dailyBurn: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_cost_daily_burn",
-			Help: "Average amount due per day over the last 7 complete days (UTC+8).",
-		}, []string{"scope", "currency"}),
+			Help: "Average cost per day over the last 7 complete days (UTC+8) drawn on the scope's balance; basis amortized when every day of the window is on the amortised basis (prepaid purchases spread over the days they pay for, docs/dashboards.md), billed when none is, mixed otherwise.",
+		}, []string{"scope", "currency", "basis"}),
 		pkgRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_resource_package_remaining",
 			Help: "Remaining quota of a resource package item, in unit; 0 for a used-up item until it expires or an item of the same product and usage type is in effect.",
@@ -165,7 +175,7 @@ func NewMetrics() *Metrics {
 		}, []string{"scope", "covered_by"}),
 		integrityMismatches: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_month_integrity_mismatches",
-			Help: "Stored bill months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
+			Help: "Stored bill months and amortised months that differ from the manifest recorded when they were committed (rows, exact sums, natural keys), after the last verify run's repair.",
 		}, []string{"scope"}),
 		amortizedDisabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_amortized_disabled",
@@ -227,7 +237,7 @@ func NewMetrics() *Metrics {
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
-		m.billMonths, m.drift, m.unstable, m.balance, m.debt, m.monthToDate,
+		m.billMonths, m.drift, m.feeDrift, m.unsettled, m.unstable, m.balance, m.debt, m.monthToDate,
 		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered, m.integrityMismatches,
 		m.amortizedDisabled, m.amortizedMTD,
 		m.budgetAmount, m.budgetActual, m.budgetForecast, m.serviceUsage, m.serviceBaseline,

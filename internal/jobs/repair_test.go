@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/syncd-io/syncd/internal/jobs/jobstest"
+	"github.com/syncd-io/syncd/internal/bss"
+	"github.com/syncd-io/syncd/internal/bss/bsssim"
 	"github.com/syncd-io/syncd/internal/sink/sinktest"
 )
 
@@ -16,7 +17,7 @@ func onSyncedRigs(t *testing.T, check func(t *testing.T, ctx context.Context, r 
 	for _, engine := range sinktest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			r := newMonthRig(t, engine, 2)
+			r := newMonthRigOn(t, engine, bsssim.Scale{Members: -1, Months: 2, RecordsPerMonth: 2500}, bss.SiteChina)
 			if err := r.sync(ctx, r.bills.Run, r.all()); err != nil {
 				t.Fatal(err)
 			}
@@ -34,7 +35,7 @@ func onSyncedRigs(t *testing.T, check func(t *testing.T, ctx context.Context, r 
 func TestRestartRepairsDuplicatedMonth(t *testing.T) {
 	onSyncedRigs(t, func(t *testing.T, ctx context.Context, r *monthRig) {
 		closed := r.sim.Months()[0]
-		if open := OpenMonths(jobstest.Now, 3, 10); open[0].String() == closed {
+		if open := OpenMonths(driftNow, 3, 10); open[0].String() == closed {
 			t.Fatalf("month %s is open; the test needs a closed one", closed)
 		}
 		// What a resurrected replaced part looks like: a second copy of

@@ -140,6 +140,6 @@ func (b *Bills) Restore(ctx context.Context, store GaugeStore) ([]sink.MonthKey,
 			b.Metrics.monthToDate.WithLabelValues(scope, c).Set(float(v))
 		}
 	}
-	b.updateBurns(now, covered)
+	b.updateBurns(ctx, now, covered)
 	return ks, nil
 }

@@ -31,6 +31,9 @@ type scopeRun struct {
 	rows                      uint64
 	itemised, summary, driftV decimal.Decimal
 	currency                  string
+	// feeAmount and feeDrift reconcile the transaction bills against the
+	// itemised records (bills runs that read them).
+	feeAmount, feeDrift decimal.Decimal
 }
 
 func newScopeRun(ctx context.Context, job, scope string, cycle bss.Month, now time.Time) (*scopeRun, context.Context) {
@@ -55,6 +58,8 @@ func (r *scopeRun) finish(ctx context.Context, runs RunStore, logger *slog.Logge
 		SummaryAmount:  r.summary,
 		Drift:          r.driftV,
 		Currency:       r.currency,
+		FeeAmount:      r.feeAmount,
+		FeeDrift:       r.feeDrift,
 		BackfillWindow: r.backfillWindow,
 		BackfillID:     r.backfillID,
 	}

@@ -21,6 +21,16 @@ func (s SinkMonths) BeginMonth(ctx context.Context, scope string, cycle time.Tim
 	return w, nil
 }
 
+// BeginFeeMonth starts replacing the transaction bills of a month (see
+// sink.Sink.BeginFeeMonth).
+func (s SinkMonths) BeginFeeMonth(ctx context.Context, scope string, cycle time.Time) (FeeWriter, error) {
+	w, err := s.Sink.BeginFeeMonth(ctx, scope, cycle)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
 // SinkAmortized is a *sink.Sink as an AmortizedStore, for the same reason
 // as SinkMonths.
 type SinkAmortized struct{ *sink.Sink }

@@ -26,6 +26,7 @@ type fakeSource struct {
 	organizations func() (*bss.OrgTree, error)
 	members       []bss.SubCustomer
 	membersErr    error
+	transactions  []bss.TransactionBill // nil: not faked
 }
 
 var errNotFaked = errors.New("not faked")
@@ -50,6 +51,12 @@ func (f *fakeSource) ResourceRecords(context.Context, bss.ResourceRecordOptions)
 }
 func (f *fakeSource) MonthlySums(context.Context, bss.MonthlySumOptions) iter.Seq2[bss.MonthlySum, error] {
 	return seq[bss.MonthlySum](nil, errNotFaked)
+}
+func (f *fakeSource) TransactionBills(context.Context, bss.TransactionBillOptions) iter.Seq2[bss.TransactionBill, error] {
+	if f.transactions != nil {
+		return seq(f.transactions, nil)
+	}
+	return seq[bss.TransactionBill](nil, errNotFaked)
 }
 func (f *fakeSource) AmortizedCosts(context.Context, bss.AmortizedCostOptions) iter.Seq2[bss.AmortizedCost, error] {
 	return seq[bss.AmortizedCost](nil, errNotFaked)

@@ -21,13 +21,17 @@ type VerifyStore interface {
 // the natural keys). It finds months doubled by resurrected parts after an
 // engine restart (ClickHouse #107605), torn by a crash inside a swap
 // (#104660), or changed behind syncd's back (manual deletes, TTLs), and
-// repairs them by re-syncing them through Bills.
+// repairs them by re-syncing them through Bills. With Amortized set, the
+// stored amortised months (amortized_costs against amortized_manifests) are
+// audited the same way and repaired by the amortized job, which re-syncs
+// every stored amortised month that fails its check.
 type Verify struct {
-	Store   VerifyStore
-	Bills   *Bills
-	Metrics *Metrics
-	Logger  *slog.Logger
-	Now     func() time.Time
+	Store     VerifyStore
+	Bills     *Bills
+	Amortized *Amortized
+	Metrics   *Metrics
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // ErrMismatch is returned (wrapped) when stored months differ from their
@@ -45,13 +49,26 @@ func (v *Verify) Check(ctx context.Context, w Window) ([]sink.MonthCheck, error)
 	if err != nil {
 		return nil, err
 	}
-	if w.IsZero() {
-		v.setGauge(checks)
-	}
 	return checks, nil
 }
 
-func (v *Verify) setGauge(checks []sink.MonthCheck) {
+// audit checks every stored bill month and, with Amortized set, every
+// stored amortised month, and sets syncd_month_integrity_mismatches per
+// configured scope to the number of both that differ from their manifests.
+func (v *Verify) audit(ctx context.Context) (bills []sink.MonthCheck, amortized []sink.MonthKey, err error) {
+	if bills, err = v.Check(ctx, Window{}); err != nil {
+		return nil, nil, err
+	}
+	if v.Amortized != nil {
+		if amortized, err = v.Amortized.Store.MismatchedAmortizedMonths(ctx); err != nil {
+			return nil, nil, fmt.Errorf("amortised months: %w", err)
+		}
+	}
+	v.setGauge(bills, amortized)
+	return bills, amortized, nil
+}
+
+func (v *Verify) setGauge(checks []sink.MonthCheck, amortized []sink.MonthKey) {
 	if v.Metrics == nil || v.Bills == nil {
 		return
 	}
@@ -63,6 +80,9 @@ func (v *Verify) setGauge(checks []sink.MonthCheck) {
 		if c.Status == sink.MonthMismatch {
 			n[c.Scope]++
 		}
+	}
+	for _, k := range amortized {
+		n[k.Scope]++
 	}
 	for scope, k := range n {
 		v.Metrics.integrityMismatches.WithLabelValues(scope).Set(float64(k))
@@ -122,21 +142,32 @@ func repairPlan(keys []sink.MonthKey, accounts []Account, now time.Time, logger 
 	return plan, skipped
 }
 
-// Run is the scheduled job: audit every stored month, repair what can be
-// repaired, audit again, and fail when months still differ.
+// Run is the scheduled job: audit every stored bill and amortised month,
+// repair what can be repaired, audit again, and fail when months still
+// differ.
 func (v *Verify) Run(ctx context.Context, _ Window) error {
-	checks, err := v.Check(ctx, Window{})
+	checks, amortized, err := v.audit(ctx)
 	if err != nil {
 		return err
 	}
-	if countMismatches(checks) == 0 {
+	if countMismatches(checks) == 0 && len(amortized) == 0 {
 		return nil
 	}
-	_, rerr := v.Repair(ctx, checks)
-	if checks, err = v.Check(ctx, Window{}); err != nil {
+	var rerr error
+	if countMismatches(checks) > 0 {
+		_, rerr = v.Repair(ctx, checks)
+	}
+	if len(amortized) > 0 {
+		// The amortized job re-syncs the stored amortised months that fail
+		// their check (within the API's 18 months) along with its recent ones.
+		if err := v.Amortized.Run(ctx, Window{}); err != nil {
+			rerr = errors.Join(rerr, fmt.Errorf("repair amortised months: %w", err))
+		}
+	}
+	if checks, amortized, err = v.audit(ctx); err != nil {
 		return errors.Join(rerr, err)
 	}
-	if n := countMismatches(checks); n > 0 {
+	if n := countMismatches(checks) + len(amortized); n > 0 {
 		return errors.Join(rerr, fmt.Errorf("%w: %d months after repair (see syncd verify)", ErrMismatch, n))
 	}
 	return rerr

@@ -218,6 +218,8 @@ type spoolRow struct {
 	SummaryAmount  decimal.Decimal `json:"summary_amount"`
 	Drift          decimal.Decimal `json:"reconciliation_drift"`
 	Currency       string          `json:"currency,omitempty"`
+	FeeAmount      decimal.Decimal `json:"fee_amount"`
+	FeeDrift       decimal.Decimal `json:"fee_drift"`
 }
 
 func toSpoolRow(r sink.SyncRun) spoolRow {
@@ -225,6 +227,7 @@ func toSpoolRow(r sink.SyncRun) spoolRow {
 		V: spoolVersion, RunID: r.RunID, Job: r.Job, Scope: r.Scope, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
 		Status: r.Status, Rows: r.Rows, APICalls: r.APICalls, Error: r.Error,
 		ItemisedAmount: r.ItemisedAmount, SummaryAmount: r.SummaryAmount, Drift: r.Drift, Currency: r.Currency,
+		FeeAmount: r.FeeAmount, FeeDrift: r.FeeDrift,
 	}
 	if !r.BillCycle.IsZero() {
 		row.BillCycle = r.BillCycle.UTC().Format(time.DateOnly)
@@ -243,6 +246,7 @@ func (row spoolRow) syncRun() (sink.SyncRun, error) {
 		RunID: row.RunID, Job: row.Job, Scope: row.Scope, StartedAt: row.StartedAt.UTC(), FinishedAt: row.FinishedAt.UTC(),
 		Status: row.Status, Rows: row.Rows, APICalls: row.APICalls, Error: row.Error,
 		ItemisedAmount: row.ItemisedAmount, SummaryAmount: row.SummaryAmount, Drift: row.Drift, Currency: row.Currency,
+		FeeAmount: row.FeeAmount, FeeDrift: row.FeeDrift,
 	}
 	if row.BillCycle != "" {
 		c, err := time.Parse(time.DateOnly, row.BillCycle)

@@ -297,6 +297,30 @@ func (s *Sink) Verify(ctx context.Context, from, to time.Time) ([]MonthCheck, er
 		}
 		out = append(out, c)
 	}
+	// The month's transaction bills (fee_records, committed by the same
+	// bills run) have manifests of their own; a transaction month that
+	// differs from its manifest makes its bills month a mismatch, so the
+	// start-up check and `syncd verify --repair` re-sync it.
+	fees, err := s.verifyPartitions(ctx, feeTable, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fees {
+		if f.Status != MonthMismatch {
+			continue
+		}
+		i, found := slices.BinarySearchFunc(out, f.MonthKey, func(c MonthCheck, k MonthKey) int {
+			if c := strings.Compare(c.Scope, k.Scope); c != 0 {
+				return c
+			}
+			return c.Cycle.Compare(k.Cycle)
+		})
+		if !found {
+			out = slices.Insert(out, i, MonthCheck{MonthKey: f.MonthKey, Status: MonthMismatch, Drift: drift[f.MonthKey]})
+		}
+		out[i].Status = MonthMismatch
+		out[i].Problems = append(out[i].Problems, f.Problems...)
+	}
 	return out, nil
 }
 

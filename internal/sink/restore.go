@@ -93,6 +93,8 @@ type DailyCost struct {
 	BillDate time.Time
 	Currency string
 	Amount   decimal.Decimal
+	// Basis is "billed" or "amortized" (BurnCosts only; see daily_costs).
+	Basis string
 }
 
 // DailyCosts returns the stored amount due per (scope, customer, bill date,
@@ -118,6 +120,36 @@ func (s *Sink) DailyCosts(ctx context.Context, from, to time.Time) ([]DailyCost,
 		}
 		out = append(out, DailyCost{Scope: res.Value(i, "scope"), CustomerID: res.Value(i, "customer_id"), BillDate: d,
 			Currency: res.Value(i, "currency"), Amount: a})
+	}
+	return out, nil
+}
+
+// BurnCosts returns the cost per (scope, customer, bill date, currency) of
+// the bill dates from..to (civil dates, inclusive) from the daily_costs
+// view: amortised where the month's amortisation is stored, billed
+// elsewhere (schema/087_daily_costs.sql), with the basis of each day.
+func (s *Sink) BurnCosts(ctx context.Context, from, to time.Time) ([]DailyCost, error) {
+	q := fmt.Sprintf("SELECT scope, customer_id, toString(bill_date) AS day, currency, basis, toString(sum(amount)) AS amount "+
+		"FROM %s.daily_costs WHERE bill_cycle >= toStartOfMonth(toDate('%[2]s')) AND bill_cycle <= toDate('%[3]s') "+
+		"AND bill_date >= toDate('%[2]s') AND bill_date <= toDate('%[3]s') "+
+		"GROUP BY scope, customer_id, bill_date, currency, basis ORDER BY scope, customer_id, bill_date, currency, basis",
+		s.cfg.Database, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	res, err := s.eng.query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("burn costs: %w", err)
+	}
+	out := make([]DailyCost, 0, len(res.Rows))
+	for i := range res.Rows {
+		d, err := time.Parse(time.DateOnly, res.Value(i, "day"))
+		if err != nil {
+			return nil, fmt.Errorf("burn costs row %d: %w", i, err)
+		}
+		a, err := decimal.NewFromString(res.Value(i, "amount"))
+		if err != nil {
+			return nil, fmt.Errorf("burn costs row %d: %w", i, err)
+		}
+		out = append(out, DailyCost{Scope: res.Value(i, "scope"), CustomerID: res.Value(i, "customer_id"), BillDate: d,
+			Currency: res.Value(i, "currency"), Amount: a, Basis: res.Value(i, "basis")})
 	}
 	return out, nil
 }

@@ -175,6 +175,11 @@ type SyncRun struct {
 	SummaryAmount  decimal.Decimal `ch:"summary_amount"`
 	Drift          decimal.Decimal `ch:"reconciliation_drift"`
 	Currency       string          `ch:"currency"`
+	// FeeAmount is Σ consume_amount of the month's transaction bills and
+	// FeeDrift FeeAmount − ItemisedAmount (092); both 0 when the feed is
+	// not read (international site).
+	FeeAmount decimal.Decimal `ch:"fee_amount"`
+	FeeDrift  decimal.Decimal `ch:"fee_drift"`
 	// BackfillWindow and BackfillID are set on the rows of a bills run given
 	// a window (a backfill): the window ("2024-01..2024-12") and the run_id of
 	// the run that started the backfill, kept by the runs that resume it.

@@ -34,7 +34,7 @@ const settleTimeout = 30 * time.Second
 var embeddedCleanupSettings = "cleanup_delay_period = 1, cleanup_delay_period_random_add = 0, max_cleanup_delay_period = 1"
 
 // swappedTables are the tables whose partitions are replaced whole.
-var swappedTables = []string{TableCostRecords, TableBillSummaries, TableOrgUnits, TableAccounts}
+var swappedTables = []string{TableCostRecords, TableBillSummaries, TableOrgUnits, TableAccounts, TableAmortizedCosts, TableFeeRecords}
 
 func (s *Sink) tuneCleanup(ctx context.Context) error {
 	if s.kind != EngineEmbedded {

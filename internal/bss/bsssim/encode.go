@@ -200,7 +200,11 @@ func (e *recordEncoder) appendRecord(buf []byte, rec *record) []byte {
 	buf = append(kRaw(buf, "trade_id"), '"')
 	buf = rec.tradeID(buf)
 	buf = append(buf, '"')
-	buf = appendTime(kRaw(buf, "trade_time"), ct.Add(time.Duration(rec.trade%3600)*time.Second))
+	traded := ct
+	if rec.posted.After(ct) {
+		traded = rec.posted // a re-issue's late line is traded when the re-issue is made
+	}
+	buf = appendTime(kRaw(buf, "trade_time"), traded.Add(time.Duration(rec.trade%3600)*time.Second))
 	if prepaid {
 		buf = append(kRaw(buf, "order_id"), '"')
 		buf = rec.tradeID(buf)

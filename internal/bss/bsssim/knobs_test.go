@@ -403,3 +403,49 @@ func TestRequestLog(t *testing.T) {
 		t.Fatal("ResetStats kept the log")
 	}
 }
+
+// TestReissueTradesLateLinesWhenMade: a re-issue of a closed month posts its late lines (refunds
+// and adjustments among them) at the time of the re-issue, after the month closed; the other lines
+// keep their consumption-time trade times, and a second re-issue keeps the first one's times.
+func TestReissueTradesLateLinesWhenMade(t *testing.T) {
+	now := fixedNow
+	cfg := testConfig()
+	cfg.Now = func() time.Time { return now }
+	srv, c := newTestServer(t, cfg)
+	const cycle = "2024-04"
+	closed := time.Date(2024, 5, 3, 10, 0, 0, 0, utc8)
+	for id, r := range recordsByID(t, c, cycle) {
+		if !r.TradeTime.Before(closed) {
+			t.Fatalf("original line %s traded %s, after the month closed", id, r.TradeTime)
+		}
+	}
+	first := now
+	if _, err := srv.Reissue(cycle); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(48 * time.Hour)
+	if _, err := srv.Reissue(cycle); err != nil {
+		t.Fatal(err)
+	}
+	var late, firstTimes, secondTimes int
+	for id, r := range recordsByID(t, c, cycle) {
+		switch {
+		case !strings.Contains(id, "-L"):
+			if !r.TradeTime.Before(closed) {
+				t.Errorf("line %s traded %s, after the month closed", id, r.TradeTime)
+			}
+		case r.TradeTime.Before(first) || !r.TradeTime.Before(now.Add(time.Hour)):
+			t.Errorf("late line %s traded %s, not at a re-issue (%s, %s)", id, r.TradeTime, first, now)
+		default:
+			late++
+			if r.TradeTime.Before(first.Add(time.Hour)) {
+				firstTimes++
+			} else if !r.TradeTime.Before(now) {
+				secondTimes++
+			}
+		}
+	}
+	if late == 0 || firstTimes == 0 || secondTimes == 0 || firstTimes+secondTimes != late {
+		t.Errorf("late lines %d: %d at the first re-issue, %d at the second", late, firstTimes, secondTimes)
+	}
+}

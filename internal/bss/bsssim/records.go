@@ -64,6 +64,9 @@ type view struct {
 	version int
 	late    int // late lines (re-issues and drift)
 	removed int
+	// reissuedAt[k] is when re-issue k+1 was made (see monthState); the late
+	// lines of re-issue k+1 are traded then.
+	reissuedAt []time.Time
 }
 
 func (v *view) count() int { return v.n - v.removed + v.late }
@@ -87,7 +90,7 @@ func (s *Simulator) removalPos(v *view, block int) int {
 // makeView computes the record layout of (a, m) given the month state.
 // Callers hold no lock; st is a snapshot.
 func (s *Simulator) makeView(a *account, m month, st monthSnapshot, extra int) view {
-	v := view{a: a, m: m, version: st.version, days: st.days}
+	v := view{a: a, m: m, version: st.version, days: st.days, reissuedAt: st.reissuedAt}
 	if v.days <= 0 {
 		return v
 	}
@@ -163,6 +166,7 @@ type record struct {
 	amount   int64
 	split    [8]int64 // cash, credit, coupon, flexipurchase, stored card, bonus, debt, adjustment
 	trade    uint64
+	posted   time.Time // a re-issue's late line: when the re-issue was made (zero: at consumption)
 }
 
 // Payment split slots.
@@ -192,6 +196,10 @@ func (s *Simulator) gen(v *view, idx int, late bool, out *record) {
 	out.res = res
 	if late {
 		out.day = v.days
+		// Late line k belongs to re-issue k/per+1 (makeView adds per lines per version).
+		if per := max(v.n/100, 1); idx < v.version*per && idx/per < len(v.reissuedAt) {
+			out.posted = v.reissuedAt[idx/per]
+		}
 	} else {
 		out.day = 1 + int(int64(idx)*int64(v.days)/int64(v.n))
 	}

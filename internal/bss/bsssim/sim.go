@@ -92,11 +92,16 @@ type monthState struct {
 	driftSettle int  // 0 none, >0 settle after that many reads, <0 never
 	driftReads  int
 	empty       bool // SetEmpty: every line refunded away, the month has none
+	// reissuedAt[v-1] is when Reissue made version v: the late lines of that
+	// re-issue are traded then (a refund posted after the month closed is a
+	// correction of a closed month). SetVersion records no time.
+	reissuedAt []time.Time
 }
 
 type monthSnapshot struct {
-	version int
-	days    int
+	version    int
+	days       int
+	reissuedAt []time.Time
 }
 
 type opCounters struct {
@@ -186,13 +191,13 @@ func (s *Simulator) Months() []string {
 func (s *Simulator) snapshot(m month) monthSnapshot {
 	now := s.cfg.Now()
 	cur := monthOf(now)
+	var snap monthSnapshot
 	s.mu.Lock()
 	st := s.months[m]
-	s.mu.Unlock()
-	var snap monthSnapshot
 	if st != nil {
-		snap.version = st.version
+		snap.version, snap.reissuedAt = st.version, st.reissuedAt[:len(st.reissuedAt):len(st.reissuedAt)]
 	}
+	s.mu.Unlock()
 	switch {
 	case m > cur || m < cur-month(s.cfg.Scale.Months)+1:
 		snap.days = 0
@@ -293,6 +298,7 @@ var routes = map[string]route{
 	"GET /v2/enterprises/multi-accounts/transfer-amount":          {OpTransferAmount, (*Simulator).handleTransferAmount},
 	"GET /v2/enterprises/multi-accounts/retrieve-amount":          {OpRetrieveAmount, (*Simulator).handleRetrieveAmount},
 	"GET /v2/bills/customer-bills/free-resources-usage-records":   {OpFreeResourceDeduct, (*Simulator).handleFreeResourceDeductions},
+	"GET /v2/bills/customer-bills/fee-records":                    {OpFeeRecords, (*Simulator).handleFeeRecords},
 	// Partner-only operations (reference §12): a customer is denied.
 	"POST /v2/partners/sub-customers/query":                                {OpPartner, (*Simulator).handlePartner},
 	"GET /v2/bills/partner-bills/subcustomer-bills/monthly-sum":            {OpPartner, (*Simulator).handlePartner},
@@ -306,8 +312,9 @@ var routes = map[string]route{
 // (reference §10.1, §19), so in intl mode its path answers like any
 // unpublished API (404 APIG.0101).
 // The amortised breakdown (reference §7.5) and the member funds (§10.3,
-// §10.4) are China-only in the SDK too.
-var intlAbsent = map[string]bool{OpOrganizations: true, OpMonthlyBreakdown: true, OpTransferAmount: true, OpRetrieveAmount: true}
+// §10.4) and the transaction bills (§7.3) are China-only in the SDK too.
+var intlAbsent = map[string]bool{OpOrganizations: true, OpMonthlyBreakdown: true, OpTransferAmount: true, OpRetrieveAmount: true,
+	OpFeeRecords: true}
 
 // reqCtx carries what a handler needs about one request.
 type reqCtx struct {
@@ -513,6 +520,11 @@ func (s *Simulator) Reissue(cycle string) (int, error) {
 	defer s.mu.Unlock()
 	st := s.monthStateLocked(m)
 	st.version++
+	at := st.reissuedAt[:min(len(st.reissuedAt), st.version-1)]
+	for len(at) < st.version-1 {
+		at = append(at, time.Time{}) // versions set by SetVersion: no time
+	}
+	st.reissuedAt = append(at, s.cfg.Now())
 	return st.version, nil
 }
 

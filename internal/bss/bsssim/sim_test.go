@@ -113,6 +113,7 @@ type feePage struct {
 type feeRec struct {
 	ID                        string           `json:"id"`
 	BillDate                  string           `json:"bill_date"`
+	TradeTime                 time.Time        `json:"trade_time"`
 	CustomerID                string           `json:"customer_id"`
 	ChargeMode                string           `json:"charge_mode"`
 	PeriodType                *string          `json:"period_type"`

@@ -32,10 +32,10 @@ func Serve(t testing.TB, sim *bsssim.Simulator) string {
 }
 
 // Client returns a bss client of the simulator's demo account at endpoint,
-// on the clock now.
-func Client(t testing.TB, endpoint string, now func() time.Time) *bss.Client {
+// for site, on the clock now.
+func Client(t testing.TB, endpoint string, site bss.Site, now func() time.Time) *bss.Client {
 	t.Helper()
-	c, err := bss.NewClient(bss.Config{Endpoint: endpoint, Site: bss.SiteChina},
+	c, err := bss.NewClient(bss.Config{Endpoint: endpoint, Site: site},
 		bss.Credentials{AK: bss.Secret(bsssim.DemoAK), SK: bss.Secret(bsssim.DemoSK), DomainID: bsssim.DemoDomainID}, bss.WithClock(now))
 	if err != nil {
 		t.Fatal(err)

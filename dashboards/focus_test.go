@@ -56,7 +56,6 @@ type focusCase struct {
 // Huawei Cloud one: neither is marketplace spend of cust-focus.
 var focusMarketplace = map[string]bool{"new yearly/monthly purchase": true, "reserved instance usage": true}
 
-
 var focusCases = []focusCase{
 	{"pay-per-use usage", 5, "3", "hws.service.type.ec2", "ECS s6.large", "2 vCPUs | 4 GiB", "i-1", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large (2 vCPUs | 4 GiB)", true, false, `\N`},
 	{"new yearly/monthly purchase", 1, "1", "hws.service.type.rds", "RDS MySQL", "", "rds-1", "Purchase", "One-Time", "Standard", "Databases", "RDS MySQL", false, false, `\N`},

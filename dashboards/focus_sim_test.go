@@ -400,7 +400,7 @@ func testFocusMarketplace(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 		x_TradeId, x_OrderId, substring(toString(ifNull(x_PurchaseBillingMonth, toDate('1970-01-01'))), 1, 7), x_EffectiveCostSource,
 		ServiceProviderName, PublisherName, InvoiceIssuerName, ProviderName, x_RecordId
 		FROM {db}.focus_costs`)
-	items, shares := 0, 0
+	items, shares, wrong := 0, 0, 0
 	for _, r := range rows {
 		key, share := r[0]+"|"+r[1]+"|"+r[2], r[5] == "amortized share"
 		if share { // the purchase's transaction: its bill month and order
@@ -416,9 +416,15 @@ func testFocusMarketplace(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 			}
 		}
 		if r[6] != wantProvider || r[7] != wantProvider || r[8] != "Huawei Cloud" || r[9] != "Huawei Cloud" {
+			if wrong++; wrong > 5 {
+				continue
+			}
 			t.Errorf("%s (transaction %s, %s): ServiceProviderName %q PublisherName %q InvoiceIssuerName %q ProviderName %q; want %q, %q, Huawei Cloud, Huawei Cloud",
 				r[10], key, r[5], r[6], r[7], r[8], r[9], wantProvider, wantProvider)
 		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d of %d rows have the wrong providers", wrong, len(rows))
 	}
 	if items == 0 || shares == 0 {
 		t.Errorf("%d itemised rows and %d amortised shares of KooGallery purchases: want some of each", items, shares)

@@ -16,8 +16,8 @@
 --
 -- Marketplace (issue 16): a row whose transaction the transaction bills (fee_records, 092) list as
 -- a KooGallery one (provider_type 2) has ServiceProviderName = PublisherName = 'KooGallery seller'
--- (the API does not name the seller), InvoiceIssuerName, ProviderName and HostProviderName stay
--- 'Huawei Cloud'. The transaction is (scope, customer_id, bill month, trade_id) for an itemised
+-- (the API does not name the seller); InvoiceIssuerName and ProviderName stay 'Huawei Cloud' and
+-- HostProviderName keeps its rule. The transaction is (scope, customer_id, bill month, trade_id) for an itemised
 -- row and (scope, customer_id, purchase's bill month, order_id) for an amortised share (a
 -- prepaid purchase's order_id is its trade_id). Months whose transaction bills are not stored
 -- (international site) show 'Huawei Cloud'.

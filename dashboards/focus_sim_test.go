@@ -338,8 +338,13 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 
 	t.Run("ServiceProviderName_HostProviderName/FOCUS_1.3_not_null", func(t *testing.T) {
 		noRows(t, s, "ServiceProviderName and HostProviderName MUST NOT be null; HostProviderName a provider or Not Applicable",
-			`SELECT x_RecordId FROM {db}.focus_costs WHERE ServiceProviderName = '' OR HostProviderName NOT IN ('Huawei Cloud', 'Not Applicable')
-			 OR ProviderName != ServiceProviderName OR PublisherName = '' OR InvoiceIssuerName = ''`)
+			`SELECT x_RecordId FROM {db}.focus_costs WHERE ServiceProviderName NOT IN ('Huawei Cloud', 'KooGallery seller')
+			 OR HostProviderName NOT IN ('Huawei Cloud', 'Not Applicable')
+			 OR ProviderName != 'Huawei Cloud' OR PublisherName != ServiceProviderName OR InvoiceIssuerName != 'Huawei Cloud'`)
+	})
+
+	t.Run("ServiceProviderName_PublisherName_InvoiceIssuerName/marketplace_seller_invoiced_by_Huawei_Cloud", func(t *testing.T) {
+		testFocusMarketplace(t, s, srv)
 	})
 
 	t.Run("Mandatory_columns/not_null", func(t *testing.T) {
@@ -365,4 +370,79 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 		time.Date(cur.Year, cur.Month, 1, 0, 0, 0, 0, utc8).UTC().Format(time.DateTime))) {
 		t.Logf("%s %s: billed %s effective %s (%s rows)", cur, r[0], r[1], r[2], r[3])
 	}
+}
+
+// testFocusMarketplace checks the marketplace rule against the simulator's transaction truth: a row
+// whose transaction is a KooGallery one (provider_type 2; an amortised share: its purchase's) has
+// the seller as ServiceProviderName and PublisherName (FOCUS 1.3 serviceprovidername.md: "In
+// marketplace scenarios, the Service Provider represents the seller"; 1.2 appendix scenario 3.1:
+// Publisher = the company building the offering), Huawei Cloud as InvoiceIssuerName and
+// ProviderName; no other row has the seller; and the sellers' BilledCost per month is the truth's
+// KooGallery consume_amount to the cent.
+func testFocusMarketplace(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
+	const seller = "KooGallery seller"
+	koo := map[string]bool{} // customer|month|trade of the KooGallery transactions
+	want := map[string]decimal.Decimal{}
+	m := bss.MonthOf(testTo)
+	for range 13 { // the months the bills job synced: the open one and 12 before
+		for _, tx := range srv.Transactions("all", m.String()) {
+			if tx.ProviderType == 2 {
+				koo[tx.CustomerID+"|"+tx.BillCycle+"|"+tx.TradeID] = true
+				want[tx.BillCycle] = want[tx.BillCycle].Add(tx.ConsumeAmount)
+			}
+		}
+		m = m.Prev()
+	}
+	if len(koo) == 0 {
+		t.Fatal("no KooGallery transaction in the simulator's truth: the rule test would prove nothing")
+	}
+	rows := focusQuery(t, s, `SELECT BillingAccountId, substring(toString(toDate(toTimeZone(BillingPeriodStart, 'Asia/Shanghai'))), 1, 7),
+		x_TradeId, x_OrderId, substring(toString(ifNull(x_PurchaseBillingMonth, toDate('1970-01-01'))), 1, 7), x_EffectiveCostSource,
+		ServiceProviderName, PublisherName, InvoiceIssuerName, ProviderName, x_RecordId
+		FROM {db}.focus_costs`)
+	items, shares, wrong := 0, 0, 0
+	for _, r := range rows {
+		key, share := r[0]+"|"+r[1]+"|"+r[2], r[5] == "amortized share"
+		if share { // the purchase's transaction: its bill month and order
+			key = r[0] + "|" + r[4] + "|" + r[3]
+		}
+		wantProvider := "Huawei Cloud"
+		if koo[key] {
+			wantProvider = seller
+			if share {
+				shares++
+			} else {
+				items++
+			}
+		}
+		if r[6] != wantProvider || r[7] != wantProvider || r[8] != "Huawei Cloud" || r[9] != "Huawei Cloud" {
+			if wrong++; wrong > 5 {
+				continue
+			}
+			t.Errorf("%s (transaction %s, %s): ServiceProviderName %q PublisherName %q InvoiceIssuerName %q ProviderName %q; want %q, %q, Huawei Cloud, Huawei Cloud",
+				r[10], key, r[5], r[6], r[7], r[8], r[9], wantProvider, wantProvider)
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d of %d rows have the wrong providers", wrong, len(rows))
+	}
+	if items == 0 || shares == 0 {
+		t.Errorf("%d itemised rows and %d amortised shares of KooGallery purchases: want some of each", items, shares)
+	}
+	got := map[string]decimal.Decimal{}
+	for _, r := range focusQuery(t, s, `SELECT substring(toString(toDate(toTimeZone(BillingPeriodStart, 'Asia/Shanghai'))), 1, 7) AS month,
+		toString(sum(BilledCost)) FROM {db}.focus_costs WHERE PublisherName = 'KooGallery seller' GROUP BY month`) {
+		got[r[0]] = decOf(r[1])
+	}
+	for month, w := range want {
+		if !got[month].Equal(w) {
+			t.Errorf("%s: KooGallery BilledCost %s, simulator truth %s", month, got[month], w)
+		}
+	}
+	for month, g := range got {
+		if _, ok := want[month]; !ok {
+			t.Errorf("%s: KooGallery BilledCost %s, no KooGallery transaction in the truth", month, g)
+		}
+	}
+	t.Logf("%d KooGallery transactions in %d months; %d itemised rows and %d amortised shares with the seller", len(koo), len(want), items, shares)
 }

@@ -50,6 +50,12 @@ type focusCase struct {
 	chargeClass      string
 }
 
+// focusMarketplace names the cases whose transaction the transaction bills list as a KooGallery
+// purchase (provider_type 2): their seller provides and publishes them, Huawei Cloud invoices.
+// The renewal's trade id is a KooGallery transaction of another account, and the refund's a
+// Huawei Cloud one: neither is marketplace spend of cust-focus.
+var focusMarketplace = map[string]bool{"new yearly/monthly purchase": true, "reserved instance usage": true}
+
 var focusCases = []focusCase{
 	{"pay-per-use usage", 5, "3", "hws.service.type.ec2", "ECS s6.large", "2 vCPUs | 4 GiB", "i-1", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large (2 vCPUs | 4 GiB)", true, false, `\N`},
 	{"new yearly/monthly purchase", 1, "1", "hws.service.type.rds", "RDS MySQL", "", "rds-1", "Purchase", "One-Time", "Standard", "Databases", "RDS MySQL", false, false, `\N`},
@@ -97,6 +103,7 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 					OfficialAmount: decimal.RequireFromString("10.12345678"), DiscountAmount: decimal.RequireFromString("1.5"),
 					Amount: decimal.RequireFromString("8.62345678"), Currency: "CNY",
 				}
+				r.TradeID = fmt.Sprintf("T-focus-%02d", i)
 				if c.tradedAfterClose {
 					// 2024-03 closes at 2024-04-03 10:00 UTC+8 = 02:00 UTC.
 					r.TradeTime = time.Date(2024, 4, 3, 2, 0, 0, 0, time.UTC)
@@ -113,6 +120,30 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 			if err := w.Commit(ctx, sink.MonthCounts{CostRecords: len(focusCases)}); err != nil {
 				t.Fatal(err)
 			}
+			fw, err := s.BeginFeeMonth(ctx, "focus", focusCycle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fees := 0
+			for i, c := range focusCases {
+				fee := sink.FeeRecord{CustomerID: "cust-focus", ProviderType: 1, TradeID: fmt.Sprintf("T-focus-%02d", i), BillType: c.billType,
+					ConsumeAmount: decimal.RequireFromString("8.62345678"), Currency: "CNY"}
+				switch {
+				case focusMarketplace[c.name]:
+					fee.ProviderType = 2
+				case c.name == "renewal":
+					fee.CustomerID, fee.ProviderType = "cust-other", 2
+				case c.name != "unsubscription refund":
+					continue
+				}
+				if err := fw.Add(ctx, fee); err != nil {
+					t.Fatal(err)
+				}
+				fees++
+			}
+			if err := fw.Commit(ctx, fees); err != nil {
+				t.Fatal(err)
+			}
 
 			db := s.Database()
 			res, err := s.Query(ctx, "SELECT * FROM "+db+".focus_costs WHERE x_Scope = 'focus' ORDER BY x_RecordId")
@@ -127,6 +158,10 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 			}
 			for i, c := range focusCases {
 				got := func(col string) string { return res.Value(i, col) }
+				publisher := "Huawei Cloud"
+				if focusMarketplace[c.name] {
+					publisher = "KooGallery seller"
+				}
 				for _, check := range []struct{ col, want string }{
 					{"ChargeCategory", c.category},
 					{"ChargeFrequency", c.frequency},
@@ -146,12 +181,12 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 					{"ChargePeriodStart", "2024-03-30 16:00:00"},
 					{"ChargePeriodEnd", "2024-03-31 16:00:00"},
 					{"ChargeClass", c.chargeClass},
-					{"ServiceProviderName", "Huawei Cloud"},
+					{"ServiceProviderName", publisher},
 					{"HostProviderName", "Huawei Cloud"},
 					{"PricingQuantity", "3.5"},
 					{"PricingUnit", "Hour"},
 					{"ProviderName", "Huawei Cloud"},
-					{"PublisherName", "Huawei Cloud"},
+					{"PublisherName", publisher},
 					{"InvoiceIssuerName", "Huawei Cloud"},
 					{"RegionId", "cn-north-4"},
 					{"SubAccountId", "0"},

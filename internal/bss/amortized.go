@@ -265,23 +265,16 @@ func (c *Client) ListAmortizedCosts(ctx context.Context, opts AmortizedCostOptio
 	addMethod(&q, opts.Method, opts.SubCustomerID)
 	q.add("offset", strconv.Itoa(lo.Offset))
 	q.add("limit", strconv.Itoa(lo.Limit))
-	var (
-		rows  []AmortizedCost
-		total int
-		cur   string
-	)
-	resp, err := c.do(ctx, call{op: OpAmortizedCosts, method: "GET", path: "v2/costs/cost-analysed-bills/monthly-breakdown", query: q, offset: lo.Offset},
-		func(b []byte) (err error) {
+	var cur string
+	rows, resp, err := getPage(ctx, c, call{op: OpAmortizedCosts, method: "GET", path: "v2/costs/cost-analysed-bills/monthly-breakdown", query: q, offset: lo.Offset},
+		"details", lo.Limit, func(b []byte) (rows []AmortizedCost, total int, err error) {
 			rows, total, cur, err = decodeAmortizedPage(b, opts.SharedMonth, c.currency)
-			return err
+			return rows, total, err
 		})
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkPageSize(OpAmortizedCosts, "details", lo.Offset, lo.Limit, len(rows)); err != nil {
-		return nil, nil, err
-	}
-	resp.TotalCount, resp.NextOffset, resp.Currency = total, lo.Offset+len(rows), cur
+	resp.Currency = cur
 	return rows, resp, nil
 }
 

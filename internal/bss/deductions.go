@@ -144,7 +144,7 @@ func (c *Client) PackageDeductions(ctx context.Context, opts DeductionOptions) (
 	}
 	var all []PackageDeduction
 	for _, w := range deductWindows(opts.From, opts.To) {
-		for off := 0; ; {
+		page := func(off int) (rows []PackageDeduction, total int, err error) {
 			var q query
 			for _, kv := range [][2]string{{"free_resource_id", opts.FreeResourceID}, {"product_id", opts.ProductID},
 				{"resource_type_code", opts.ResourceTypeCode}} {
@@ -156,31 +156,21 @@ func (c *Client) PackageDeductions(ctx context.Context, opts DeductionOptions) (
 			q.add("deduct_time_end", w[1])
 			q.add("offset", strconv.Itoa(off))
 			q.add("limit", strconv.Itoa(deductPageLimit))
-			var (
-				rows  []PackageDeduction
-				total int
-			)
-			_, err := c.do(ctx, call{op: OpPackageDeductions, method: "GET", path: "v2/bills/customer-bills/free-resources-usage-records", query: q, offset: off},
+			_, err = c.do(ctx, call{op: OpPackageDeductions, method: "GET", path: "v2/bills/customer-bills/free-resources-usage-records", query: q, offset: off},
 				func(b []byte) (err error) {
 					rows, total, err = decodeDeductionPage(b)
 					return err
 				})
 			if err != nil {
-				return nil, fmt.Errorf("window %s..%s: %w", w[0], w[1], err)
+				return nil, 0, fmt.Errorf("window %s..%s: %w", w[0], w[1], err)
 			}
-			if err := checkPageSize(OpPackageDeductions, "free_resource_records", off, deductPageLimit, len(rows)); err != nil {
-				return nil, err
-			}
-			all = append(all, rows...)
-			off += len(rows)
-			if len(rows) == 0 || off >= total {
-				if off < total {
-					return nil, &DecodeError{Operation: OpPackageDeductions, Field: "free_resource_records", Offset: -1, PageOffset: off,
-						Err: fmt.Errorf("empty page at offset %d of total_count %d", off, total)}
-				}
-				break
-			}
+			return rows, total, nil
 		}
+		rows, err := readAll(OpPackageDeductions, "free_resource_records", deductPageLimit, page)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rows...)
 	}
 	return all, nil
 }

@@ -127,23 +127,16 @@ func (c *Client) ListMonthlySums(ctx context.Context, opts MonthlySumOptions, lo
 	addMethod(&q, opts.Method, opts.SubCustomerID)
 	q.add("offset", strconv.Itoa(lo.Offset))
 	q.add("limit", strconv.Itoa(lo.Limit))
-	var (
-		rows  []MonthlySum
-		tot   *MonthlySumTotals
-		total int
-	)
-	resp, err := c.do(ctx, call{op: OpMonthlySum, method: "GET", path: "v2/bills/customer-bills/monthly-sum", query: q, offset: lo.Offset},
-		func(b []byte) (err error) {
+	var tot *MonthlySumTotals
+	rows, resp, err := getPage(ctx, c, call{op: OpMonthlySum, method: "GET", path: "v2/bills/customer-bills/monthly-sum", query: q, offset: lo.Offset},
+		"bill_sums", lo.Limit, func(b []byte) (rows []MonthlySum, total int, err error) {
 			rows, tot, total, err = decodeMonthlySumPage(b, c.currency)
-			return err
+			return rows, total, err
 		})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := checkPageSize(OpMonthlySum, "bill_sums", lo.Offset, lo.Limit, len(rows)); err != nil {
-		return nil, nil, nil, err
-	}
-	resp.TotalCount, resp.NextOffset, resp.Currency = total, lo.Offset+len(rows), tot.Currency
+	resp.Currency = tot.Currency
 	return rows, tot, resp, nil
 }
 
@@ -299,23 +292,8 @@ func (c *Client) ListResourcePackages(ctx context.Context, opts ResourcePackageO
 	if len(opts.ServiceTypeCodes) > 0 {
 		body["service_type_code_list"] = opts.ServiceTypeCodes
 	}
-	var (
-		rows  []ResourcePackage
-		total int
-	)
-	resp, err := c.do(ctx, call{op: OpResourcePackages, method: "POST", path: "v3/payments/free-resources/query", body: body, offset: lo.Offset},
-		func(b []byte) (err error) {
-			rows, total, err = decodePackagePage(b)
-			return err
-		})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkPageSize(OpResourcePackages, "free_resource_packages", lo.Offset, lo.Limit, len(rows)); err != nil {
-		return nil, nil, err
-	}
-	resp.TotalCount, resp.NextOffset = total, lo.Offset+len(rows)
-	return rows, resp, nil
+	return getPage(ctx, c, call{op: OpResourcePackages, method: "POST", path: "v3/payments/free-resources/query", body: body, offset: lo.Offset},
+		"free_resource_packages", lo.Limit, decodePackagePage)
 }
 
 // ResourcePackages iterates over all resource packages matching opts
@@ -459,32 +437,22 @@ func (c *Client) ListSubCustomers(ctx context.Context, opts SubCustomerOptions, 
 	}
 	q.add("offset", strconv.Itoa(lo.Offset))
 	q.add("limit", strconv.Itoa(lo.Limit))
-	var out []SubCustomer
-	var total int
-	resp, err := c.do(ctx, call{op: OpSubCustomers, method: "GET", path: "v2/enterprises/multi-accounts/sub-customers", query: q, offset: lo.Offset},
-		func(b []byte) error {
+	return getPage(ctx, c, call{op: OpSubCustomers, method: "GET", path: "v2/enterprises/multi-accounts/sub-customers", query: q, offset: lo.Offset},
+		"sub_customer_infos", lo.Limit, func(b []byte) ([]SubCustomer, int, error) {
 			var w wSubCustomerPage
 			if err := decodeBody(b, &w, "sub_customer_infos", func() any { return new(wSubCustomer) }); err != nil {
-				return err
+				return nil, 0, err
 			}
-			var err error
-			if total, err = pageTotal(w.TotalCount); err != nil {
-				return err
+			total, err := pageTotal(w.TotalCount)
+			if err != nil {
+				return nil, 0, err
 			}
-			out = make([]SubCustomer, 0, len(w.Infos))
+			out := make([]SubCustomer, 0, len(w.Infos))
 			for _, s := range w.Infos {
 				out = append(out, SubCustomer{ID: s.ID, Name: s.Name, DisplayName: s.DisplayName, Status: int(s.Status), OrgID: s.OrgID, OrgName: s.OrgName})
 			}
-			return nil
+			return out, total, nil
 		})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkPageSize(OpSubCustomers, "sub_customer_infos", lo.Offset, lo.Limit, len(out)); err != nil {
-		return nil, nil, err
-	}
-	resp.TotalCount, resp.NextOffset = total, lo.Offset+len(out)
-	return out, resp, nil
 }
 
 // SubCustomers iterates over all member accounts matching opts, paging at
@@ -503,31 +471,21 @@ func listLookup[W any, T any](ctx context.Context, c *Client, op, path, key stri
 	var q query
 	q.add("offset", strconv.Itoa(off))
 	q.add("limit", strconv.Itoa(limit))
-	var out []T
-	var total int
-	resp, err := c.do(ctx, call{op: op, method: "GET", path: path, query: q, offset: off}, func(b []byte) error {
+	return getPage(ctx, c, call{op: op, method: "GET", path: path, query: q, offset: off}, key, limit, func(b []byte) ([]T, int, error) {
 		var p lookupPage[W]
 		if err := decodeBody(b, &p, key, func() any { return new(W) }); err != nil {
-			return err
+			return nil, 0, err
 		}
-		var err error
-		if total, err = pageTotal(p.TotalCount); err != nil {
-			return err
+		total, err := pageTotal(p.TotalCount)
+		if err != nil {
+			return nil, 0, err
 		}
-		out = out[:0]
+		var out []T
 		for _, w := range arr(&p) {
 			out = append(out, conv(w))
 		}
-		return nil
+		return out, total, nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkPageSize(op, key, off, limit, len(out)); err != nil {
-		return nil, nil, err
-	}
-	resp.TotalCount, resp.NextOffset = total, off+len(out)
-	return out, resp, nil
 }
 
 // lookupPage holds both dictionary arrays; only the one named key is set.

@@ -134,8 +134,7 @@ func (c *Client) funds(ctx context.Context, op, path, member string, bt BalanceT
 	if bt != BalanceDebit && bt != BalanceCredit {
 		return nil, fmt.Errorf("bss %s: balance type %q is neither %s nor %s", op, bt, BalanceDebit, BalanceCredit)
 	}
-	var all []Funds
-	for off := 0; ; {
+	page := func(off int) (rows []Funds, total int, err error) {
 		var q query
 		if member != "" {
 			q.add("sub_customer_id", member)
@@ -145,31 +144,15 @@ func (c *Client) funds(ctx context.Context, op, path, member string, bt BalanceT
 			q.add("offset", strconv.Itoa(off))
 			q.add("limit", strconv.Itoa(fundsPageLimit))
 		}
-		var (
-			rows  []Funds
-			total int
-		)
-		_, err := c.do(ctx, call{op: op, method: "GET", path: path, query: q, offset: off}, func(b []byte) (err error) {
+		_, err = c.do(ctx, call{op: op, method: "GET", path: path, query: q, offset: off}, func(b []byte) (err error) {
 			rows, total, err = decodeFundsPage(b, bt, member != "", c.currency)
 			return err
 		})
-		if err != nil {
-			return nil, err
-		}
-		if bt == BalanceDebit {
-			return rows, nil
-		}
-		if err := checkPageSize(op, "amount_infos", off, fundsPageLimit, len(rows)); err != nil {
-			return nil, err
-		}
-		all = append(all, rows...)
-		off += len(rows)
-		if len(rows) == 0 || off >= total {
-			if off < total {
-				return nil, &DecodeError{Operation: op, Field: "amount_infos", Offset: -1, PageOffset: off,
-					Err: fmt.Errorf("empty page at offset %d of total_count %d", off, total)}
-			}
-			return all, nil
-		}
+		return rows, total, err
 	}
+	if bt == BalanceDebit { // one element, not paged
+		rows, _, err := page(0)
+		return rows, err
+	}
+	return readAll(op, "amount_infos", fundsPageLimit, page)
 }

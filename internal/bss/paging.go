@@ -2,6 +2,7 @@ package bss
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"sync"
 )
@@ -117,6 +118,35 @@ func paginateSeq[T any](ctx context.Context, op string, page pageFunc[T]) iter.S
 				yield(zero, &DriftError{Operation: op, First: first, Last: offset, Yielded: yielded, Reason: "empty page before total_count"})
 				return
 			}
+		}
+	}
+}
+
+// readAll reads a small listing whole, one page of up to limit rows at a
+// time, for the operations read into a slice rather than streamed (the
+// member-funds credit ledgers, the package deduction history): every page
+// is checked against limit (checkPageSize, field naming the rows' array),
+// paging ends at the total_count of the latest page, and an empty page
+// before it is a *DecodeError. page returns the rows at offset and the
+// answer's total_count.
+func readAll[T any](op, field string, limit int, page func(offset int) ([]T, int, error)) ([]T, error) {
+	var all []T
+	for off := 0; ; {
+		rows, total, err := page(off)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPageSize(op, field, off, limit, len(rows)); err != nil {
+			return nil, err
+		}
+		all = append(all, rows...)
+		off += len(rows)
+		if len(rows) == 0 || off >= total {
+			if off < total {
+				return nil, &DecodeError{Operation: op, Field: field, Offset: -1, PageOffset: off,
+					Err: fmt.Errorf("empty page at offset %d of total_count %d", off, total)}
+			}
+			return all, nil
 		}
 	}
 }

@@ -213,23 +213,16 @@ func (c *Client) ListResourceRecords(ctx context.Context, opts ResourceRecordOpt
 	addMethod(&q, opts.Method, opts.SubCustomerID)
 	q.add("offset", strconv.Itoa(lo.Offset))
 	q.add("limit", strconv.Itoa(lo.Limit))
-	var (
-		recs  []ResourceRecord
-		total int
-		cur   string
-	)
-	resp, err := c.do(ctx, call{op: OpResourceRecords, method: "GET", path: "v2/bills/customer-bills/res-fee-records", query: q, offset: lo.Offset},
-		func(b []byte) (err error) {
+	var cur string
+	recs, resp, err := getPage(ctx, c, call{op: OpResourceRecords, method: "GET", path: "v2/bills/customer-bills/res-fee-records", query: q, offset: lo.Offset},
+		"fee_records", lo.Limit, func(b []byte) (recs []ResourceRecord, total int, err error) {
 			recs, total, cur, err = decodeResourceRecordsPage(b, opts.Cycle, c.currency)
-			return err
+			return recs, total, err
 		})
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkPageSize(OpResourceRecords, "fee_records", lo.Offset, lo.Limit, len(recs)); err != nil {
-		return nil, nil, err
-	}
-	resp.TotalCount, resp.NextOffset, resp.Currency = total, lo.Offset+len(recs), cur
+	resp.Currency = cur
 	return recs, resp, nil
 }
 

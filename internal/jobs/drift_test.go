@@ -1,41 +1,46 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs/jobstest"
 	"github.com/syncd-io/syncd/internal/sink"
 	"github.com/syncd-io/syncd/internal/sink/sinktest"
 )
 
 func TestMain(m *testing.M) { sinktest.Main(m) }
 
-// driftNow is the fixed clock of the failing-month tests: mid-month, so the
-// previous month is final.
-var driftNow = time.Date(2024, 5, 15, 4, 0, 0, 0, time.UTC)
-
 // monthRig is the bills job as the program wires it (look-ups first, a
 // RunLog on the sink, the sink's integrity and coverage stores) against a
-// simulator with one month of bills and no members (method=oneself), and a
-// real sink on the server engine.
+// simulator without members (method=oneself) and a real sink.
 type monthRig struct {
+	t       *testing.T
 	sim     *bsssim.Simulator
+	source  Source
+	cfg     sink.Config
+	logs    *bytes.Buffer
 	sink    *sink.Sink
 	metrics *Metrics
 	bills   *Bills
 	lookups *Lookups
 }
 
+// driftNow is the fixed clock of the rigs: mid-month, so the previous month
+// is final.
+var driftNow = jobstest.Now
+
+// newMonthRig starts a rig on the server engine whose simulator holds one
+// month of 2,500 records.
 func newMonthRig(t *testing.T) *monthRig {
 	t.Helper()
 	return newMonthRigWith(t, bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 2500}, bss.SiteChina)
@@ -45,44 +50,61 @@ func newMonthRig(t *testing.T) *monthRig {
 // client of another site.
 func newMonthRigWith(t *testing.T, scale bsssim.Scale, site bss.Site) *monthRig {
 	t.Helper()
-	now := func() time.Time { return driftNow }
-	sim := bsssim.New(bsssim.Config{Now: now, Scale: scale})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	client, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: site},
-		bss.Credentials{AK: bss.Secret(bsssim.DemoAK), SK: bss.Secret(bsssim.DemoSK), DomainID: bsssim.DemoDomainID}, bss.WithClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	logger := slog.New(slog.DiscardHandler)
-	s, err := sink.Open(ctx, sinktest.Config(t, sink.EngineServer), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return newMonthRigOn(t, sink.EngineServer, scale, site)
+}
+
+// newMonthRigOn is newMonthRigWith on another engine.
+func newMonthRigOn(t *testing.T, engine string, scale bsssim.Scale, site bss.Site) *monthRig {
+	t.Helper()
+	sim := bsssim.New(bsssim.Config{Now: rigNow, Scale: scale})
+	r := &monthRig{t: t, sim: sim, source: jobstest.Client(t, jobstest.Serve(t, sim), site, rigNow), cfg: sinktest.Config(t, engine), logs: &bytes.Buffer{}}
+	r.open()
 	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
+		if err := r.sink.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
 	})
+	return r
+}
+
+func rigNow() time.Time { return driftNow }
+
+// open opens the sink and wires fresh jobs on it, as a starting process does.
+func (r *monthRig) open() {
+	t := r.t
+	t.Helper()
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(r.logs, nil))
+	s, err := sink.Open(ctx, r.cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	accounts := []Account{{Scope: "acme", CustomerID: bsssim.DemoDomainID, Source: client, Members: MembersNone, FinalDay: 3}}
+	accounts := []Account{{Scope: "acme", CustomerID: bsssim.DemoDomainID, Source: r.source, Members: MembersNone, FinalDay: 3}}
 	noMembers := func(context.Context, string) ([]string, error) { return nil, nil }
 	m := NewMetrics()
 	m.Init([]string{JobLookups, JobBills}, []string{"acme"})
 	runs := &RunLog{Store: s}
 	names := &Names{}
-	return &monthRig{
-		sim: sim, sink: s, metrics: m,
-		lookups: &Lookups{Accounts: accounts, Names: names, Runs: runs, Metrics: m, Logger: logger, Now: now},
-		bills: &Bills{
-			Accounts: accounts, Store: SinkMonths{Sink: s}, Runs: runs, Names: names, Metrics: m, Logger: logger,
-			Members: noMembers, Now: now, Attempts: 3, FinalHour: 10, RecheckMonths: 3, Integrity: s,
-			Coverage: &Coverage{Accounts: accounts, Members: noMembers, Logger: logger, Now: now}, Covered: s,
-		},
+	r.sink, r.metrics = s, m
+	r.lookups = &Lookups{Accounts: accounts, Names: names, Runs: runs, Metrics: m, Logger: logger, Now: rigNow}
+	r.bills = &Bills{
+		Accounts: accounts, Store: SinkMonths{Sink: s}, Runs: runs, Names: names, Metrics: m, Logger: logger,
+		Members: noMembers, Now: rigNow, Attempts: 3, FinalHour: 10, RecheckMonths: 3, Integrity: s,
+		Coverage: &Coverage{Accounts: accounts, Members: noMembers, Logger: logger, Now: rigNow}, Covered: s,
 	}
+}
+
+// restart closes the sink (an engine restart, for the embedded engine) and
+// opens it again with fresh jobs, as a new process does.
+func (r *monthRig) restart() {
+	r.t.Helper()
+	if err := r.sink.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.open()
 }
 
 // sync runs the look-ups and then fn through the Runner, as `syncd sync
@@ -98,29 +120,30 @@ func (r *monthRig) sync(ctx context.Context, fn RunFunc, w Window) error {
 	return nil
 }
 
+// all is the window of every month the simulator has.
+func (r *monthRig) all() Window {
+	ms := r.sim.Months()
+	from, err := bss.ParseMonth(ms[0])
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	to, err := bss.ParseMonth(ms[len(ms)-1])
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return Window{From: from, To: to}
+}
+
 func (r *monthRig) query(t *testing.T, q string) [][]string {
 	t.Helper()
-	res, err := r.sink.Query(context.Background(), strings.ReplaceAll(q, "DB.", r.sink.Database()+"."))
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return res.Rows
+	return jobstest.Query(t, r.sink, q)
 }
 
 // fingerprint sums up the stored bills and the org tables, to see that a
 // failed month changed nothing.
 func (r *monthRig) fingerprint(t *testing.T) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
-		`SELECT toString(bill_cycle), count(), toString(sum(amount)), toString(groupBitXor(cityHash64(record_id, toString(amount), toString(cash_amount)))) FROM DB.cost_records GROUP BY bill_cycle ORDER BY bill_cycle`,
-		`SELECT toString(bill_cycle), count(), toString(sum(consume_amount)) FROM DB.bill_summaries GROUP BY bill_cycle ORDER BY bill_cycle`,
-		`SELECT count() FROM DB.org_units`,
-		`SELECT count() FROM DB.accounts`,
-	} {
-		fmt.Fprintln(&b, r.query(t, q))
-	}
-	return b.String()
+	return jobstest.Fingerprint(t, r.sink)
 }
 
 // gauge sums the series of a gauge family of the rig's metrics.
@@ -149,39 +172,7 @@ func (r *monthRig) gauge(t *testing.T, name string) float64 {
 // to the last decimal.
 func (r *monthRig) checkBills(t *testing.T) {
 	t.Helper()
-	dec := func(s string) decimal.Decimal {
-		d, err := decimal.NewFromString(s)
-		if err != nil {
-			t.Fatalf("decimal %q: %v", s, err)
-		}
-		return d
-	}
-	for _, cycle := range r.sim.Months() {
-		truth := r.sim.Truth("", cycle)
-		rows := r.query(t, fmt.Sprintf(`SELECT count(), toString(sum(amount)), toString(sum(official_amount)), toString(sum(discount_amount)),
-			toString(sum(cash_amount)), toString(sum(credit_amount)), toString(sum(coupon_amount)), toString(sum(flexipurchase_coupon_amount)),
-			toString(sum(stored_card_amount)), toString(sum(bonus_amount)), toString(sum(debt_amount)), toString(sum(adjustment_amount)),
-			uniqExact(record_id), countIf(scope != 'acme')
-			FROM DB.cost_records WHERE bill_cycle = toDate('%s-01')`, cycle))
-		row := rows[0]
-		if got := row[0]; got != fmt.Sprint(truth.Records) || row[12] != row[0] || row[13] != "0" {
-			t.Errorf("%s: cost_records count = %s (unique ids %s, foreign scope %s), want %d", cycle, got, row[12], row[13], truth.Records)
-		}
-		for i, want := range []decimal.Decimal{truth.Amount, truth.OfficialAmount, truth.DiscountAmount, truth.CashAmount, truth.CreditAmount,
-			truth.CouponAmount, truth.FlexipurchaseCouponAmount, truth.StoredCardAmount, truth.BonusAmount, truth.DebtAmount, truth.AdjustmentAmount} {
-			if got := dec(row[i+1]); !got.Equal(want) {
-				t.Errorf("%s: cost_records sum #%d = %s, want %s", cycle, i+1, got, want)
-			}
-		}
-		srows := r.query(t, fmt.Sprintf(`SELECT count(), toString(sum(consume_amount)) FROM DB.bill_summaries WHERE bill_cycle = toDate('%s-01')`, cycle))
-		wantConsume := decimal.Zero
-		for _, ms := range truth.MonthlySums {
-			wantConsume = wantConsume.Add(ms.ConsumeAmount)
-		}
-		if srows[0][0] != fmt.Sprint(len(truth.MonthlySums)) || !dec(srows[0][1]).Equal(wantConsume) {
-			t.Errorf("%s: bill_summaries = %v rows, consume %s; want %d, %s", cycle, srows[0][0], srows[0][1], len(truth.MonthlySums), wantConsume)
-		}
-	}
+	jobstest.CheckBills(t, r.sink, r.sim, "acme")
 }
 
 // TestBillsDriftKeepsMonth: a month whose total_count never settles is

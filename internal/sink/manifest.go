@@ -284,8 +284,8 @@ func (s *Sink) Verify(ctx context.Context, from, to time.Time) ([]MonthCheck, er
 		c := MonthCheck{MonthKey: k, Stored: MonthDigest{CostRecords: cost[k], BillSummaries: sums[k]}, Drift: drift[k]}
 		if m, ok := mans[k]; ok {
 			c.Manifest = &m
-			c.Problems = append(compareDigest(TableCostRecords, c.Stored.CostRecords, m.CostRecords),
-				compareDigest(TableBillSummaries, c.Stored.BillSummaries, m.BillSummaries)...)
+			c.Problems = append(compareDigest(TableCostRecords, "amount", "official_amount", c.Stored.CostRecords, m.CostRecords),
+				compareDigest(TableBillSummaries, "amount", "official_amount", c.Stored.BillSummaries, m.BillSummaries)...)
 		}
 		switch {
 		case c.Manifest == nil:
@@ -324,16 +324,18 @@ func (s *Sink) Verify(ctx context.Context, from, to time.Time) ([]MonthCheck, er
 	return out, nil
 }
 
-func compareDigest(table string, got, want TableDigest) []string {
+// compareDigest lists how a stored table digest differs from the committed
+// one; amount and official name the columns its two sums are of.
+func compareDigest(table, amount, official string, got, want TableDigest) []string {
 	var p []string
 	if got.Rows != want.Rows {
 		p = append(p, fmt.Sprintf("%s: %d rows stored, %d committed", table, got.Rows, want.Rows))
 	}
 	if !got.Amount.Equal(want.Amount) {
-		p = append(p, fmt.Sprintf("%s: amount %s stored, %s committed", table, got.Amount, want.Amount))
+		p = append(p, fmt.Sprintf("%s: %s %s stored, %s committed", table, amount, got.Amount, want.Amount))
 	}
 	if !got.OfficialAmount.Equal(want.OfficialAmount) {
-		p = append(p, fmt.Sprintf("%s: official_amount %s stored, %s committed", table, got.OfficialAmount, want.OfficialAmount))
+		p = append(p, fmt.Sprintf("%s: %s %s stored, %s committed", table, official, got.OfficialAmount, want.OfficialAmount))
 	}
 	if got.KeysChecksum != want.KeysChecksum && got.Rows == want.Rows {
 		p = append(p, table+": natural keys differ from the committed ones")

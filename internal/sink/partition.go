@@ -310,21 +310,7 @@ func (s *Sink) verifyPartitions(ctx context.Context, pt *partitionTable, from, t
 }
 
 func (pt *partitionTable) compare(got, want TableDigest) []string {
-	t := pt.table
-	var p []string
-	if got.Rows != want.Rows {
-		p = append(p, fmt.Sprintf("%s: %d rows stored, %d committed", t, got.Rows, want.Rows))
-	}
-	if !got.Amount.Equal(want.Amount) {
-		p = append(p, fmt.Sprintf("%s: %s %s stored, %s committed", t, pt.amount, got.Amount, want.Amount))
-	}
-	if !got.OfficialAmount.Equal(want.OfficialAmount) {
-		p = append(p, fmt.Sprintf("%s: %s %s stored, %s committed", t, pt.official, got.OfficialAmount, want.OfficialAmount))
-	}
-	if got.KeysChecksum != want.KeysChecksum && got.Rows == want.Rows {
-		p = append(p, t+": natural keys differ from the committed ones")
-	}
-	return p
+	return compareDigest(pt.table, pt.amount, pt.official, got, want)
 }
 
 // mismatchedPartitions returns the stored months of pt that differ from

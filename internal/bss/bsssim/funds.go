@@ -87,7 +87,7 @@ func (s *Simulator) fundsPage(rc *reqCtx, a *account, retrieve bool) (int, []byt
 	all := s.funds(a, bt)
 	page := all
 	if bt == BalanceTypeCredit {
-		page = all[min(offset, len(all)):min(offset+limit, len(all))]
+		page = pageOf(all, offset, limit)
 	}
 	out := struct {
 		TotalCount  int      `json:"total_count"`

@@ -14,9 +14,20 @@
 -- itemised records and are not shown. x_EffectiveCostSource says where each EffectiveCost comes
 -- from, including the fallbacks (no amortised data for the month, amortisation not yet published).
 --
+-- Marketplace (issue 16): a row whose transaction the transaction bills (fee_records, 092) list as
+-- a KooGallery one (provider_type 2) has ServiceProviderName = PublisherName = 'KooGallery seller'
+-- (the API does not name the seller); InvoiceIssuerName and ProviderName stay 'Huawei Cloud' and
+-- HostProviderName keeps its rule. The transaction is (scope, customer_id, bill month, trade_id) for an itemised
+-- row and (scope, customer_id, purchase's bill month, order_id) for an amortised share (a
+-- prepaid purchase's order_id is its trade_id). Months whose transaction bills are not stored
+-- (international site) show 'Huawei Cloud'.
+--
+-- The file is numbered after 092 (fee_records) because the view reads it; 091 was never released.
+--
 -- ClickHouse 18.16 allows one JOIN per SELECT: kind 0 nests cost_records ⋈ the amortised months'
 -- last sync (amortized_manifests) ⋈ the spread purchases; kind 1 is amortized_costs ⋈ the account
--- names. LEFT JOINs leave defaults (0, ''), not NULLs, on both engines. Periods are half-open UTC
+-- names; the outer SELECT joins both kinds to the KooGallery transactions. LEFT JOINs leave
+-- defaults (0, ''), not NULLs, on both engines. Periods are half-open UTC
 -- instants, as in 090. schema.Apply runs CREATE OR REPLACE VIEW as drop-and-create on 18.16,
 -- which does not parse it (a view holds no data).
 CREATE OR REPLACE VIEW {{.DB}}.focus_costs {{.OnCluster}} AS
@@ -89,12 +100,13 @@ SELECT
         kind = 0, toNullable(usage_unit),
         ifNull(CommitmentDiscountStatus, '') = 'Used', toNullable(ri_usage_unit),
         toNullable('Hour')) AS ConsumedUnit,
-    -- One place for the provider names: marketplace (KooGallery) rows, from the transaction
-    -- bills, are the cases to add here (their seller as ServiceProviderName and PublisherName).
-    'Huawei Cloud' AS ServiceProviderName,
+    -- One place for the provider names (docs/focus.md, "Providers"): a KooGallery purchase is
+    -- provided (1.3) and published (1.2) by its marketplace seller, made available (1.2
+    -- ProviderName), hosted and invoiced by Huawei Cloud.
+    if(marketplace = 1, 'KooGallery seller', 'Huawei Cloud') AS ServiceProviderName,
     if(service_type_code = 'hws.service.type.support', 'Not Applicable', 'Huawei Cloud') AS HostProviderName,
     'Huawei Cloud' AS InvoiceIssuerName,
-    ServiceProviderName AS ProviderName,
+    'Huawei Cloud' AS ProviderName,
     ServiceProviderName AS PublisherName,
     multiIf(
         service_type_code IN ('hws.service.type.ec2', 'hws.service.type.bms', 'hws.service.type.cce', 'hws.service.type.cci',
@@ -167,7 +179,7 @@ FROM
         enterprise_project_id, enterprise_project_name, charge_mode, trade_id, order_id, trade_time,
         usage, usage_unit, official_amount, discount_amount, amount, amount AS effective, currency,
         a_spread AS spread, synced_at, a_term_start AS term_start, a_term_end AS term_end,
-        toDecimal128(0, 8) AS ri_usage, '' AS ri_usage_unit
+        toDecimal128(0, 8) AS ri_usage, '' AS ri_usage_unit, trade_id AS fee_trade_id
     FROM
     (
         SELECT scope, record_id, bill_cycle, bill_date, bill_type, customer_id, account_name, region_code, region_name,
@@ -206,7 +218,7 @@ FROM
         am_usage AS usage, am_usage_unit AS usage_unit, toDecimal128(0, 8) AS official_amount, toDecimal128(0, 8) AS discount_amount,
         toDecimal128(0, 8) AS amount, current_month_amortized_amount AS effective, currency,
         toUInt8(0) AS spread, am_effective_time AS synced_at, am_effective_time AS term_start, am_expire_time AS term_end,
-        ri_usage, ri_usage_unit
+        ri_usage, ri_usage_unit, am_order_id AS fee_trade_id
     FROM
     (
         SELECT scope, customer_id, shared_month AS am_shared_month, bill_cycle AS am_bill_cycle, bill_type, region_code, region_name,
@@ -223,4 +235,11 @@ FROM
         FROM {{.DB}}.cost_records
         GROUP BY scope, customer_id
     ) AS n USING (scope, customer_id)
-);
+) AS u
+ANY LEFT JOIN
+(
+    SELECT scope, customer_id, bill_cycle AS shared_bill_cycle, trade_id AS fee_trade_id, toUInt8(1) AS marketplace
+    FROM {{.DB}}.fee_records
+    WHERE provider_type = 2 AND trade_id != ''
+    GROUP BY scope, customer_id, bill_cycle, trade_id
+) AS f USING (scope, customer_id, shared_bill_cycle, fee_trade_id);

@@ -500,6 +500,9 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 	if p.checkTransactions(ctx, stdout) {
 		failed = true
 	}
+	if p.checkDeductions(ctx, stdout) {
+		failed = true
+	}
 	if p.coverage != nil {
 		p.checkCoverage(ctx, stdout)
 	}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/syncd-io/syncd/schema"
 )
 
 // Replaced parts and engine restarts (ClickHouse #107605).
@@ -33,8 +35,9 @@ const settleTimeout = 30 * time.Second
 // files; it is applied only to the embedded engine, at every Migrate.
 var embeddedCleanupSettings = "cleanup_delay_period = 1, cleanup_delay_period_random_add = 0, max_cleanup_delay_period = 1"
 
-// swappedTables are the tables whose partitions are replaced whole.
-var swappedTables = []string{TableCostRecords, TableBillSummaries, TableOrgUnits, TableAccounts, TableAmortizedCosts, TableFeeRecords}
+// swappedTables are the tables whose partitions are replaced whole: those
+// schema declares staging keys for, so a new one is named once, there.
+var swappedTables = schema.SwappedTables()
 
 func (s *Sink) tuneCleanup(ctx context.Context) error {
 	if s.kind != EngineEmbedded {

@@ -126,9 +126,11 @@ var amortizedSpec = &tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields
 }}
 
 // AmortizedWriter replaces one (scope, shared_month) of amortized_costs with
-// the month protocol of the bills (see MonthWriter): rows are staged in
-// blocks, Commit validates them (row count, unique natural keys), swaps
-// the partition in with REPLACE PARTITION (DROP PARTITION when empty) and
+// the month protocol of the bills (see MonthWriter): rows are sent into
+// staging as they come, like the cost records (stagedRows: streamed in
+// small blocks within one INSERT on the server), Commit validates them
+// (row count, unique natural keys), swaps the partition in with REPLACE
+// PARTITION (DROP PARTITION when empty) and
 // records the month's manifest in amortized_manifests. Until Commit
 // succeeds readers see the previous month. Not safe for concurrent use;
 // always call Abort (a no-op after Commit).
@@ -137,7 +139,7 @@ type AmortizedWriter struct {
 	scope   string
 	month   time.Time
 	logger  *slog.Logger
-	rows    *rowBlock[AmortizedCost]
+	rows    *stagedRows[AmortizedCost]
 	staged  int
 	created string
 	done    bool
@@ -160,18 +162,18 @@ func (s *Sink) BeginAmortizedMonth(ctx context.Context, scope string, month time
 	if err := s.CleanupStaging(ctx, s.cfg.StagingTTL); err != nil {
 		s.logger.Warn("staging cleanup failed", slog.Any("err", err))
 	}
-	w := &AmortizedWriter{s: s, scope: scope, month: month, rows: newRowBlock(amortizedSpec),
+	w := &AmortizedWriter{s: s, scope: scope, month: month,
 		logger: s.logger.With(slog.String("scope", scope), slog.String("shared_month", month.Format("2006-01")))}
 	name, err := s.createStaging(ctx, TableAmortizedCosts, s.stagingSuffix())
 	if err != nil {
 		return nil, fmt.Errorf("begin amortised month %s %s: %w", scope, month.Format("2006-01"), err)
 	}
-	w.created, w.rows.table = name, name
+	w.created, w.rows = name, newStagedRows(s, amortizedSpec, name)
 	return w, nil
 }
 
 // Add buffers r (an empty Scope or SharedMonth takes the writer's) and
-// inserts a block into staging every BatchRows rows.
+// sends the buffered block into staging when it is full (see stagedRows).
 func (w *AmortizedWriter) Add(ctx context.Context, r AmortizedCost) error {
 	if w.done {
 		return ErrWriterDone
@@ -186,11 +188,9 @@ func (w *AmortizedWriter) Add(ctx context.Context, r AmortizedCost) error {
 		return fmt.Errorf("add amortised cost %s/%s: %w", r.CustomerID, r.ResourceID, err)
 	}
 	w.staged++
-	if w.rows.rows >= w.s.cfg.BatchRows {
-		if err := w.s.insertBlock(ctx, TableAmortizedCosts, &w.rows.block); err != nil {
-			w.err = err
-			return err
-		}
+	if err := w.rows.sendFull(ctx); err != nil {
+		w.err = err
+		return err
 	}
 	return nil
 }
@@ -225,10 +225,9 @@ func (w *AmortizedWriter) Commit(ctx context.Context, want int) error {
 	w.done = true
 	defer w.drop()
 	month := w.scope + " " + w.month.Format("2006-01")
-	if w.rows.rows > 0 {
-		if err := w.s.insertBlock(ctx, TableAmortizedCosts, &w.rows.block); err != nil {
-			return fmt.Errorf("commit amortised month %s: %w", month, err)
-		}
+	if err := w.rows.finish(ctx); err != nil {
+		w.err = err
+		return fmt.Errorf("commit amortised month %s: %w", month, err)
 	}
 	if err := w.s.validate(ctx, w.created, TableAmortizedCosts, want, amortizedKey, ""); err != nil {
 		return fmt.Errorf("commit amortised month %s: %w", month, err)
@@ -265,9 +264,9 @@ func (w *AmortizedWriter) Abort(ctx context.Context) error {
 		return nil
 	}
 	w.done = true
+	w.rows.abort() // else the DROP waits for an open INSERT to end
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	defer w.rows.reset()
 	if err := w.s.dropTable(ctx, w.created); err != nil {
 		return fmt.Errorf("abort amortised month %s %s: %w", w.scope, w.month.Format("2006-01"), err)
 	}
@@ -277,7 +276,7 @@ func (w *AmortizedWriter) Abort(ctx context.Context) error {
 func (w *AmortizedWriter) drop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	w.rows.reset()
+	w.rows.abort()
 	if err := w.s.dropTable(ctx, w.created); err != nil {
 		w.logger.Warn("drop staging table failed; it is dropped after the staging TTL", slog.Any("err", err))
 	}

@@ -214,6 +214,9 @@ func openEmbedded(dataDir, readOnlyDB string) (*embedded, error) {
 	sh := &embeddedShared{lib: lib, conn: conn, path: path, refs: 1}
 	embeddedConn = sh
 	e := &embedded{shared: sh}
+	if readOnlyDB == "" {
+		removeStreamPipes(path) // left by a process killed mid-stream; chDB holds the path to itself now
+	}
 	stmts := embeddedSetStatements()
 	if readOnlyDB != "" {
 		// The session keeps both: unqualified names resolve to the

@@ -32,14 +32,30 @@ type embeddedStream struct {
 // runs).
 const streamPipeWait = 5 * time.Millisecond
 
+// streamPipeDir is the directory, under chDB's path, of the named pipes of
+// streamed INSERTs.
+func streamPipeDir(path string) string { return filepath.Join(path, "tmp") }
+
+// streamPipePattern matches the directory of one streamed INSERT's pipe.
+const streamPipePattern = "syncd-stream-*"
+
+// removeStreamPipes removes the pipes of streamed INSERTs that a killed
+// process left under chDB's path.
+func removeStreamPipes(path string) {
+	left, _ := filepath.Glob(filepath.Join(streamPipeDir(path), streamPipePattern))
+	for _, d := range left {
+		_ = os.RemoveAll(d)
+	}
+}
+
 func (e *embedded) openStream(ctx context.Context, db string, b *block) (stream, error) {
 	// chDB's own temporary directory under its data path: on the data
 	// volume, which the process can write to.
-	tmp := filepath.Join(e.shared.path, "tmp")
+	tmp := streamPipeDir(e.shared.path)
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("stream into %s: %w", b.table, err)
 	}
-	dir, err := os.MkdirTemp(tmp, "syncd-stream-")
+	dir, err := os.MkdirTemp(tmp, streamPipePattern)
 	if err != nil {
 		return nil, fmt.Errorf("stream into %s: %w", b.table, err)
 	}

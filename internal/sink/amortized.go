@@ -128,7 +128,7 @@ var amortizedSpec = &tableSpec[AmortizedCost]{table: TableAmortizedCosts, fields
 // AmortizedWriter replaces one (scope, shared_month) of amortized_costs with
 // the month protocol of the bills (see MonthWriter): rows are sent into
 // staging as they come, like the cost records (stagedRows: streamed in
-// small blocks within one INSERT on the server), Commit validates them
+// small blocks within one INSERT), Commit validates them
 // (row count, unique natural keys), swaps the partition in with REPLACE
 // PARTITION (DROP PARTITION when empty) and
 // records the month's manifest in amortized_manifests. Until Commit

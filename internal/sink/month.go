@@ -44,10 +44,9 @@ func (e *ValidationError) Error() string {
 var ErrWriterDone = errors.New("month writer already committed or aborted")
 
 // MonthWriter replaces one (scope, bill_cycle) month of cost_records and
-// bill_summaries. Cost records are sent as they come (stagedRows: on the
-// server, streamed in small blocks within one INSERT, so a month of any size
-// takes one small block of memory; elsewhere in blocks of Config.BatchRows,
-// one insert each). Staging makes a partial insert harmless:
+// bill_summaries. Cost records are sent as they come (stagedRows: streamed
+// in small blocks within one INSERT, so a month of any size takes one small
+// block of memory). Staging makes a partial insert harmless:
 // Commit ends the inserts, validates the staged month and swaps the staging
 // partitions in. Until Commit succeeds, readers see the
 // previous month. A MonthWriter is not safe for concurrent use. Always call
@@ -57,7 +56,7 @@ type MonthWriter struct {
 	scope   string
 	cycle   time.Time
 	logger  *slog.Logger
-	cost    *stagedRows[CostRecord] // streamed (server) or in blocks of BatchRows
+	cost    *stagedRows[CostRecord]
 	sums    *rowBlock[BillSummary]
 	staged  MonthCounts
 	created []string // staging tables created, unqualified names

@@ -33,19 +33,12 @@ type stream interface {
 	abort()
 }
 
-// streamer is an engine that can stream blocks into one INSERT (the
-// server); the embedded engine inserts every block as one query.
-type streamer interface {
-	openStream(ctx context.Context, db string, b *block) (stream, error)
-}
-
 // stagedStream streams the blocks of one staging table into INSERTs of
-// engine eng: one INSERT while blocks keep coming, a new one after the
+// the sink's engine: one INSERT while blocks keep coming, a new one after the
 // INSERT was ended for being idle. It is safe for concurrent use (the idle
 // timer ends the INSERT from its own goroutine).
 type stagedStream struct {
 	s      *Sink
-	eng    streamer
 	metric string // table name for metrics
 
 	mu   sync.Mutex
@@ -56,8 +49,8 @@ type stagedStream struct {
 	last time.Time   // when the last block was sent
 }
 
-func newStagedStream(s *Sink, eng streamer, metric string) *stagedStream {
-	return &stagedStream{s: s, eng: eng, metric: metric}
+func newStagedStream(s *Sink, metric string) *stagedStream {
+	return &stagedStream{s: s, metric: metric}
 }
 
 // send sends the rows of b into the open INSERT (opening one when none is
@@ -97,7 +90,7 @@ func (st *stagedStream) sendLocked(ctx context.Context, b *block) error {
 		return err
 	}
 	if st.open == nil {
-		o, err := st.eng.openStream(ctx, st.s.cfg.Database, b)
+		o, err := st.s.eng.openStream(ctx, st.s.cfg.Database, b)
 		if err != nil {
 			return err
 		}
@@ -169,31 +162,20 @@ func (st *stagedStream) abort() {
 
 // stagedRows sends the rows of one staging table as they are added, the
 // same way for every writer of the month protocol (MonthWriter's cost
-// records, AmortizedWriter's details). On an engine that streams (the
-// server) the rows go in blocks of streamBlockRows into one INSERT
-// (stagedStream), so a month of any size holds one small block. Elsewhere
-// (chDB) they go in blocks of Config.BatchRows, each its own INSERT, and the
-// next block fills while the previous one is inserted in the background (at
-// most two blocks in memory). Staging makes a partial insert harmless:
-// validation refuses a month whose staged rows are wrong. Not safe for
-// concurrent use.
+// records, AmortizedWriter's details): in blocks of streamBlockRows into one
+// INSERT (stagedStream), so a month of any size holds one small block.
+// Staging makes a partial insert harmless: validation refuses a month whose
+// staged rows are wrong. Not safe for concurrent use.
 type stagedRows[R any] struct {
-	s      *Sink
-	metric string        // table name for metrics (the target, not the staging table)
-	cur    *rowBlock[R]  // the block being filled
-	spare  *rowBlock[R]  // the other block: in flight, or free; nil until needed
-	flying chan error    // result of the background insert; nil when none runs
-	stream *stagedStream // the streamed INSERT; nil: blocks of BatchRows
+	cur    *rowBlock[R] // the block being filled
+	stream *stagedStream
 }
 
 // newStagedRows sends rows of spec into the staging table staging
 // (unqualified).
 func newStagedRows[R any](s *Sink, spec *tableSpec[R], staging string) *stagedRows[R] {
-	t := &stagedRows[R]{s: s, metric: spec.table, cur: newRowBlock(spec)}
+	t := &stagedRows[R]{cur: newRowBlock(spec), stream: newStagedStream(s, spec.table)}
 	t.cur.table = staging
-	if eng, ok := s.eng.(streamer); ok {
-		t.stream = newStagedStream(s, eng, spec.table)
-	}
 	return t
 }
 
@@ -201,84 +183,32 @@ func newStagedRows[R any](s *Sink, spec *tableSpec[R], staging string) *stagedRo
 // the rows before it.
 func (t *stagedRows[R]) add(r *R) error { return t.cur.add(r) }
 
-// sendFull sends the buffered block when it is full. An error from a send
-// (or from the previous background insert) makes the rows unusable: the
-// caller aborts the month.
+// sendFull sends the buffered block when it is full. An error makes the
+// rows unusable: the caller aborts the month.
 func (t *stagedRows[R]) sendFull(ctx context.Context) error {
-	if t.stream != nil {
-		if t.cur.rows >= streamBlockRows {
-			return t.stream.send(ctx, &t.cur.block)
-		}
-		return nil
-	}
-	if t.cur.rows >= t.s.cfg.BatchRows {
-		return t.insertBehind(ctx)
+	if t.cur.rows >= streamBlockRows {
+		return t.stream.send(ctx, &t.cur.block)
 	}
 	return nil
 }
 
-// insertBehind hands the full block to a background insert and goes on
-// filling the other block, so that inserting overlaps reading the next
-// rows. At most one insert runs at a time.
-func (t *stagedRows[R]) insertBehind(ctx context.Context) error {
-	if err := t.wait(); err != nil {
-		return err
-	}
-	full := t.cur
-	if t.spare == nil {
-		t.spare = newRowBlock(full.spec)
-		t.spare.table = full.table
-	}
-	t.cur, t.spare = t.spare, full
-	done := make(chan error, 1)
-	t.flying = done
-	go func() { done <- t.s.insertBlock(ctx, t.metric, &full.block) }()
-	return nil
-}
-
-// wait waits for the background insert, if one runs, and returns its error.
-func (t *stagedRows[R]) wait() error {
-	if t.flying == nil {
-		return nil
-	}
-	err := <-t.flying
-	t.flying = nil
-	return err
-}
-
-// finish sends the rows still buffered and ends the inserts: when it
-// returns nil, every added row is in the staging table.
+// finish sends the rows still buffered and ends the INSERT: when it returns
+// nil, every added row is in the staging table.
 func (t *stagedRows[R]) finish(ctx context.Context) error {
-	if err := t.wait(); err != nil {
-		return err
-	}
-	if t.stream != nil {
-		if t.cur.rows > 0 {
-			if err := t.stream.send(ctx, &t.cur.block); err != nil {
-				return err
-			}
-		}
-		return t.stream.end()
-	}
 	if t.cur.rows > 0 {
-		return t.s.insertBlock(ctx, t.metric, &t.cur.block)
+		if err := t.stream.send(ctx, &t.cur.block); err != nil {
+			return err
+		}
 	}
-	return nil
+	return t.stream.end()
 }
 
-// abort gives the inserts up, so that the staging table can be dropped: it
-// waits for a background insert (its error is the caller's to have seen or
-// not; staging goes anyway), closes an open streamed INSERT (a DROP would
-// wait for it) and frees the blocks. It may be called more than once.
+// abort gives the INSERT up, so that the staging table can be dropped (a
+// DROP would wait for an open INSERT), and frees the block. It may be
+// called more than once.
 func (t *stagedRows[R]) abort() {
-	_ = t.wait()
-	if t.stream != nil {
-		t.stream.abort()
-	}
+	t.stream.abort()
 	t.cur.reset()
-	if t.spare != nil {
-		t.spare.reset()
-	}
 }
 
 // table returns the staging table's unqualified name.

@@ -88,7 +88,16 @@ func (e *embedded) openStream(ctx context.Context, db string, b *block) (stream,
 			return st, nil
 		}
 		if !errors.Is(err, syscall.ENXIO) {
-			_ = os.Remove(path) // the INSERT, if it starts, fails at once
+			// The INSERT may have failed and removed the pipe: its error
+			// says why.
+			select {
+			case ierr := <-st.done:
+				if ierr != nil {
+					return nil, ierr
+				}
+			case <-time.After(time.Second):
+				_ = os.Remove(path) // the INSERT, if it starts, fails at once
+			}
 			return nil, fmt.Errorf("stream into %s: %w", b.table, err)
 		}
 		select {

@@ -55,6 +55,9 @@ var (
 	embeddedMu        sync.Mutex
 	embeddedConn      *embeddedShared
 	errEmbeddedClosed = errors.New("embedded engine closed")
+	// lastSettle is why the last close of the engine stopped waiting for
+	// replaced parts (settle.go); tests read it.
+	lastSettle settleOutcome
 )
 
 // EmbeddedAvailable reports whether this binary includes the embedded
@@ -243,7 +246,9 @@ func (e *embedded) close() error {
 		if sh.refs == 0 {
 			if len(sh.swapped) > 0 {
 				tables := slices.Sorted(maps.Keys(sh.swapped))
-				settleReplacedParts(e.query, tables, settleTimeout, sh.logger)
+				lastSettle = settleReplacedParts(e.query, tables, settleTimeout, sh.logger)
+			} else {
+				lastSettle = settleNone
 			}
 			sh.mu.Lock()
 			sh.lib.closeConn(sh.conn)

@@ -125,6 +125,7 @@ func TestEnginesSimulator(t *testing.T) {
 	t.Run("unsettled_truth", func(t *testing.T) { testUnsettledTruth(t, srv, sinks) })
 	t.Run("amortized_truth", func(t *testing.T) { testAmortizedTruth(t, srv, sinks) })
 	t.Run("amortized_burn", func(t *testing.T) { testAmortizedBurn(t, srv, clock, sinks, metrics) })
+	t.Run("budgets_amortized", func(t *testing.T) { testBudgetsAmortized(t, sinks) })
 }
 
 // testUnsettledTruth checks the unsettled transactions panel per account against the

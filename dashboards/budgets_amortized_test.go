@@ -102,6 +102,7 @@ func testBudgetsAmortized(t *testing.T, sinks map[string]*sink.Sink) {
 			if want := dec(t, mtd.Value(i, "a")).InexactFloat64(); gotMTD[k] != want || gotFC[k] <= want {
 				t.Errorf("%s: %s: month to date %v (want %v), forecast %v", engine, k, gotMTD[k], want, gotFC[k])
 			}
+			t.Logf("%s: %s at %s: month to date %v, forecast %v", engine, k, testTo.Format(time.RFC3339), gotMTD[k], gotFC[k])
 		}
 
 		// The ECS usage of the last complete day, by hand.

@@ -96,9 +96,9 @@ var wantColumns = map[string]map[string][]string{
 			"first_available", "used", "remaining", "measure_unit", "used_per_day", "last_deduction"},
 	},
 	"syncd-budgets": {
-		"Budgets this month":                       {"budget", "dimension", "covers", "scope", "budget_amount", "month_to_date", "used_ratio"},
+		"Budgets this month":                       {"budget", "dimension", "covers", "scope", "budget_amount", "month_to_date", "used_ratio", "basis"},
 		"Daily cost per budget":                    {"time", "budget", "cost"},
-		"Budget vs actual, last 12 billing months": {"month", "budget", "budget_amount", "actual", "used_ratio"},
+		"Budget vs actual, last 12 billing months": {"month", "budget", "budget_amount", "actual", "used_ratio", "basis"},
 	},
 	"syncd-sync-health": {
 		"Recent failed runs (ClickHouse sync_runs)": {"started_at", "job", "scope", "bill_cycle", "status", "rows", "api_calls", "reconciliation_drift", "error"},

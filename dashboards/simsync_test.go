@@ -139,6 +139,7 @@ func TestEnginesSimulator(t *testing.T) {
 	t.Run("amortized_truth", func(t *testing.T) { testAmortizedTruth(t, srv, sinks) })
 	t.Run("amortized_burn", func(t *testing.T) { testAmortizedBurn(t, srv, clock, sinks, metrics) })
 	t.Run("deductions_truth", func(t *testing.T) { testDeductionsTruth(t, srv, sinks) })
+	t.Run("budgets_amortized", func(t *testing.T) { testBudgetsAmortized(t, sinks) })
 }
 
 // testDeductionsTruth checks the "Usage from deductions" panel over the whole history against the

@@ -97,17 +97,19 @@ type BurnStore interface {
 	BurnCosts(ctx context.Context, from, to time.Time) ([]sink.DailyCost, error)
 }
 
-// Cost bases, the basis label of syncd_cost_daily_burn.
+// Cost bases, the basis label of syncd_cost_daily_burn and of the budget
+// and service usage gauges (the forecast job).
 const (
 	BasisAmortized = "amortized"
 	BasisBilled    = "billed"
 	BasisMixed     = "mixed"
 )
 
-// burnBasis names the basis of a burn made of days of the bases seen.
+// burnBasis names the basis of a figure made of days of the bases seen
+// (a day of budget_costs can itself be mixed).
 func burnBasis(seen map[string]bool) string {
 	switch {
-	case seen[BasisAmortized] && seen[BasisBilled]:
+	case seen[BasisMixed] || seen[BasisAmortized] && seen[BasisBilled]:
 		return BasisMixed
 	case seen[BasisAmortized]:
 		return BasisAmortized

@@ -60,7 +60,8 @@ type Forecast struct {
 
 	mu       sync.Mutex
 	budgets  map[[2]string]bool // exported (budget, currency) label sets
-	services map[[4]string]bool // exported (scope, service, service_name, currency)
+	figures  map[[3]string]bool // exported (budget, currency, basis)
+	services map[[5]string]bool // exported (scope, service, service_name, currency, basis)
 }
 
 // ErrInvalidBudget is returned (wrapped, naming the budgets) when budgets
@@ -131,6 +132,7 @@ func (f *Forecast) budgetGauges(ctx context.Context, now time.Time, logger *slog
 	}
 	var bad []error
 	seen := make(map[[2]string]bool)
+	seenFig := make(map[[3]string]bool)
 	for _, b := range budgets {
 		if err := CheckBudget(b); err != nil {
 			logger.Warn("budget ignored", "budget", b.Name, "err", err)
@@ -140,21 +142,47 @@ func (f *Forecast) budgetGauges(ctx context.Context, now time.Time, logger *slog
 		actual, forecast := MonthEnd(by[b.Name], today, start, true)
 		k := [2]string{b.Name, b.Currency}
 		seen[k] = true
+		basis := MonthBasis(by[b.Name], today)
+		seenFig[[3]string{b.Name, b.Currency, basis}] = true
 		f.Metrics.budgetAmount.WithLabelValues(b.Name, b.Currency).Set(float(b.Amount))
-		f.Metrics.budgetActual.WithLabelValues(b.Name, b.Currency).Set(float(actual))
-		f.Metrics.budgetForecast.WithLabelValues(b.Name, b.Currency).Set(float(forecast))
+		f.Metrics.budgetActual.WithLabelValues(b.Name, b.Currency, basis).Set(float(actual))
+		f.Metrics.budgetForecast.WithLabelValues(b.Name, b.Currency, basis).Set(float(forecast))
 	}
 	f.mu.Lock()
 	for k := range f.budgets {
 		if !seen[k] {
 			f.Metrics.budgetAmount.DeleteLabelValues(k[0], k[1])
-			f.Metrics.budgetActual.DeleteLabelValues(k[0], k[1])
-			f.Metrics.budgetForecast.DeleteLabelValues(k[0], k[1])
 		}
 	}
-	f.budgets = seen
+	for k := range f.figures {
+		if !seenFig[k] {
+			f.Metrics.budgetActual.DeleteLabelValues(k[:]...)
+			f.Metrics.budgetForecast.DeleteLabelValues(k[:]...)
+		}
+	}
+	f.budgets, f.figures = seen, seenFig
 	f.mu.Unlock()
 	return len(seen), errors.Join(bad...)
+}
+
+// MonthBasis is the basis of a budget's figures for the billing month that
+// holds today: that of the month's days so far (the month to date, which the
+// forecast extends), or of every day read when the month has none yet.
+// Amortised when every one of them is on the amortised basis, billed when
+// none is, mixed otherwise.
+func MonthBasis(days []sink.BudgetDay, today time.Time) string {
+	cycle := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	month, all := map[string]bool{}, map[string]bool{}
+	for _, d := range days {
+		all[d.Basis] = true
+		if d.BillCycle.Equal(cycle) && !d.BillDate.After(today) {
+			month[d.Basis] = true
+		}
+	}
+	if len(month) > 0 {
+		return burnBasis(month)
+	}
+	return burnBasis(all)
 }
 
 // MonthEnd forecasts the month-end amount of the billing month that holds
@@ -272,7 +300,9 @@ func LinearForecast(days []sink.BudgetDay, day time.Time) decimal.Decimal {
 }
 
 // serviceGauges sets, per (scope, service, currency), the usage of the last
-// complete day and its baseline, for SyncdServiceSpendAnomaly.
+// complete day and its baseline, for SyncdServiceSpendAnomaly, with the
+// basis of the days read (amortised where the months' amortisation is
+// stored, so a purchase is a steady daily share, not a spike).
 func (f *Forecast) serviceGauges(ctx context.Context, now time.Time) (int, error) {
 	today := civilToday(now)
 	rows, err := f.Store.ServiceDailyCosts(ctx, today.AddDate(0, 0, -BaselineDays-1), today.AddDate(0, 0, -1))
@@ -282,6 +312,7 @@ func (f *Forecast) serviceGauges(ctx context.Context, now time.Time) (int, error
 	type key struct{ scope, service, currency string }
 	series := make(map[key]map[time.Time]decimal.Decimal)
 	names := make(map[key]string)
+	bases := make(map[key]map[string]bool)
 	start := today
 	for _, r := range rows {
 		k := key{r.Scope, r.ServiceTypeCode, r.Currency}
@@ -289,6 +320,10 @@ func (f *Forecast) serviceGauges(ctx context.Context, now time.Time) (int, error
 			series[k] = make(map[time.Time]decimal.Decimal)
 		}
 		series[k][r.BillDate] = series[k][r.BillDate].Add(r.Amount.Sub(r.OneOff))
+		if bases[k] == nil {
+			bases[k] = make(map[string]bool)
+		}
+		bases[k][r.Basis] = true
 		if names[k] == "" {
 			names[k] = r.ServiceTypeName
 		}
@@ -296,7 +331,7 @@ func (f *Forecast) serviceGauges(ctx context.Context, now time.Time) (int, error
 			start = r.BillDate
 		}
 	}
-	seen := make(map[[4]string]bool)
+	seen := make(map[[5]string]bool)
 	for k, s := range series {
 		last, base := ServiceUsage(s, today, start)
 		if last.IsZero() && base.IsZero() {
@@ -306,7 +341,7 @@ func (f *Forecast) serviceGauges(ctx context.Context, now time.Time) (int, error
 		if name == "" {
 			name = k.service
 		}
-		l := [4]string{k.scope, k.service, boundedLabel(name), k.currency}
+		l := [5]string{k.scope, k.service, boundedLabel(name), k.currency, burnBasis(bases[k])}
 		seen[l] = true
 		f.Metrics.serviceUsage.WithLabelValues(l[:]...).Set(float(last))
 		f.Metrics.serviceBaseline.WithLabelValues(l[:]...).Set(float(base))

@@ -137,3 +137,36 @@ func TestCheckBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestMonthBasis: the budget figures take the basis of the month's days so far (the month the
+// forecast extends), not of the earlier days the rates read; with no day of the month yet, that
+// of every day read.
+func TestMonthBasis(t *testing.T) {
+	withBasis := func(basis string, lines ...string) []sink.BudgetDay {
+		ds := budgetDays(lines...)
+		for i := range ds {
+			ds[i].Basis = basis
+		}
+		return ds
+	}
+	may := withBasis(BasisBilled, "2024-05-30 10 0", "2024-05-31 10 0")
+	june := withBasis(BasisAmortized, "2024-06-01 10 0", "2024-06-02 10 0")
+	for _, c := range []struct {
+		name  string
+		days  []sink.BudgetDay
+		today string
+		want  string
+	}{
+		{"amortised month, billed rates", append(append([]sink.BudgetDay{}, may...), june...), "2024-06-02", BasisAmortized},
+		{"billed month", may, "2024-05-31", BasisBilled},
+		{"no day of the month yet", may, "2024-06-01", BasisBilled},
+		{"both bases in the month", append(append([]sink.BudgetDay{}, june...), withBasis(BasisBilled, "2024-06-02 1 0")...), "2024-06-02", BasisMixed},
+		{"a mixed day", withBasis(BasisMixed, "2024-06-01 1 0"), "2024-06-02", BasisMixed},
+		{"a later day does not count", append(append([]sink.BudgetDay{}, june...), withBasis(BasisBilled, "2024-06-03 1 0")...), "2024-06-02", BasisAmortized},
+		{"nothing stored", nil, "2024-06-02", BasisBilled},
+	} {
+		if got := MonthBasis(c.days, date(c.today)); got != c.want {
+			t.Errorf("%s: MonthBasis = %s, want %s", c.name, got, c.want)
+		}
+	}
+}

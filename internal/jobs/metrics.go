@@ -212,20 +212,20 @@ func NewMetrics() *Metrics {
 		}, []string{"budget", "currency"}),
 		budgetActual: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_budget_month_to_date",
-			Help: "Amount due of the current billing month so far that a budget covers.",
-		}, []string{"budget", "currency"}),
+			Help: "Amount due of the current billing month so far that a budget covers, on the basis named by the basis label: amortized (prepaid purchases spread over the days they pay for, where the month's amortisation is stored; docs/budgets.md), billed, or mixed.",
+		}, []string{"budget", "currency", "basis"}),
 		budgetForecast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_budget_forecast",
-			Help: "Forecast amount due at the end of the current billing month that a budget covers (docs/budgets.md).",
-		}, []string{"budget", "currency"}),
+			Help: "Forecast amount due at the end of the current billing month that a budget covers (docs/budgets.md), on the basis named by the basis label (as syncd_budget_month_to_date).",
+		}, []string{"budget", "currency", "basis"}),
 		serviceUsage: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_cost_service_daily_usage",
-			Help: "Amount due of a service on the last complete day (UTC+8), one-off purchases (yearly/monthly, reserved instances) excepted.",
-		}, []string{"scope", "service", "service_name", "currency"}),
+			Help: "Amount due of a service on the last complete day (UTC+8), one-off prepaid charges (yearly/monthly, reserved instances) excepted; basis amortized where the month's amortisation is stored (purchases then count as their even daily share), billed elsewhere, mixed across both.",
+		}, []string{"scope", "service", "service_name", "currency", "basis"}),
 		serviceBaseline: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_cost_service_daily_usage_baseline",
-			Help: "Median of a service's daily usage (as syncd_cost_service_daily_usage) over the 14 days before the last complete day.",
-		}, []string{"scope", "service", "service_name", "currency"}),
+			Help: "Median of a service's daily usage (as syncd_cost_service_daily_usage) over the 14 days before the last complete day; basis as for the usage.",
+		}, []string{"scope", "service", "service_name", "currency", "basis"}),
 		fundsAvailable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_member_funds_available",
 			Help: "Funds an enterprise master can still allocate (role master) or take back from a member (role member), summed over the ledgers of a balance type (debit: cash, credit: credit ledgers).",

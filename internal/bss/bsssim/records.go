@@ -236,6 +236,10 @@ func (s *Simulator) gen(v *view, idx int, late bool, out *record) {
 		if res.chargeMode == 11 {
 			out.ri = out.usage / 2
 		}
+		if res.ri != nil && out.billType == 5 {
+			// Wholly covered by the reserved instance: nothing to pay.
+			out.ri, out.free, out.official = out.usage, 0, 0
+		}
 	default: // 1 yearly/monthly, 10 reserved instance
 		p := r.intn(100)
 		switch {

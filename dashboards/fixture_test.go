@@ -292,6 +292,29 @@ func populate(t *testing.T, s *sink.Sink, end time.Time) {
 			t.Fatalf("write resource packages again: %v", err)
 		}
 
+		// Package deductions: one a day for each item in effect over the same 30 days, the quota
+		// after the last one equal to the last snapshot's remaining; replaced per UTC+8 month.
+		byMonth := map[time.Time][]sink.PackageDeduction{}
+		for _, p := range pkgs[:2] {
+			for d := 1; d <= 30; d++ {
+				at := end.AddDate(0, 0, d-30).Truncate(time.Second).Add(-time.Hour)
+				local := at.In(utc8)
+				m := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC)
+				before := max(p.original-p.perDay*int64(d-1), 0)
+				after := max(p.original-p.perDay*int64(d), 0)
+				byMonth[m] = append(byMonth[m], sink.PackageDeduction{Scope: fs.scope, DeductMonth: m, DeductTime: at,
+					CustomerID: fs.accounts[0].CustomerID, FreeResourceID: p.item, ResourceID: fs.scope + "-res-1",
+					ProductID: "prod-" + p.inst, ProductName: p.product, UsageTypeCode: p.usage,
+					AvailableAmount: cents(before), RemainingAmount: cents(after), UsedAmount: cents(before - after),
+					MeasureID: 10, MeasureUnit: p.unit, EffectiveTime: at.Add(-23 * time.Hour), ExpireTime: at.Add(time.Hour)})
+			}
+		}
+		for m, rows := range byMonth {
+			if err := s.ReplaceDeductionMonth(ctx, fs.scope, m, "fixture", rows); err != nil {
+				t.Fatalf("replace deductions: %v", err)
+			}
+		}
+
 		// Sync runs: hourly bills runs over the last 2 days, one failure, one skipped and one
 		// interrupted (Ctrl-C or SIGTERM: not a failure).
 		for h := 48; h >= 1; h-- {

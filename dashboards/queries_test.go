@@ -91,6 +91,9 @@ var wantColumns = map[string]map[string][]string{
 		"Expiring soon (30 days)":   {"scope", "product_name", "usage_type", "remaining_amount", "measure_unit", "expire_time", "days_to_expiry"},
 		"Exhausting soon (at the usage rate of the time range)": {"scope", "product_name", "usage_type", "order_instance_id",
 			"free_resource_id", "last_remaining", "measure_unit", "used_per_day", "days_to_exhaustion"},
+		"Burn-down (remaining quota per item, from deductions)": {"time", "item", "remaining"},
+		"Usage from deductions (time range)": {"scope", "product_name", "usage_type_code", "free_resource_id", "deductions",
+			"first_available", "used", "remaining", "measure_unit", "used_per_day", "last_deduction"},
 	},
 	"syncd-budgets": {
 		"Budgets this month":                       {"budget", "dimension", "covers", "scope", "budget_amount", "month_to_date", "used_ratio"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -49,6 +50,8 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 	balances := &jobs.Balances{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
 	packages := &jobs.Packages{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger, Now: clock.now}
 	funds := &jobs.Funds{Accounts: accounts, Store: s, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now, Members: org.MemberIDs}
+	deductions := &jobs.Deductions{Accounts: accounts, Store: s, Runs: s, Names: names, Metrics: metrics, Logger: logger, Now: clock.now,
+		Months: 2, RateDays: 7}
 	amortized := &jobs.Amortized{Accounts: accounts, Store: jobs.SinkAmortized{Sink: s}, Runs: s, Names: names, Metrics: metrics, Logger: logger,
 		Members: org.MemberIDs, Now: clock.now}
 	lookups := &jobs.Lookups{Accounts: accounts, Names: names, Runs: s, Metrics: metrics, Logger: logger, Now: clock.now}
@@ -85,6 +88,16 @@ func syncFromSimulator(t *testing.T, srv *bsssim.Server, clock *simClock, s *sin
 			// The amortised months first, so that the bills run's daily burn finds them.
 			run("amortized", amortized.Run, jobs.Window{From: from, To: cur})
 			run("bills", bills.Run, jobs.Window{From: from, To: cur})
+		}
+		if day == 7 {
+			// The whole deduction history: the simulator's one-year packages started up to 14
+			// months ago.
+			cur := bss.Month{Year: clock.now().In(utc8).Year(), Month: clock.now().In(utc8).Month()}
+			from := cur
+			for range 17 {
+				from = from.Prev()
+			}
+			run("deductions", deductions.Run, jobs.Window{From: from, To: cur})
 		}
 		run("balances", balances.Run, jobs.Window{})
 		run("packages", packages.Run, jobs.Window{})
@@ -125,6 +138,94 @@ func TestEnginesSimulator(t *testing.T) {
 	t.Run("unsettled_truth", func(t *testing.T) { testUnsettledTruth(t, srv, sinks) })
 	t.Run("amortized_truth", func(t *testing.T) { testAmortizedTruth(t, srv, sinks) })
 	t.Run("amortized_burn", func(t *testing.T) { testAmortizedBurn(t, srv, clock, sinks, metrics) })
+	t.Run("deductions_truth", func(t *testing.T) { testDeductionsTruth(t, srv, sinks) })
+}
+
+// testDeductionsTruth checks the "Usage from deductions" panel over the whole history against the
+// simulator's deductions (count, Σ used, quota before the first and after the last, exactly) and
+// against the packages the packages job stored: original − Σ used = remaining per item, on both
+// engines. The burn-down panel's last point per item is that same remaining quota.
+func testDeductionsTruth(t *testing.T, srv *bsssim.Server, sinks map[string]*sink.Sink) {
+	ctx := context.Background()
+	type item struct {
+		n                      int
+		used, first, remaining decimal.Decimal
+	}
+	truth := map[string]*item{}
+	for _, d := range srv.Deductions("2000-01-01", testTo.In(utc8).Format(time.DateOnly)) {
+		it := truth[d.FreeResourceID]
+		if it == nil {
+			it = &item{first: decimal.New(d.Available, -3)}
+			truth[d.FreeResourceID] = it
+		}
+		it.n++
+		it.used = it.used.Add(decimal.New(d.Used, -3))
+		it.remaining = decimal.New(d.Remaining, -3)
+	}
+	if len(truth) == 0 {
+		t.Fatal("the simulator has no deductions")
+	}
+	from := testTo.AddDate(-2, 0, 0)
+	d, usageSQL := panelSQL(t, "syncd-resource-packages", "Usage from deductions (time range)")
+	_, burnSQL := panelSQL(t, "syncd-resource-packages", "Burn-down (remaining quota per item, from deductions)")
+	for _, engine := range sinktest.Engines {
+		s := sinks[engine]
+		vars := resolveVariables(t, ctx, s, d, true)
+		run := func(sqlText string) *sink.Result {
+			sql, err := Expand(Query{SQL: sqlText, From: from, To: testTo, Interval: time.Hour, Variables: vars})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Query(ctx, sql)
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", engine, err, sql)
+			}
+			return res
+		}
+		pkgs, err := s.LatestResourcePackages(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		original := map[string][2]decimal.Decimal{}
+		for _, p := range pkgs {
+			original[p.FreeResourceID] = [2]decimal.Decimal{p.OriginalAmount, p.RemainingAmount}
+		}
+		res := run(usageSQL)
+		if len(res.Rows) != len(truth) {
+			t.Errorf("%s: %d items, want %d", engine, len(res.Rows), len(truth))
+		}
+		last := map[string]decimal.Decimal{}
+		for i := range res.Rows {
+			id := res.Value(i, "free_resource_id")
+			num := func(col string) decimal.Decimal { return decimal.RequireFromString(res.Value(i, col)) }
+			w := truth[id]
+			if w == nil {
+				t.Errorf("%s: item %s is not in the simulator's deductions", engine, id)
+				continue
+			}
+			if res.Value(i, "deductions") != fmt.Sprint(w.n) || !num("used").Equal(w.used) || !num("first_available").Equal(w.first) || !num("remaining").Equal(w.remaining) {
+				t.Errorf("%s: item %s: %s deductions, first %s, used %s, remaining %s; want %d, %s, %s, %s", engine, id,
+					res.Value(i, "deductions"), num("first_available"), num("used"), num("remaining"), w.n, w.first, w.used, w.remaining)
+			}
+			if o, ok := original[id]; !ok || !o[0].Sub(num("used")).Equal(num("remaining")) || !o[1].Equal(num("remaining")) {
+				t.Errorf("%s: item %s: original %s − Σ used %s ≠ remaining %s (packages snapshot: %s)", engine, id, o[0], num("used"), num("remaining"), o[1])
+			}
+			last[res.Value(i, "scope")+" "+id] = num("remaining")
+			t.Logf("%s: %s %s: %s deductions, %s − %s = %s %s, %s a day", engine, res.Value(i, "product_name"), id, res.Value(i, "deductions"),
+				num("first_available"), num("used"), num("remaining"), res.Value(i, "measure_unit"), res.Value(i, "used_per_day"))
+		}
+		burn := run(burnSQL)
+		seen := map[string]decimal.Decimal{}
+		for i := range burn.Rows { // ordered by time: the last point of an item wins
+			item := burn.Value(i, "item")
+			seen[item[strings.LastIndex(item, " ")+1:]] = decimal.RequireFromString(burn.Value(i, "remaining"))
+		}
+		for id, w := range truth {
+			if got, ok := seen[id]; !ok || !got.Equal(w.remaining) {
+				t.Errorf("%s: burn-down of item %s ends at %s, want %s", engine, id, got, w.remaining)
+			}
+		}
+	}
 }
 
 // testUnsettledTruth checks the unsettled transactions panel per account against the

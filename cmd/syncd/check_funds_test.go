@@ -58,3 +58,54 @@ func TestCheckFunds(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckDeductions runs syncd check's package deduction line with real
+// clients against the simulator: usable on the China site, for a member
+// account too (its own packages), and on the international site; revoked
+// credentials fail it.
+func TestCheckDeductions(t *testing.T) {
+	cn, err := bsssim.NewServer(bsssim.Config{Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	intl, err := bsssim.NewServer(bsssim.Config{Site: bsssim.SiteIntl, Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer intl.Close()
+	client := func(srv *bsssim.Server, site bss.Site, a bsssim.Account) *bss.Client {
+		t.Helper()
+		c, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: site, MaxRetries: 1},
+			bss.Credentials{AK: bss.Secret(a.AK), SK: bss.Secret(a.SK), DomainID: a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	cnCfg, intlCfg := cn.Config(), intl.Config()
+	demo := func(cfg bsssim.Config) bsssim.Account {
+		return bsssim.Account{ID: cfg.DomainID, AK: cfg.AK, SK: cfg.SK}
+	}
+	revoked := demo(cnCfg)
+	revoked.SK = "revoked-secret-key"
+	p := &Program{accounts: []jobs.Account{
+		{Scope: "master", Source: client(cn, bss.SiteChina, demo(cnCfg))},
+		{Scope: "member", Source: client(cn, bss.SiteChina, cn.Accounts()[1])},
+		{Scope: "intl", Source: client(intl, bss.SiteInternational, demo(intlCfg))},
+	}}
+	var out bytes.Buffer
+	if failed := p.checkDeductions(context.Background(), &out); failed {
+		t.Errorf("checkDeductions failed:\n%s", out.String())
+	}
+	for _, scope := range []string{"master", "member", "intl"} {
+		if want := "bss account " + scope + ": package deductions: usable (the account's own packages; China and international sites)\n"; !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+	p.accounts = []jobs.Account{{Scope: "revoked", Source: client(cn, bss.SiteChina, revoked)}}
+	out.Reset()
+	if failed := p.checkDeductions(context.Background(), &out); !failed || !strings.Contains(out.String(), "bss account revoked: package deductions: FAILED: ") {
+		t.Errorf("revoked credentials: failed = %v, output:\n%s", failed, out.String())
+	}
+}

@@ -500,6 +500,9 @@ func cmdCheck(ctx context.Context, args []string, lookup envconfig.Lookuper, std
 	if p.checkTransactions(ctx, stdout) {
 		failed = true
 	}
+	if p.checkDeductions(ctx, stdout) {
+		failed = true
+	}
 	if p.coverage != nil {
 		p.checkCoverage(ctx, stdout)
 	}
@@ -571,7 +574,7 @@ func cmdDemo(ctx context.Context, args []string, lookup envconfig.Lookuper, stdo
 		return exitFailed
 	}
 	start := time.Now()
-	outcomes, syncErr := p.SyncJobs(ctx, []string{jobs.JobLookups, jobs.JobOrg, jobs.JobBills, jobs.JobBalance, jobs.JobPackage, jobs.JobAmortized}, w, progress)
+	outcomes, syncErr := p.SyncJobs(ctx, jobs.SyncJobs(), w, progress)
 	finish()
 	if ctx.Err() != nil {
 		return reportInterrupted(ctx, stderr, "syncd demo "+shellJoin(args), outcomes, false)
@@ -634,6 +637,9 @@ var summaryQueries = []struct{ table, query string }{
 	{"resource_packages", "SELECT toString(status) AS status, count() AS items, toString(sum(remaining_amount)) AS remaining FROM %s.resource_packages GROUP BY status ORDER BY status"},
 	{"org_units", "SELECT count() AS units FROM %s.org_units"},
 	{"accounts", "SELECT count() AS accounts FROM %s.accounts"},
+	{"fee_records", "SELECT toString(bill_cycle) AS month, count() AS rows, toString(sum(consume_amount)) AS consumed, toString(sumIf(consume_amount, status != 1)) AS unsettled, toString(sumIf(consume_amount, provider_type = 2)) AS koogallery FROM %s.fee_records GROUP BY bill_cycle ORDER BY bill_cycle"},
+	{"package_deductions", "SELECT toString(deduct_month) AS month, count() AS deductions, uniqExact(free_resource_id) AS items FROM %s.package_deductions GROUP BY deduct_month ORDER BY deduct_month"},
+	{"member_funds", "SELECT role, count() AS rows, uniqExact(customer_id) AS accounts, toString(sum(amount)) AS cash, any(currency) AS currency FROM %s.member_funds GROUP BY role ORDER BY role"},
 	{"amortized_costs", "SELECT toString(shared_month) AS month, count() AS rows, toString(sum(current_month_amortized_amount)) AS amortized, any(currency) AS currency FROM %s.amortized_costs GROUP BY shared_month ORDER BY shared_month"},
 	{"sync_runs", "SELECT job, status, count() AS runs, toString(sum(rows)) AS rows, toString(sum(api_calls)) AS api_calls FROM %s.sync_runs GROUP BY job, status ORDER BY job, status"},
 }

@@ -172,7 +172,7 @@ func TestDemoOnce(t *testing.T) {
 		t.Fatalf("demo exit = %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"cost_records", "bill_summaries", "balances", "resource_packages", "org_units", "accounts", "sync_runs", "success"} {
+	for _, want := range []string{"cost_records", "bill_summaries", "balances", "resource_packages", "org_units", "accounts", "fee_records", "package_deductions", "member_funds", "amortized_costs", "sync_runs", "success"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo summary lacks %q:\n%s", want, out)
 		}

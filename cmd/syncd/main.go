@@ -35,6 +35,7 @@ import (
 var version = "dev"
 
 func main() {
+	applyGCPercent()
 	ctx := withMemLimit(context.Background(), applyMemoryLimit(memlimit.FromCgroup))
 	ctx, stop := notifyContext(ctx)
 	code := run(ctx, os.Args[1:], envconfig.OsLookuper(), os.Stdout, os.Stderr)

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	"runtime/debug"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 )
@@ -55,4 +57,23 @@ func withMemLimit(ctx context.Context, m memLimit) context.Context {
 func memLimitFrom(ctx context.Context) memLimit {
 	m, _ := ctx.Value(memLimitKey{}).(memLimit)
 	return m
+}
+
+// defaultGCPercent is the collector's target when GOGC is not set: the heap
+// may grow to 1.5× the live data after a collection instead of 2×. A month
+// keeps 28–49 MiB live whatever its size, but on a busy machine a
+// collection starved of CPU lets the heap run past its goal: at GOGC=100 a
+// 5.15M-record month peaked at 119–172 MiB RSS, at 50 at 95 MiB, with the
+// month still faster than a raw insert (docs/performance.md, issue 14).
+const defaultGCPercent = 50
+
+// applyGCPercent sets the collector's target to defaultGCPercent unless
+// GOGC is set (the runtime already applies it), and returns the target
+// it set (0: none).
+func applyGCPercent() int {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return 0
+	}
+	debug.SetGCPercent(defaultGCPercent)
+	return defaultGCPercent
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"runtime/debug"
 	"testing"
 
@@ -37,5 +38,26 @@ func TestApplyMemoryLimit(t *testing.T) {
 		if got := debug.SetMemoryLimit(-1); got != before && got != 1<<63-1 {
 			t.Errorf("%v: runtime limit %d, want the default", err, got)
 		}
+	}
+}
+
+func TestApplyGCPercent(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	t.Setenv("GOGC", "200")
+	if got := applyGCPercent(); got != 0 {
+		t.Errorf("with GOGC set: applied %d, want nothing", got)
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set the collector's target changed to %d", got)
+	}
+	if err := os.Unsetenv("GOGC"); err != nil {
+		t.Fatal(err)
+	}
+	if got := applyGCPercent(); got != defaultGCPercent {
+		t.Errorf("applied %d, want %d", got, defaultGCPercent)
+	}
+	if got := debug.SetGCPercent(100); got != defaultGCPercent {
+		t.Errorf("collector's target %d, want %d", got, defaultGCPercent)
 	}
 }

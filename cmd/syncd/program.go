@@ -54,6 +54,7 @@ type Program struct {
 	forecast  *jobs.Forecast
 	runs      *jobs.RunLog
 	runners   map[string]jobs.RunFunc
+	env       jobs.Env // what the catalogue builds jobs and their gauge restores from
 	sched     *jobs.Scheduler
 	ln        net.Listener
 	srv       *http.Server
@@ -228,6 +229,7 @@ func (p *Program) buildJobs() error {
 	// The other jobs are built by their catalogue entries.
 	env := jobs.Env{Accounts: p.accounts, Sink: p.Sink, Runs: runs, Names: p.names, Metrics: p.Metrics, Logger: p.Logger, Now: p.Now,
 		Members: org.MemberIDs, Config: jc}
+	p.env = env
 	for _, s := range jobs.Catalogue {
 		if s.New == nil {
 			continue
@@ -295,6 +297,14 @@ func (p *Program) restoreGauges(ctx context.Context) []string {
 	dups, err := p.bills.Restore(ctx, p.Sink)
 	if err != nil {
 		p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", "costs", "err", err)
+	}
+	for _, s := range jobs.Catalogue {
+		if s.Restore == nil {
+			continue
+		}
+		if err := s.Restore(p.env)(ctx); err != nil {
+			p.Logger.Warn("could not restore gauges from ClickHouse; the next run sets them", "gauges", s.Name, "err", err)
+		}
 	}
 	// The forecast job reads only ClickHouse: running it is its restore.
 	if err := p.forecast.Run(jobs.WithRunID(ctx, jobs.NewRunID()), jobs.Window{}); err != nil {
@@ -562,6 +572,26 @@ func (p *Program) checkFunds(ctx context.Context, w io.Writer) (failed bool) {
 		default:
 			fmt.Fprintf(w, "bss account %s: member funds: usable (enterprise master, China site)\n", a.Scope)
 		}
+	}
+	return failed
+}
+
+// checkDeductions prints, for syncd check, whether each account can use the
+// package deduction feed (one request for the current UTC+8 day): both
+// sites have it, for every customer account's own packages (reference
+// §9.3), so any error is a failure: the deductions job would fail too.
+func (p *Program) checkDeductions(ctx context.Context, w io.Writer) (failed bool) {
+	for _, a := range p.accounts {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		now := p.now()
+		_, err := a.Source.PackageDeductions(cctx, bss.DeductionOptions{From: now, To: now})
+		cancel()
+		if err != nil {
+			failed = true
+			fmt.Fprintf(w, "bss account %s: package deductions: FAILED: %v\n", a.Scope, err)
+			continue
+		}
+		fmt.Fprintf(w, "bss account %s: package deductions: usable (the account's own packages; China and international sites)\n", a.Scope)
 	}
 	return failed
 }

@@ -51,6 +51,10 @@ type Spec struct {
 	// for the jobs cmd/syncd wires itself (bills and those whose gauges it
 	// restores at start-up).
 	New func(Env) RunFunc
+	// Restore, when set, builds what sets the job's gauges from what
+	// ClickHouse holds, which cmd/syncd calls at start-up so that the gauges
+	// (and the alerts on them) are there before the job's next run.
+	Restore func(Env) func(context.Context) error
 }
 
 // Env is what Spec.New builds a job from: the dependencies cmd/syncd opens
@@ -85,6 +89,7 @@ type Source interface {
 	LookupSource
 	AmortizedSource
 	FundsSource
+	DeductionSource
 }
 
 // Catalogue lists every job in the order a one-shot sync runs them: look-ups
@@ -106,6 +111,10 @@ var Catalogue = []Spec{
 		About: "Snapshots account balances."},
 	{Name: JobPackage, Schedule: "CRON_TZ=Asia/Shanghai 17 * * * *", InSync: true,
 		About: "Snapshots resource packages and their usage."},
+	{Name: JobDeductions, Schedule: "CRON_TZ=Asia/Shanghai 47 7 * * *", InSync: true, Months: true,
+		About:   "Replaces the recent UTC+8 months of package deductions (SYNCD_DEDUCTIONS_MONTHS; a --from/--to window on syncd sync) and sets the package usage-rate gauges.",
+		New:     func(e Env) RunFunc { return deductionsJob(e).Run },
+		Restore: func(e Env) func(context.Context) error { return deductionsJob(e).Restore }},
 	{Name: JobFunds, Schedule: "CRON_TZ=Asia/Shanghai 5,35 * * * *", InSync: true,
 		About: "Snapshots an enterprise master's allocatable funds and each member's retrievable funds (China site).",
 		New: func(e Env) RunFunc {

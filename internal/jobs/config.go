@@ -29,6 +29,10 @@ type Config struct {
 	BillsParallelAccounts int `env:"BILLS_PARALLEL_ACCOUNTS, default=4"`
 	// AmortizedMonths is how many recent shared months (counting the current one, at most 18) every amortized run re-syncs: the current month grows daily, and a closed month's last days and corrections reach Cost Center 24-48 h late.
 	AmortizedMonths int `env:"AMORTIZED_MONTHS, default=3"`
+	// DeductionsMonths is how many recent UTC+8 months of package deductions (counting the current one, at most 36) every deductions run replaces: a day's deductions can arrive the next day.
+	DeductionsMonths int `env:"DEDUCTIONS_MONTHS, default=2"`
+	// DeductionsRateDays is the trailing number of days (1 to 90) over which a package item's usage rate is measured from its deductions, for the gauges and alerts that project when it runs out.
+	DeductionsRateDays int `env:"DEDUCTIONS_RATE_DAYS, default=7"`
 }
 
 // Schedules returns the cron spec of every job by name: its variable's
@@ -92,6 +96,12 @@ func (c Config) Validate() error {
 	}
 	if c.AmortizedMonths < 1 || c.AmortizedMonths > 18 {
 		errs = append(errs, fmt.Errorf("SYNCD_AMORTIZED_MONTHS: %d is out of range (want 1 to 18, the months the amortised-cost API keeps)", c.AmortizedMonths))
+	}
+	if c.DeductionsMonths < 1 || c.DeductionsMonths > HistoryMonths {
+		errs = append(errs, fmt.Errorf("SYNCD_DEDUCTIONS_MONTHS: %d is out of range (want 1 to %d)", c.DeductionsMonths, HistoryMonths))
+	}
+	if c.DeductionsRateDays < 1 || c.DeductionsRateDays > 90 {
+		errs = append(errs, fmt.Errorf("SYNCD_DEDUCTIONS_RATE_DAYS: %d is out of range (want 1 to 90 days)", c.DeductionsRateDays))
 	}
 	return errors.Join(errs...)
 }

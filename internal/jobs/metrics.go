@@ -46,6 +46,9 @@ const (
 	// JobFunds snapshots an enterprise master's allocatable funds and what
 	// it can take back from each member (China site).
 	JobFunds = "funds"
+	// JobDeductions syncs the package deduction history and sets the
+	// package usage-rate gauges.
+	JobDeductions = "deductions"
 )
 
 // balanceTypes maps the BSS account_type code to the account_type label.
@@ -73,7 +76,13 @@ type Metrics struct {
 	pkgRemaining     *prometheus.GaugeVec
 	pkgOriginal      *prometheus.GaugeVec
 	pkgExpiry        *prometheus.GaugeVec
-	covered          *prometheus.GaugeVec
+	// pkgDailyUsage, pkgExhaustion and pkgUnusedAtExpiry are a package
+	// item's usage rate from its deductions and where it leads (the
+	// deductions job; see ItemUsageRate).
+	pkgDailyUsage     *prometheus.GaugeVec
+	pkgExhaustion     *prometheus.GaugeVec
+	pkgUnusedAtExpiry *prometheus.GaugeVec
+	covered           *prometheus.GaugeVec
 	// integrityMismatches counts the stored months that differ from their
 	// commit manifests, per scope (the verify job).
 	integrityMismatches *prometheus.GaugeVec
@@ -169,6 +178,18 @@ func NewMetrics() *Metrics {
 			Name: "syncd_resource_package_expiry_timestamp_seconds",
 			Help: "Unix time at which a resource package item expires.",
 		}, []string{"scope", "package", "item", "product", "usage_type"}),
+		pkgDailyUsage: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_resource_package_daily_usage",
+			Help: "Quota a resource package item used per day over the trailing SYNCD_DEDUCTIONS_RATE_DAYS (or since it took effect), from its deductions, in unit.",
+		}, []string{"scope", "package", "item", "product", "usage_type", "unit"}),
+		pkgExhaustion: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_resource_package_exhaustion_timestamp_seconds",
+			Help: "Unix time at which a resource package item's remaining quota runs out at its daily usage; absent when nothing is used.",
+		}, []string{"scope", "package", "item", "product", "usage_type"}),
+		pkgUnusedAtExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syncd_resource_package_unused_at_expiry_ratio",
+			Help: "Share of a resource package item's original quota projected to be left unused when it expires, at its daily usage (0 to 1).",
+		}, []string{"scope", "package", "item", "product", "usage_type"}),
 		covered: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "syncd_bills_covered_accounts",
 			Help: "1 for a configured account whose own bills arrive through the member fan-out of another configured account (covered_by), so they are stored there only and not synced under its own scope; its balances and packages still are.",
@@ -238,7 +259,7 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.runs, m.duration, m.lastSuccess, m.lastFailure, m.consecutiveFails, m.interval,
 		m.billMonths, m.drift, m.feeDrift, m.unsettled, m.unstable, m.balance, m.debt, m.monthToDate,
-		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.covered, m.integrityMismatches,
+		m.dailyBurn, m.pkgRemaining, m.pkgOriginal, m.pkgExpiry, m.pkgDailyUsage, m.pkgExhaustion, m.pkgUnusedAtExpiry, m.covered, m.integrityMismatches,
 		m.amortizedDisabled, m.amortizedMTD,
 		m.budgetAmount, m.budgetActual, m.budgetForecast, m.serviceUsage, m.serviceBaseline,
 		m.fundsAvailable, m.memberBurn, m.memberRunway, m.fundsUnavailable,

@@ -99,7 +99,8 @@ func TestBurnDays(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	schedules := map[string]string{"bills": "CRON_TZ=Asia/Shanghai 7 * * * *", "recheck": "@daily", "balances": "@every 10m",
 		"packages": "@hourly", "org": "@daily", "lookups": "@daily", "verify": "@daily", "amortized": "@daily", "forecast": "@hourly", "funds": "@hourly"}
-	good := Config{Schedule: schedules, BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4, AmortizedMonths: 3}
+	good := Config{Schedule: schedules, BillsAttempts: 3, BillsFinalHour: 10, BillsRecheckMonths: 3, BillsParallelAccounts: 4, AmortizedMonths: 3,
+		DeductionsMonths: 2, DeductionsRateDays: 7}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
@@ -110,8 +111,9 @@ func TestConfigValidate(t *testing.T) {
 	bad.BillsAttempts = 0
 	bad.BillsParallelAccounts = 0
 	bad.AmortizedMonths = 19
+	bad.DeductionsRateDays = 91
 	err := bad.Validate()
-	for _, want := range []string{"SYNCD_SCHEDULE_BILLS", "SYNCD_SCHEDULE_ORG", "SYNCD_BILLS_ATTEMPTS", "SYNCD_BILLS_PARALLEL_ACCOUNTS: 0", "SYNCD_AMORTIZED_MONTHS: 19"} {
+	for _, want := range []string{"SYNCD_SCHEDULE_BILLS", "SYNCD_SCHEDULE_ORG", "SYNCD_BILLS_ATTEMPTS", "SYNCD_BILLS_PARALLEL_ACCOUNTS: 0", "SYNCD_AMORTIZED_MONTHS: 19", "SYNCD_DEDUCTIONS_RATE_DAYS: 91"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to name %s", err, want)
 		}

@@ -67,6 +67,9 @@ func (f *fakeSource) TransferAmount(context.Context, bss.BalanceType) ([]bss.Fun
 func (f *fakeSource) RetrieveAmount(context.Context, string, bss.BalanceType) ([]bss.Funds, error) {
 	return nil, errNotFaked
 }
+func (f *fakeSource) PackageDeductions(context.Context, bss.DeductionOptions) ([]bss.PackageDeduction, error) {
+	return nil, errNotFaked
+}
 func (f *fakeSource) Balances(context.Context) (*bss.Balances, error) {
 	if f.balances == nil {
 		return nil, errNotFaked

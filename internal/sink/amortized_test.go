@@ -142,3 +142,72 @@ func TestAmortizedMonth(t *testing.T) {
 		})
 	}
 }
+
+// TestAmortizedMonthStreamed writes a shared month larger than a block on
+// both engines: its details go into one streamed INSERT (the staged month
+// is one part, not one per BatchRows block), an abort in the
+// middle of the stream drops staging without waiting and keeps the stored
+// month, and the committed month holds exactly the rows and money added.
+func TestAmortizedMonthStreamed(t *testing.T) {
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			s := sinktest.Open(t, engine)
+			ctx := context.Background()
+			db := s.Database()
+			stored := func() (string, string, string) {
+				t.Helper()
+				res, err := s.Query(ctx, "SELECT toString(count()) AS n, toString(sum(current_month_amortized_amount)) AS c, "+
+					"toString(uniqExact(resource_id)) AS u FROM "+db+".amortized_costs WHERE scope = 'acme' AND shared_month = '2024-03-01'")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res.Value(0, "n"), decimal.RequireFromString(res.Value(0, "c")).StringFixed(8), res.Value(0, "u")
+			}
+			// 25,003 details: 13 streamed blocks of one INSERT (three
+			// inserts if they went in BatchRows blocks of 10,000).
+			rows := amortRows(21, "acme", march, 25_003)
+			if err := writeAmortized(ctx, s, "acme", march, rows); err != nil {
+				t.Fatal(err)
+			}
+			total := decimal.Zero
+			for _, r := range rows {
+				total = total.Add(r.CurrentMonthAmortizedAmount)
+			}
+			if n, c, u := stored(); n != "25003" || c != total.StringFixed(8) || u != "25003" {
+				t.Fatalf("stored %s rows (%s distinct resources) summing %s, want 25003 summing %s", n, u, c, total.StringFixed(8))
+			}
+			res, err := s.Query(ctx, "SELECT toString(count()) AS n FROM system.parts WHERE active AND database = '"+db+
+				"' AND table = 'amortized_costs'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := res.Value(0, "n"); n != "1" {
+				t.Errorf("the month is stored in %s parts, want 1 (one streamed INSERT)", n)
+			}
+
+			// Abort in the middle of the stream: staging goes, the stored
+			// month stays.
+			w, err := s.BeginAmortizedMonth(ctx, "acme", march)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range amortRows(22, "acme", march, 15_000) {
+				if err := w.Add(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Abort(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Add(ctx, rows[0]); !errors.Is(err, sink.ErrWriterDone) {
+				t.Errorf("add after abort: %v, want ErrWriterDone", err)
+			}
+			if st := stagingTables(t, s); len(st) != 0 {
+				t.Errorf("staging tables left: %v", st)
+			}
+			if n, c, _ := stored(); n != "25003" || c != total.StringFixed(8) {
+				t.Fatalf("after the abort: %s rows summing %s, want the stored 25003 summing %s", n, c, total.StringFixed(8))
+			}
+		})
+	}
+}

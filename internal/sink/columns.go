@@ -434,6 +434,7 @@ func (t *tableSpec[R]) columns() []string {
 type block struct {
 	table   string
 	columns []string
+	types   []string // ClickHouse types of columns
 	cols    []colBuf
 	rows    int
 	scratch []byte // encoding buffer reused across inserts (embedded engine)
@@ -456,6 +457,7 @@ func newRowBlock[R any](spec *tableSpec[R]) *rowBlock[R] {
 	b := &rowBlock[R]{spec: spec}
 	b.table = spec.table
 	b.columns = spec.columns()
+	b.types = spec.types()
 	b.cols = make([]colBuf, len(spec.fields))
 	for i, f := range spec.fields {
 		b.cols[i] = f.newCol()

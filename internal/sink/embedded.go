@@ -55,6 +55,9 @@ var (
 	embeddedMu        sync.Mutex
 	embeddedConn      *embeddedShared
 	errEmbeddedClosed = errors.New("embedded engine closed")
+	// lastSettle is why the last close of the engine stopped waiting for
+	// replaced parts (settle.go); tests read it.
+	lastSettle settleOutcome
 )
 
 // EmbeddedAvailable reports whether this binary includes the embedded
@@ -136,6 +139,30 @@ var embeddedSettings = [][2]string{
 	{"max_memory_usage", "1073741824"}, // 1 GiB per query
 	{"max_insert_threads", "1"},
 	{"max_threads", "2"},
+	// A streamed INSERT (embeddedStream) is squashed into parts of at most
+	// this much data instead of 256 MiB (or 1M rows): the part being
+	// written is what the engine holds of a month.
+	{"min_insert_block_size_bytes", "33554432"}, // 32 MiB
+	// One parser, not one per core with 10 MiB chunks each: the rows come
+	// from syncd as fast as it sends them, parsing in parallel gains
+	// nothing and held about 130 MiB more at a 1M-record month.
+	{"input_format_parallel_parsing", "0"},
+}
+
+// embeddedServerSettings bound the engine as a whole: they are server
+// settings, which chDB (26.5 and 26.7) takes as startup arguments
+// (--name=value) and SET cannot change. The defaults are sized for a
+// server with the machine to itself (caches of 5 GiB, 0.9 of the RAM);
+// syncd's queries read little (validation and digests of a staged month),
+// so small caches cost it nothing. The embedded settings test reads them
+// back from system.server_settings.
+var embeddedServerSettings = [][2]string{
+	{"max_server_memory_usage", "2147483648"}, // 2 GiB for all of chDB's queries, merges and caches
+	{"mark_cache_size", "67108864"},           // 64 MiB
+	{"index_mark_cache_size", "16777216"},
+	{"primary_index_cache_size", "67108864"},
+	{"query_condition_cache_size", "16777216"},
+	{"compiled_expression_cache_size", "16777216"},
 }
 
 func embeddedSetStatements() []string {
@@ -175,6 +202,9 @@ func openEmbedded(dataDir, readOnlyDB string) (*embedded, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	args := []string{"clickhouse", "--path=" + path}
+	for _, kv := range embeddedServerSettings {
+		args = append(args, "--"+kv[0]+"="+kv[1])
+	}
 	argv := make([]*byte, len(args))
 	for i, a := range args {
 		b := append([]byte(a), 0)
@@ -187,6 +217,9 @@ func openEmbedded(dataDir, readOnlyDB string) (*embedded, error) {
 	sh := &embeddedShared{lib: lib, conn: conn, path: path, refs: 1}
 	embeddedConn = sh
 	e := &embedded{shared: sh}
+	if readOnlyDB == "" {
+		removeStreamPipes(path) // left by a process killed mid-stream; chDB holds the path to itself now
+	}
 	stmts := embeddedSetStatements()
 	if readOnlyDB != "" {
 		// The session keeps both: unqualified names resolve to the
@@ -213,7 +246,9 @@ func (e *embedded) close() error {
 		if sh.refs == 0 {
 			if len(sh.swapped) > 0 {
 				tables := slices.Sorted(maps.Keys(sh.swapped))
-				settleReplacedParts(e.query, tables, settleTimeout, sh.logger)
+				lastSettle = settleReplacedParts(e.query, tables, settleTimeout, sh.logger)
+			} else {
+				lastSettle = settleNone
 			}
 			sh.mu.Lock()
 			sh.lib.closeConn(sh.conn)

@@ -21,5 +21,8 @@ func openEmbedded(string, string) (*embedded, error) {
 func (*embedded) exec(context.Context, string) error             { return errors.ErrUnsupported }
 func (*embedded) query(context.Context, string) (*Result, error) { return nil, errors.ErrUnsupported }
 func (*embedded) insert(context.Context, string, *block) error   { return errors.ErrUnsupported }
-func (*embedded) ping(context.Context) error                     { return errors.ErrUnsupported }
-func (*embedded) close() error                                   { return nil }
+func (*embedded) openStream(context.Context, string, *block) (stream, error) {
+	return nil, errors.ErrUnsupported
+}
+func (*embedded) ping(context.Context) error { return errors.ErrUnsupported }
+func (*embedded) close() error               { return nil }

@@ -44,11 +44,9 @@ func (e *ValidationError) Error() string {
 var ErrWriterDone = errors.New("month writer already committed or aborted")
 
 // MonthWriter replaces one (scope, bill_cycle) month of cost_records and
-// bill_summaries. On the server, cost records are streamed into their
-// staging table in blocks of streamBlockRows within one INSERT (the server
-// squashes them into parts), so a month of any size takes one small block of
-// memory; elsewhere rows are buffered in blocks of Config.BatchRows and each
-// block is inserted as one insert. Staging makes a partial insert harmless:
+// bill_summaries. Cost records are sent as they come (stagedRows: streamed
+// in small blocks within one INSERT, so a month of any size takes one small
+// block of memory). Staging makes a partial insert harmless:
 // Commit ends the inserts, validates the staged month and swaps the staging
 // partitions in. Until Commit succeeds, readers see the
 // previous month. A MonthWriter is not safe for concurrent use. Always call
@@ -58,10 +56,7 @@ type MonthWriter struct {
 	scope   string
 	cycle   time.Time
 	logger  *slog.Logger
-	cost    *rowBlock[CostRecord]
-	spare   *rowBlock[CostRecord] // the other cost block: in flight, or free
-	flying  chan error            // result of the background cost insert; nil when none runs
-	stream  *stagedStream         // the cost records' streamed INSERT (server); nil: blocks of BatchRows
+	cost    *stagedRows[CostRecord]
 	sums    *rowBlock[BillSummary]
 	staged  MonthCounts
 	created []string // staging tables created, unqualified names
@@ -92,21 +87,21 @@ func (s *Sink) BeginMonth(ctx context.Context, scope string, cycle time.Time) (*
 		scope:  scope,
 		cycle:  cycle,
 		logger: s.logger.With(slog.String("scope", scope), slog.String("bill_cycle", cycle.Format("2006-01"))),
-		cost:   newRowBlock(costRecordSpec),
 		sums:   newRowBlock(billSummarySpec),
 	}
 	suffix := s.stagingSuffix()
-	for _, b := range []*block{&w.cost.block, &w.sums.block} {
-		name, err := s.createStaging(ctx, b.table, suffix)
+	for _, table := range []string{TableCostRecords, TableBillSummaries} {
+		name, err := s.createStaging(ctx, table, suffix)
 		if err != nil {
 			w.dropStaging()
 			return nil, fmt.Errorf("begin month %s %s: %w", scope, cycle.Format("2006-01"), err)
 		}
 		w.created = append(w.created, name)
-		b.table = name
-	}
-	if eng, ok := s.eng.(streamer); ok {
-		w.stream = newStagedStream(s, eng, TableCostRecords)
+		if table == TableCostRecords {
+			w.cost = newStagedRows(s, costRecordSpec, name)
+		} else {
+			w.sums.table = name
+		}
 	}
 	return w, nil
 }
@@ -206,9 +201,9 @@ func stagingTime(name string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// AddCostRecord buffers r and inserts a block into staging when BatchRows
-// rows are buffered. An empty Scope or BillCycle is filled with the
-// writer's; a different one is an error.
+// AddCostRecord buffers r and sends the buffered block into staging when
+// it is full (see stagedRows). An empty Scope or BillCycle is filled with
+// the writer's; a different one is an error.
 func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
 	if err := w.usable(); err != nil {
 		return err
@@ -220,61 +215,11 @@ func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
 		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
 	}
 	w.staged.CostRecords++
-	if w.stream != nil {
-		if w.cost.rows >= streamBlockRows {
-			return w.sendCost(ctx)
-		}
-		return nil
-	}
-	if w.cost.rows >= w.s.cfg.BatchRows {
-		return w.flushCost(ctx)
-	}
-	return nil
-}
-
-// sendCost sends the cost block into the streamed INSERT. A failure makes
-// the writer unusable, like a failed insert.
-func (w *MonthWriter) sendCost(ctx context.Context) error {
-	if err := w.stream.send(ctx, &w.cost.block); err != nil {
+	if err := w.cost.sendFull(ctx); err != nil {
 		w.err = err
 		return err
 	}
 	return nil
-}
-
-// flushCost hands the full cost block to a background insert and goes on
-// filling the other block, so that inserting overlaps reading the next
-// rows. At most one insert runs at a time (two blocks in memory at most);
-// a failed insert surfaces at the next flush, Commit or Abort, and makes
-// the writer unusable like a failed synchronous insert.
-func (w *MonthWriter) flushCost(ctx context.Context) error {
-	if err := w.wait(); err != nil {
-		return err
-	}
-	full := w.cost
-	if w.spare == nil {
-		w.spare = newRowBlock(costRecordSpec)
-		w.spare.table = full.table
-	}
-	w.cost, w.spare = w.spare, full
-	done := make(chan error, 1)
-	w.flying = done
-	go func() { done <- w.s.insertBlock(ctx, TableCostRecords, &full.block) }()
-	return nil
-}
-
-// wait waits for the background cost insert, if one runs, and returns its
-// error (also kept as the writer's error).
-func (w *MonthWriter) wait() error {
-	if w.flying == nil {
-		return nil
-	}
-	err := <-w.flying
-	w.flying = nil
-	if err != nil && w.err == nil {
-		w.err = err
-	}
-	return err
 }
 
 func (w *MonthWriter) usable() error {
@@ -348,41 +293,27 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	w.done = true
 	defer w.dropStaging()
 	month := w.scope + " " + w.cycle.Format("2006-01")
-	if err := w.wait(); err != nil {
+	if err := w.cost.finish(ctx); err != nil {
+		w.err = err
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
-	if w.stream != nil {
-		if w.cost.rows > 0 {
-			if err := w.sendCost(ctx); err != nil {
-				return fmt.Errorf("commit month %s: %w", month, err)
-			}
-		}
-		if err := w.stream.end(); err != nil {
+	if w.staged.CostRecords > 0 {
+		w.s.faultPoint(FaultStaged)
+	}
+	if w.sums.rows > 0 {
+		if err := w.s.insertBlock(ctx, TableBillSummaries, &w.sums.block); err != nil {
 			return fmt.Errorf("commit month %s: %w", month, err)
 		}
-		if w.staged.CostRecords > 0 {
-			w.s.faultPoint(FaultStaged)
-		}
+		w.s.faultPoint(FaultStaged)
 	}
-	for _, b := range []struct {
-		metric string
-		blk    *block
-	}{{TableCostRecords, &w.cost.block}, {TableBillSummaries, &w.sums.block}} {
-		if b.blk.rows > 0 {
-			if err := w.s.insertBlock(ctx, b.metric, b.blk); err != nil {
-				return fmt.Errorf("commit month %s: %w", month, err)
-			}
-			w.s.faultPoint(FaultStaged)
-		}
-	}
-	if err := w.s.validate(ctx, w.cost.table, TableCostRecords, want.CostRecords, costRecordsKey, "record_id = ''"); err != nil {
+	if err := w.s.validate(ctx, w.cost.table(), TableCostRecords, want.CostRecords, costRecordsKey, "record_id = ''"); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
 	if err := w.s.validate(ctx, w.sums.table, TableBillSummaries, want.BillSummaries, billSummariesKey, ""); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
 	var digest MonthDigest
-	if digest.CostRecords, err = w.s.stagedDigest(ctx, w.cost.table, TableCostRecords); err != nil {
+	if digest.CostRecords, err = w.s.stagedDigest(ctx, w.cost.table(), TableCostRecords); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
 	}
 	if digest.BillSummaries, err = w.s.stagedDigest(ctx, w.sums.table, TableBillSummaries); err != nil {
@@ -391,7 +322,7 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	w.s.faultPoint(FaultBeforeSwap)
 	part := fmt.Sprintf("(%s, %s)", quote(w.scope), w.cycle.Format("200601"))
 	if err := w.s.swap(ctx, part, []swapPair{
-		{TableCostRecords, w.cost.table, want.CostRecords},
+		{TableCostRecords, w.cost.table(), want.CostRecords},
 		{TableBillSummaries, w.sums.table, want.BillSummaries},
 	}); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
@@ -415,10 +346,6 @@ func (w *MonthWriter) Abort(ctx context.Context) error {
 		return nil
 	}
 	w.done = true
-	_ = w.wait() // the insert's error is the caller's; staging goes anyway
-	if w.stream != nil {
-		w.stream.abort() // else the DROP waits for the open INSERT to end
-	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := w.dropStagingCtx(ctx); err != nil {
@@ -438,8 +365,8 @@ func (w *MonthWriter) dropStaging() {
 }
 
 func (w *MonthWriter) dropStagingCtx(ctx context.Context) error {
-	if w.stream != nil {
-		w.stream.abort() // nothing may stay open on a table being dropped
+	if w.cost != nil {
+		w.cost.abort() // nothing may stay open on a table being dropped
 	}
 	var errs []error
 	for _, name := range w.created {
@@ -448,10 +375,6 @@ func (w *MonthWriter) dropStagingCtx(ctx context.Context) error {
 		}
 	}
 	w.created = nil
-	w.cost.reset()
-	if w.spare != nil {
-		w.spare.reset()
-	}
 	w.sums.reset()
 	return errors.Join(errs...)
 }

@@ -56,8 +56,9 @@ func newPartitionTable(pt partitionTable) *partitionTable {
 }
 
 // PartitionWriter replaces one (scope, month) of a partitionTable with the
-// month protocol of the bills (see MonthWriter): rows are staged in
-// blocks, Commit validates them (row count, unique natural keys), swaps the
+// month protocol of the bills (see MonthWriter): rows are sent into staging
+// as they come, like the cost records (stagedRows: streamed in small blocks
+// within one INSERT), Commit validates them (row count, unique natural keys), swaps the
 // partition in with REPLACE PARTITION (DROP PARTITION when empty) and
 // records the month's manifest. Until Commit succeeds readers see the
 // previous month. Not safe for concurrent use; always call Abort (a no-op
@@ -69,7 +70,7 @@ type PartitionWriter[R any] struct {
 	scope   string
 	month   time.Time
 	logger  *slog.Logger
-	rows    *rowBlock[R]
+	rows    *stagedRows[R]
 	staged  int
 	created string
 	done    bool
@@ -93,18 +94,18 @@ func beginPartition[R any](ctx context.Context, s *Sink, pt *partitionTable, spe
 	if err := s.CleanupStaging(ctx, s.cfg.StagingTTL); err != nil {
 		s.logger.Warn("staging cleanup failed", slog.Any("err", err))
 	}
-	w := &PartitionWriter[R]{s: s, pt: pt, keyOf: keyOf, scope: scope, month: month, rows: newRowBlock(spec),
+	w := &PartitionWriter[R]{s: s, pt: pt, keyOf: keyOf, scope: scope, month: month,
 		logger: s.logger.With(slog.String("scope", scope), slog.String(pt.month, month.Format("2006-01")))}
 	name, err := s.createStaging(ctx, pt.table, s.stagingSuffix())
 	if err != nil {
 		return nil, fmt.Errorf("begin %s %s %s: %w", pt.what, scope, month.Format("2006-01"), err)
 	}
-	w.created, w.rows.table = name, name
+	w.created, w.rows = name, newStagedRows(s, spec, name)
 	return w, nil
 }
 
-// Add buffers r (an empty scope or month takes the writer's) and inserts a
-// block into staging every BatchRows rows.
+// Add buffers r (an empty scope or month takes the writer's) and sends the
+// buffered block into staging when it is full (see stagedRows).
 func (w *PartitionWriter[R]) Add(ctx context.Context, r R) error {
 	if w.done {
 		return ErrWriterDone
@@ -119,11 +120,9 @@ func (w *PartitionWriter[R]) Add(ctx context.Context, r R) error {
 		return fmt.Errorf("add row %d to %s: %w", w.staged+1, w.pt.table, err)
 	}
 	w.staged++
-	if w.rows.rows >= w.s.cfg.BatchRows {
-		if err := w.s.insertBlock(ctx, w.pt.table, &w.rows.block); err != nil {
-			w.err = err
-			return err
-		}
+	if err := w.rows.sendFull(ctx); err != nil {
+		w.err = err
+		return err
 	}
 	return nil
 }
@@ -160,10 +159,9 @@ func (w *PartitionWriter[R]) Commit(ctx context.Context, want int) error {
 	defer w.drop()
 	pt := w.pt
 	month := w.scope + " " + w.month.Format("2006-01")
-	if w.rows.rows > 0 {
-		if err := w.s.insertBlock(ctx, pt.table, &w.rows.block); err != nil {
-			return fmt.Errorf("commit %s %s: %w", pt.what, month, err)
-		}
+	if err := w.rows.finish(ctx); err != nil {
+		w.err = err
+		return fmt.Errorf("commit %s %s: %w", pt.what, month, err)
 	}
 	if err := w.s.validate(ctx, w.created, pt.table, want, pt.key, ""); err != nil {
 		return fmt.Errorf("commit %s %s: %w", pt.what, month, err)
@@ -200,9 +198,9 @@ func (w *PartitionWriter[R]) Abort(ctx context.Context) error {
 		return nil
 	}
 	w.done = true
+	w.rows.abort() // else the DROP waits for an open INSERT to end
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	defer w.rows.reset()
 	if err := w.s.dropTable(ctx, w.created); err != nil {
 		return fmt.Errorf("abort %s %s %s: %w", w.pt.what, w.scope, w.month.Format("2006-01"), err)
 	}
@@ -212,7 +210,7 @@ func (w *PartitionWriter[R]) Abort(ctx context.Context) error {
 func (w *PartitionWriter[R]) drop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	w.rows.reset()
+	w.rows.abort()
 	if err := w.s.dropTable(ctx, w.created); err != nil {
 		w.logger.Warn("drop staging table failed; it is dropped after the staging TTL", slog.Any("err", err))
 	}

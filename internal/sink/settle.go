@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/syncd-io/syncd/schema"
 )
 
 // Replaced parts and engine restarts (ClickHouse #107605).
@@ -22,6 +24,13 @@ import (
 // window is caught by the next start's manifest check (Verify). A server
 // outlives syncd: only its own crash can resurrect parts, which the same
 // check finds.
+//
+// Only replaced parts that hold rows are waited for. DROP PARTITION (an
+// empty month) on both chDB builds, and REPLACE PARTITION on 26.7, write an
+// empty covering part that is outdated at once (remove_time 0, rows 0) and
+// that chDB deletes only 6–30 s later, whatever the cleanup settings:
+// waiting for it made Close run into settleTimeout. Loaded again by the
+// next start it adds no row, so it cannot double a month.
 
 // settleTimeout bounds the wait at Close.
 const settleTimeout = 30 * time.Second
@@ -33,8 +42,9 @@ const settleTimeout = 30 * time.Second
 // files; it is applied only to the embedded engine, at every Migrate.
 var embeddedCleanupSettings = "cleanup_delay_period = 1, cleanup_delay_period_random_add = 0, max_cleanup_delay_period = 1"
 
-// swappedTables are the tables whose partitions are replaced whole.
-var swappedTables = []string{TableCostRecords, TableBillSummaries, TableOrgUnits, TableAccounts, TableAmortizedCosts, TableFeeRecords}
+// swappedTables are the tables whose partitions are replaced whole: those
+// schema declares staging keys for, so a new one is named once, there.
+var swappedTables = schema.SwappedTables()
 
 func (s *Sink) tuneCleanup(ctx context.Context) error {
 	if s.kind != EngineEmbedded {
@@ -55,8 +65,9 @@ type swapNoter interface {
 	noteSwap(db, table string, logger *slog.Logger)
 }
 
-// replacedParts returns the inactive parts still on disk in tables
-// (db.table names), as "db.table/part" names.
+// replacedParts returns the inactive parts holding rows still on disk in
+// tables (db.table names), as "db.table/part" names. Empty ones (the
+// covering parts of a drop or replace) are left out: see above.
 func replacedParts(ctx context.Context, q func(context.Context, string) (*Result, error), tables []string) ([]string, error) {
 	if len(tables) == 0 {
 		return nil, nil
@@ -66,7 +77,7 @@ func replacedParts(ctx context.Context, q func(context.Context, string) (*Result
 		quoted[i] = quote(t)
 	}
 	res, err := q(ctx, fmt.Sprintf(
-		"SELECT concat(database, '.', table, '/', name) FROM system.parts WHERE concat(database, '.', table) IN (%s) AND NOT active ORDER BY 1",
+		"SELECT concat(database, '.', table, '/', name) FROM system.parts WHERE concat(database, '.', table) IN (%s) AND NOT active AND rows > 0 ORDER BY 1",
 		strings.Join(quoted, ", ")))
 	if err != nil {
 		return nil, err
@@ -78,29 +89,57 @@ func replacedParts(ctx context.Context, q func(context.Context, string) (*Result
 	return out, nil
 }
 
+// settleOutcome is why settleReplacedParts returned.
+type settleOutcome int
+
+const (
+	settleNone     settleOutcome = iota // nothing was swapped, no wait
+	settleGone                          // every replaced part left the disk
+	settleDeadline                      // the timeout ran out first
+	settleFailed                        // the parts could not be listed
+)
+
+func (o settleOutcome) String() string {
+	switch o {
+	case settleGone:
+		return "gone"
+	case settleDeadline:
+		return "deadline"
+	case settleFailed:
+		return "failed"
+	}
+	return "none"
+}
+
 // settleReplacedParts waits until the parts replaced in tables have been
-// deleted from disk, up to timeout. It runs before the embedded engine shuts
-// down; a timeout is logged, not returned, because the data is committed and
-// the next start's integrity check covers the rest.
-func settleReplacedParts(q func(context.Context, string) (*Result, error), tables []string, timeout time.Duration, logger *slog.Logger) {
+// deleted from disk, up to timeout, and says why it returned. It runs before
+// the embedded engine shuts down; a timeout is logged, not returned as an
+// error, because the data is committed and the next start's integrity check
+// covers the rest.
+func settleReplacedParts(q func(context.Context, string) (*Result, error), tables []string, timeout time.Duration, logger *slog.Logger) settleOutcome {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
 	for {
 		parts, err := replacedParts(ctx, q, tables)
 		if err != nil {
+			if ctx.Err() != nil {
+				logger.Warn("replaced parts still on disk at shutdown; if they reappear, the next start's integrity check re-syncs their months",
+					slog.Duration("waited", time.Since(start)))
+				return settleDeadline
+			}
 			logger.Warn("cannot list replaced parts before shutdown", slog.Any("err", err))
-			return
+			return settleFailed
 		}
 		if len(parts) == 0 {
 			logger.Debug("replaced parts removed before shutdown", slog.Duration("waited", time.Since(start)))
-			return
+			return settleGone
 		}
 		select {
 		case <-ctx.Done():
 			logger.Warn("replaced parts still on disk at shutdown; if they reappear, the next start's integrity check re-syncs their months",
 				slog.Any("parts", parts), slog.Duration("waited", time.Since(start)))
-			return
+			return settleDeadline
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -49,9 +49,9 @@ type Config struct {
 	// Cluster, when set, creates the schema ON CLUSTER with Replicated engines.
 	Cluster string `env:"SYNCD_CLICKHOUSE_CLUSTER"`
 	// BatchRows is the number of rows per inserted block (10k–100k) of
-	// snapshots, bill summaries and, on the embedded engine, of months. On
-	// the server a month's cost records are streamed in blocks of 2,048
-	// rows within one INSERT instead (see MonthWriter).
+	// snapshots and bill summaries. A month's cost records and amortised
+	// details are streamed in blocks of 2,048 rows within one INSERT per
+	// staging table instead, on both engines (see stagedRows).
 	BatchRows int `env:"SYNCD_CLICKHOUSE_BATCH_ROWS, default=50000"`
 	// StagingTTL is the age after which a staging table left behind by a
 	// crashed run is dropped (by Migrate and BeginMonth).
@@ -145,6 +145,9 @@ type engine interface {
 	exec(ctx context.Context, query string) error
 	query(ctx context.Context, query string) (*Result, error)
 	insert(ctx context.Context, db string, b *block) error
+	// openStream starts one INSERT of b's table and columns into which
+	// blocks are sent as they fill (see stagedStream).
+	openStream(ctx context.Context, db string, b *block) (stream, error)
 	ping(ctx context.Context) error
 	close() error
 }

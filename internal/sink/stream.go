@@ -33,19 +33,12 @@ type stream interface {
 	abort()
 }
 
-// streamer is an engine that can stream blocks into one INSERT (the
-// server); the embedded engine inserts every block as one query.
-type streamer interface {
-	openStream(ctx context.Context, db string, b *block) (stream, error)
-}
-
 // stagedStream streams the blocks of one staging table into INSERTs of
-// engine eng: one INSERT while blocks keep coming, a new one after the
+// the sink's engine: one INSERT while blocks keep coming, a new one after the
 // INSERT was ended for being idle. It is safe for concurrent use (the idle
 // timer ends the INSERT from its own goroutine).
 type stagedStream struct {
 	s      *Sink
-	eng    streamer
 	metric string // table name for metrics
 
 	mu   sync.Mutex
@@ -56,8 +49,8 @@ type stagedStream struct {
 	last time.Time   // when the last block was sent
 }
 
-func newStagedStream(s *Sink, eng streamer, metric string) *stagedStream {
-	return &stagedStream{s: s, eng: eng, metric: metric}
+func newStagedStream(s *Sink, metric string) *stagedStream {
+	return &stagedStream{s: s, metric: metric}
 }
 
 // send sends the rows of b into the open INSERT (opening one when none is
@@ -97,7 +90,7 @@ func (st *stagedStream) sendLocked(ctx context.Context, b *block) error {
 		return err
 	}
 	if st.open == nil {
-		o, err := st.eng.openStream(ctx, st.s.cfg.Database, b)
+		o, err := st.s.eng.openStream(ctx, st.s.cfg.Database, b)
 		if err != nil {
 			return err
 		}
@@ -166,3 +159,57 @@ func (st *stagedStream) abort() {
 		st.open = nil
 	}
 }
+
+// stagedRows sends the rows of one staging table as they are added, the
+// same way for every writer of the month protocol (MonthWriter's cost
+// records, AmortizedWriter's details): in blocks of streamBlockRows into one
+// INSERT (stagedStream), so a month of any size holds one small block.
+// Staging makes a partial insert harmless: validation refuses a month whose
+// staged rows are wrong. Not safe for concurrent use.
+type stagedRows[R any] struct {
+	cur    *rowBlock[R] // the block being filled
+	stream *stagedStream
+}
+
+// newStagedRows sends rows of spec into the staging table staging
+// (unqualified).
+func newStagedRows[R any](s *Sink, spec *tableSpec[R], staging string) *stagedRows[R] {
+	t := &stagedRows[R]{cur: newRowBlock(spec), stream: newStagedStream(s, spec.table)}
+	t.cur.table = staging
+	return t
+}
+
+// add buffers r, checked against its spec; an error means r is bad, not
+// the rows before it.
+func (t *stagedRows[R]) add(r *R) error { return t.cur.add(r) }
+
+// sendFull sends the buffered block when it is full. An error makes the
+// rows unusable: the caller aborts the month.
+func (t *stagedRows[R]) sendFull(ctx context.Context) error {
+	if t.cur.rows >= streamBlockRows {
+		return t.stream.send(ctx, &t.cur.block)
+	}
+	return nil
+}
+
+// finish sends the rows still buffered and ends the INSERT: when it returns
+// nil, every added row is in the staging table.
+func (t *stagedRows[R]) finish(ctx context.Context) error {
+	if t.cur.rows > 0 {
+		if err := t.stream.send(ctx, &t.cur.block); err != nil {
+			return err
+		}
+	}
+	return t.stream.end()
+}
+
+// abort gives the INSERT up, so that the staging table can be dropped (a
+// DROP would wait for an open INSERT), and frees the block. It may be
+// called more than once.
+func (t *stagedRows[R]) abort() {
+	t.stream.abort()
+	t.cur.reset()
+}
+
+// table returns the staging table's unqualified name.
+func (t *stagedRows[R]) table() string { return t.cur.table }

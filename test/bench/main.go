@@ -18,6 +18,7 @@
 // rate and a raw clickhouse-go insert of the same rows. memory: peak RSS of
 // `syncd sync` for months of the given sizes. backfill: a months × accounts
 // backfill at the documented quotas against its quota-bound minimum.
+// embedded: memory on the embedded engine, and what chDB takes at rest.
 //
 // The ClickHouse cases need clickhouse-server (started privately, as in the
 // tests) and build cmd/syncd; see docs/performance.md.
@@ -43,6 +44,7 @@ func main() {
 	months := flag.Int("months", 36, "backfill: months per account")
 	accounts := flag.Int("accounts", 3, "backfill: accounts")
 	perMonth := flag.Int("per-month", 2000, "backfill: itemised records per account and month")
+	dataDir := flag.String("data", "", "chdb-at-rest (run by the embedded case): an empty data dir")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -64,6 +66,8 @@ func main() {
 		err = memory(ctx, os.Stdout, *sizes)
 	case "embedded":
 		err = embedded(ctx, os.Stdout, *sizes)
+	case "chdb-at-rest":
+		err = chdbAtRest(ctx, os.Stdout, *dataDir)
 	case "backfill":
 		err = backfill(ctx, os.Stdout, *months, *accounts, *perMonth)
 	default:

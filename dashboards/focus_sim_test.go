@@ -119,6 +119,7 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 		{"amortised shares", "x_EffectiveCostSource = 'amortized share'"},
 		{"reserved instance rows", "CommitmentDiscountId IS NOT NULL"},
 		{"pay-per-use usage", "ChargeCategory = 'Usage' AND x_ChargeMode = '3'"},
+		{"pay-per-use usage covered by a reserved instance", "CommitmentDiscountStatus = 'Used' AND x_ChargeMode = '3'"},
 		{"credits", "ChargeCategory = 'Credit'"},
 	} {
 		if n := focusCount(t, s, "SELECT count() FROM {db}.focus_costs WHERE "+c.where); n == 0 {
@@ -260,7 +261,8 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 		noRows(t, s, "CommitmentDiscountId MUST NOT be null when the charge is related to a commitment discount (reserved instance)",
 			`SELECT x_RecordId FROM {db}.focus_costs WHERE x_ChargeMode = '10' AND CommitmentDiscountId IS NULL`)
 		noRows(t, s, "CommitmentDiscountId MUST be null when the charge is not related to a commitment discount",
-			`SELECT x_RecordId FROM {db}.focus_costs WHERE x_ChargeMode NOT IN ('10', '11') AND CommitmentDiscountId IS NOT NULL`)
+			`SELECT x_RecordId FROM {db}.focus_costs WHERE x_ChargeMode NOT IN ('10', '11') AND CommitmentDiscountId IS NOT NULL
+			 AND x_RecordId NOT IN (SELECT record_id FROM {db}.cost_records WHERE ri_usage > 0 AND sub_resource_id != '')`)
 		noRows(t, s, "CommitmentDiscountType/Category/Name MUST be null iff CommitmentDiscountId is null",
 			`SELECT x_RecordId FROM {db}.focus_costs WHERE isNull(CommitmentDiscountId) != isNull(CommitmentDiscountType)
 			 OR isNull(CommitmentDiscountId) != isNull(CommitmentDiscountCategory)`)
@@ -287,6 +289,76 @@ func testFocusRules(t *testing.T, s *sink.Sink, srv *bsssim.Server) {
 		noRows(t, s, "CommitmentDiscountQuantity on a One-Time purchase MUST be the quantity over the term (hours of the term)",
 			`SELECT x_RecordId FROM {db}.focus_costs WHERE ChargeCategory = 'Purchase' AND CommitmentDiscountQuantity IS NOT NULL
 			 AND CommitmentDiscountQuantity < 24 * 28`)
+	})
+
+	t.Run("CommitmentDiscountId/Used_rows_refer_to_a_purchased_reserved_instance", func(t *testing.T) {
+		// Every CommitmentDiscountId with Used rows is a reserved instance bought in the synced data:
+		// a Purchase row of charge mode 10 carries it.
+		noRows(t, s, "CommitmentDiscountId of a Used row MUST be a commitment discount that was purchased",
+			`SELECT DISTINCT CommitmentDiscountId FROM {db}.focus_costs WHERE CommitmentDiscountStatus = 'Used'
+			 AND ifNull(CommitmentDiscountId, '') NOT IN (SELECT ifNull(CommitmentDiscountId, '') FROM {db}.focus_costs
+			     WHERE ChargeCategory = 'Purchase' AND x_ChargeMode = '10' AND CommitmentDiscountId IS NOT NULL)`)
+		n := focusCount(t, s, `SELECT uniqExact(ifNull(CommitmentDiscountId, '')) FROM {db}.focus_costs
+			WHERE CommitmentDiscountStatus = 'Used' AND x_ChargeMode = '3'`)
+		if n == 0 {
+			t.Fatal("no reserved instance covers pay-per-use usage")
+		}
+		t.Logf("%d reserved instances cover pay-per-use usage", n)
+	})
+
+	t.Run("CommitmentDiscount*/usage_covered_by_a_reserved_instance", func(t *testing.T) {
+		// The records as stored (cost_records), independent of the view: the RI's ID and the covered quantity.
+		type cover struct{ ri, riUsage, usage string }
+		want := map[string]cover{}
+		for _, r := range focusQuery(t, s, `SELECT record_id, sub_resource_id, toString(ri_usage), toString(usage)
+			FROM {db}.cost_records WHERE ri_usage > 0 AND sub_resource_id != '' AND charge_mode != '10'`) {
+			want[r[0]] = cover{r[1], r[2], r[3]}
+		}
+		if len(want) == 0 {
+			t.Fatal("no stored record covered by a reserved instance")
+		}
+		rows := focusQuery(t, s, `SELECT x_RecordId, ifNull(CommitmentDiscountId, 'NULL'), ifNull(CommitmentDiscountName, 'NULL'),
+			ifNull(CommitmentDiscountType, 'NULL'), ifNull(CommitmentDiscountCategory, 'NULL'), ifNull(CommitmentDiscountStatus, 'NULL'),
+			ifNull(toString(CommitmentDiscountQuantity), 'NULL'), ifNull(CommitmentDiscountUnit, 'NULL'),
+			ifNull(toString(ConsumedQuantity), 'NULL'), ChargeCategory, PricingCategory
+			FROM {db}.focus_costs WHERE x_EffectiveCostSource != 'amortized share' AND x_ChargeMode != '10'
+			AND x_RecordId IN (SELECT record_id FROM {db}.cost_records WHERE ri_usage > 0 AND sub_resource_id != '')`)
+		if len(rows) != len(want) {
+			t.Errorf("%d focus rows for %d covered records", len(rows), len(want))
+		}
+		bad := 0
+		for _, r := range rows {
+			w, ok := want[r[0]]
+			var errs []string
+			if !ok {
+				errs = append(errs, "not a covered record")
+			}
+			for i, col := range []string{"Id", "Name", "Type", "Category", "Status", "Quantity", "Unit"} {
+				if r[1+i] == "NULL" {
+					errs = append(errs, "CommitmentDiscount"+col+" is null (all MUST be set together)")
+				}
+			}
+			if r[1] != w.ri || r[3] != "Reserved Instance" || r[4] != "Usage" || r[5] != "Used" || r[9] != "Usage" || r[10] != "Committed" {
+				errs = append(errs, fmt.Sprintf("Id %s Type %s Category %s Status %s ChargeCategory %s PricingCategory %s; want %s, Reserved Instance, Usage, Used, Usage, Committed",
+					r[1], r[3], r[4], r[5], r[9], r[10], w.ri))
+			}
+			// Quantity: the RI-covered quantity, in the RI's unit, never more than the usage consumed.
+			if r[6] == "NULL" || !decOf(r[6]).Equal(decOf(w.riUsage)) || r[7] != "Hour" {
+				errs = append(errs, fmt.Sprintf("CommitmentDiscountQuantity %s %s, want ri_usage %s Hour", r[6], r[7], w.riUsage))
+			}
+			if r[8] == "NULL" || !decOf(r[8]).Equal(decOf(w.usage)) || decOf(r[6]).GreaterThan(decOf(r[8])) {
+				errs = append(errs, fmt.Sprintf("ConsumedQuantity %s, want usage %s, at least the covered %s", r[8], w.usage, r[6]))
+			}
+			if len(errs) > 0 {
+				if bad++; bad <= 5 {
+					t.Errorf("covered record %s: %s", r[0], strings.Join(errs, "; "))
+				}
+			}
+		}
+		if bad > 0 {
+			t.Errorf("%d of %d covered records break the rules", bad, len(rows))
+		}
+		t.Logf("%d pay-per-use records covered by a reserved instance", len(rows))
 	})
 
 	t.Run("ConsumedQuantity/null_unless_Usage_and_not_Unused", func(t *testing.T) {

@@ -56,6 +56,16 @@ type focusCase struct {
 // Huawei Cloud one: neither is marketplace spend of cust-focus.
 var focusMarketplace = map[string]bool{"new yearly/monthly purchase": true, "reserved instance usage": true}
 
+// focusSubResource gives cases a sub-resource (reference §7.2): with ri_usage it is the reserved
+// instance that covered the usage; without it, a whole-machine bundle's component, no commitment.
+var focusSubResource = map[string]struct {
+	id      string
+	riUsage string
+}{
+	"pay-per-use usage covered by a reserved instance": {"ri-7", "2.25"},
+	"whole-machine bundle component":                   {"disk-9", "0"},
+}
+
 var focusCases = []focusCase{
 	{"pay-per-use usage", 5, "3", "hws.service.type.ec2", "ECS s6.large", "2 vCPUs | 4 GiB", "i-1", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large (2 vCPUs | 4 GiB)", true, false, `\N`},
 	{"new yearly/monthly purchase", 1, "1", "hws.service.type.rds", "RDS MySQL", "", "rds-1", "Purchase", "One-Time", "Standard", "Databases", "RDS MySQL", false, false, `\N`},
@@ -72,6 +82,8 @@ var focusCases = []focusCase{
 	{"refund after the month closed", 4, "1", "hws.service.type.ec2", "ECS refund", "", "i-4", "Credit", "One-Time", "Standard", "Compute", "ECS refund", false, true, "Correction"},
 	{"adjustment after the month closed", 16, "3", "hws.service.type.waf", "WAF", "", "", "Adjustment", "One-Time", "Standard", "Security", "WAF", false, true, "Correction"},
 	{"usage traded after the month closed", 5, "3", "hws.service.type.ec2", "ECS s6.large", "", "i-5", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large", true, true, `\N`},
+	{"pay-per-use usage covered by a reserved instance", 5, "3", "hws.service.type.ec2", "ECS s6.large", "", "i-6", "Usage", "Usage-Based", "Committed", "Compute", "ECS s6.large", true, false, `\N`},
+	{"whole-machine bundle component", 5, "3", "hws.service.type.ec2", "ECS s6.large", "", "i-8", "Usage", "Usage-Based", "Standard", "Compute", "ECS s6.large", true, false, `\N`},
 }
 
 // focusCycle is a month of its own for the FOCUS records (March 2024 UTC+8).
@@ -109,6 +121,10 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 					r.TradeTime = time.Date(2024, 4, 3, 2, 0, 0, 0, time.UTC)
 				} else {
 					r.TradeTime = time.Date(2024, 4, 3, 1, 59, 59, 0, time.UTC)
+				}
+				if sub, ok := focusSubResource[c.name]; ok {
+					r.SubResourceID, r.SubResourceName = sub.id, sub.id+"-name"
+					r.RIUsage, r.RIUsageUnit = decimal.RequireFromString(sub.riUsage), "h"
 				}
 				if c.name == "compensation" || c.name == "adjustment deduction" || c.name == "adjustment after the month closed" {
 					r.ProductName = ""
@@ -196,10 +212,23 @@ func testFocus(t *testing.T, sinks map[string]*sink.Sink) {
 						t.Errorf("%s: %s = %q, want %q", c.name, check.col, g, check.want)
 					}
 				}
-				// FOCUS CommitmentDiscountId: set on a reserved instance's rows (charge mode 10), null otherwise.
+				// FOCUS CommitmentDiscountId: set on a reserved instance's rows (charge mode 10) and on the
+				// usage it covered (the RI in sub_resource_id), null otherwise.
 				wantCommitment := `\N`
 				if c.chargeMode == "10" {
 					wantCommitment = c.resourceID
+				}
+				if sub := focusSubResource[c.name]; sub.riUsage != "" && sub.riUsage != "0" {
+					wantCommitment = sub.id
+					for _, check := range []struct{ col, want string }{
+						{"CommitmentDiscountName", sub.id + "-name"}, {"CommitmentDiscountType", "Reserved Instance"},
+						{"CommitmentDiscountCategory", "Usage"}, {"CommitmentDiscountStatus", "Used"},
+						{"CommitmentDiscountQuantity", sub.riUsage}, {"CommitmentDiscountUnit", "Hour"},
+					} {
+						if g := got(check.col); g != check.want {
+							t.Errorf("%s: %s = %q, want %q", c.name, check.col, g, check.want)
+						}
+					}
 				}
 				if g := got("CommitmentDiscountId"); g != wantCommitment {
 					t.Errorf("%s: CommitmentDiscountId = %q, want %q", c.name, g, wantCommitment)

@@ -1,6 +1,6 @@
 -- focus_costs redefined (issue 15): FOCUS 1.2 columns plus the 1.3 ServiceProviderName and
 -- HostProviderName, EffectiveCost from Huawei's amortisation (amortized_costs), commitment
--- discount columns for reserved instances, and ChargeClass = 'Correction'. docs/focus.md has the
+-- discount columns for reserved instances and the pay-per-use usage they cover, and ChargeClass = 'Correction'. docs/focus.md has the
 -- mapping table and the reasoning behind each rule; every rule is written once, in the outer
 -- SELECT, over the rows of two sources:
 --   kind 0: every itemised record of cost_records. A prepaid purchase whose amortised shares are
@@ -65,30 +65,38 @@ SELECT
         bill_type IN (2, 8, 14, 18, 103), 'Recurring',
         'One-Time') AS ChargeFrequency,
     multiIf(
-        charge_mode IN ('10', '11'), 'Committed',
+        charge_mode IN ('10', '11') OR covered_ri_id != '', 'Committed',
         'Standard') AS PricingCategory,
     usage AS PricingQuantity,
     usage_unit AS PricingUnit,
     currency AS PricingCurrency,
-    multiIf(charge_mode = '10' AND resource_id != '', toNullable(resource_id), CAST(NULL AS Nullable(String))) AS CommitmentDiscountId,
-    multiIf(charge_mode = '10' AND resource_id != '', toNullable(resource_name), CAST(NULL AS Nullable(String))) AS CommitmentDiscountName,
-    multiIf(charge_mode = '10' AND resource_id != '', toNullable('Reserved Instance'), CAST(NULL AS Nullable(String))) AS CommitmentDiscountType,
-    multiIf(charge_mode = '10' AND resource_id != '', toNullable('Usage'), CAST(NULL AS Nullable(String))) AS CommitmentDiscountCategory,
+    -- A reserved instance's own rows (charge_mode 10), and the pay-per-use usage it covered
+    -- (covered_ri_id: ri_usage > 0 and the RI's ID in sub_resource_id, 094).
+    multiIf(charge_mode = '10' AND resource_id != '', toNullable(resource_id),
+            covered_ri_id != '', toNullable(covered_ri_id), CAST(NULL AS Nullable(String))) AS CommitmentDiscountId,
+    multiIf(charge_mode = '10' AND resource_id != '', toNullable(resource_name),
+            covered_ri_id != '', toNullable(covered_ri_name), CAST(NULL AS Nullable(String))) AS CommitmentDiscountName,
+    multiIf(CommitmentDiscountId IS NOT NULL, toNullable('Reserved Instance'), CAST(NULL AS Nullable(String))) AS CommitmentDiscountType,
+    multiIf(CommitmentDiscountId IS NOT NULL, toNullable('Usage'), CAST(NULL AS Nullable(String))) AS CommitmentDiscountCategory,
     multiIf(
-        charge_mode != '10' OR resource_id = '' OR ChargeCategory != 'Usage', CAST(NULL AS Nullable(String)),
+        CommitmentDiscountId IS NULL OR ChargeCategory != 'Usage', CAST(NULL AS Nullable(String)),
         kind = 0 OR ri_usage > 0, toNullable('Used'),
         toNullable('Unused')) AS CommitmentDiscountStatus,
+    -- An RI commits to instance-hours: its unit is Hour on every row (the API's hour unit is
+    -- spelled by the measure-unit look-up, e.g. "h").
     multiIf(
         CommitmentDiscountId IS NULL, CAST(NULL AS Nullable(Decimal(38, 8))),
         ChargeCategory = 'Purchase' AND spread = 1, toNullable(x_TermHours),
+        ChargeCategory = 'Usage' AND covered_ri_id != '', toNullable(ri_usage),
         ChargeCategory = 'Usage' AND kind = 0, toNullable(usage),
         ChargeCategory = 'Usage' AND ifNull(CommitmentDiscountStatus, '') = 'Used', toNullable(ri_usage),
         ChargeCategory = 'Usage', toNullable(x_TermHoursInPeriod),
         CAST(NULL AS Nullable(Decimal(38, 8)))) AS CommitmentDiscountQuantity,
     multiIf(
         CommitmentDiscountQuantity IS NULL, CAST(NULL AS Nullable(String)),
-        ChargeCategory = 'Usage' AND kind = 0, toNullable(usage_unit),
-        ChargeCategory = 'Usage' AND ifNull(CommitmentDiscountStatus, '') = 'Used', toNullable(ri_usage_unit),
+        ChargeCategory = 'Usage' AND covered_ri_id = '' AND kind = 0, toNullable(usage_unit),
+        ChargeCategory = 'Usage' AND ifNull(CommitmentDiscountStatus, '') = 'Used'
+            AND lower(ri_usage_unit) NOT IN ('h', 'hour', 'hours', '小时'), toNullable(ri_usage_unit),
         toNullable('Hour')) AS CommitmentDiscountUnit,
     multiIf(
         ChargeCategory != 'Usage' OR ifNull(CommitmentDiscountStatus, '') = 'Unused', CAST(NULL AS Nullable(Decimal(38, 8))),
@@ -179,13 +187,16 @@ FROM
         enterprise_project_id, enterprise_project_name, charge_mode, trade_id, order_id, trade_time,
         usage, usage_unit, official_amount, discount_amount, amount, amount AS effective, currency,
         a_spread AS spread, synced_at, a_term_start AS term_start, a_term_end AS term_end,
-        toDecimal128(0, 8) AS ri_usage, '' AS ri_usage_unit, trade_id AS fee_trade_id
+        ri_usage, ri_usage_unit, trade_id AS fee_trade_id,
+        if(ri_usage > 0 AND charge_mode != '10', sub_resource_id, '') AS covered_ri_id,
+        if(ri_usage > 0 AND charge_mode != '10', sub_resource_name, '') AS covered_ri_name
     FROM
     (
         SELECT scope, record_id, bill_cycle, bill_date, bill_type, customer_id, account_name, region_code, region_name,
                service_type_code, service_type_name, resource_type_name, resource_id, resource_name, resource_tags,
                product_name, product_spec_desc, sku_code, enterprise_project_id, enterprise_project_name, charge_mode,
-               trade_id, order_id, trade_time, usage, usage_unit, official_amount, discount_amount, amount, currency, synced_at
+               trade_id, order_id, trade_time, usage, usage_unit, official_amount, discount_amount, amount, currency, synced_at,
+               ri_usage, ri_usage_unit, sub_resource_id, sub_resource_name
         FROM {{.DB}}.cost_records
         ANY LEFT JOIN
         (
@@ -218,7 +229,7 @@ FROM
         am_usage AS usage, am_usage_unit AS usage_unit, toDecimal128(0, 8) AS official_amount, toDecimal128(0, 8) AS discount_amount,
         toDecimal128(0, 8) AS amount, current_month_amortized_amount AS effective, currency,
         toUInt8(0) AS spread, am_effective_time AS synced_at, am_effective_time AS term_start, am_expire_time AS term_end,
-        ri_usage, ri_usage_unit, am_order_id AS fee_trade_id
+        ri_usage, ri_usage_unit, am_order_id AS fee_trade_id, '' AS covered_ri_id, '' AS covered_ri_name
     FROM
     (
         SELECT scope, customer_id, shared_month AS am_shared_month, bill_cycle AS am_bill_cycle, bill_type, region_code, region_name,

@@ -140,6 +140,10 @@ func CostRecord(scope string, cycle bss.Month, r bss.ResourceRecord, names *Name
 		DebtAmount:                r.DebtAmount,
 		AdjustmentAmount:          r.AdjustmentAmount,
 		Currency:                  r.Currency,
+		RIUsage:                   r.RIUsage,
+		RIUsageUnit:               names.Unit(r.RIUsageMeasureID),
+		SubResourceID:             r.SubResourceID,
+		SubResourceName:           r.SubResourceName,
 	}
 }
 

@@ -102,6 +102,19 @@ func TestCostRecord(t *testing.T) {
 			},
 		},
 		{
+			name: "RI coverage: the covered quantity, its unit and the RI's ID",
+			rec: bss.ResourceRecord{Usage: dec(t, "3.5"), RIUsage: dec(t, "2.25"), RIUsageMeasureID: 4,
+				SubResourceID: "ri-1", SubResourceName: "web-ri"},
+			check: func(t *testing.T, got sink.CostRecord) {
+				if !got.RIUsage.Equal(dec(t, "2.25")) || got.RIUsageUnit != "hour" {
+					t.Errorf("RIUsage, RIUsageUnit = %s, %q, want 2.25, hour", got.RIUsage, got.RIUsageUnit)
+				}
+				if got.SubResourceID != "ri-1" || got.SubResourceName != "web-ri" {
+					t.Errorf("SubResourceID, SubResourceName = %q, %q, want ri-1, web-ri", got.SubResourceID, got.SubResourceName)
+				}
+			},
+		},
+		{
 			name: "usage unit from the measure unit look-up",
 			rec:  bss.ResourceRecord{UsageMeasureID: 10},
 			check: func(t *testing.T, got sink.CostRecord) {

@@ -57,6 +57,12 @@ type CostRecord struct {
 	DebtAmount                decimal.Decimal `ch:"debt_amount"`
 	AdjustmentAmount          decimal.Decimal `ch:"adjustment_amount"`
 	Currency                  string          `ch:"currency"`
+	// RIUsage is the quantity a reserved instance covered, in RIUsageUnit;
+	// SubResourceID is then the RI's ID (094).
+	RIUsage         decimal.Decimal `ch:"ri_usage"`
+	RIUsageUnit     string          `ch:"ri_usage_unit"`
+	SubResourceID   string          `ch:"sub_resource_id"`
+	SubResourceName string          `ch:"sub_resource_name"`
 }
 
 // BillSummary is one ShowCustomerMonthlySum row, stored in bill_summaries.

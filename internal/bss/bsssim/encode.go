@@ -169,6 +169,21 @@ func appendAmounts(buf []byte, official, discount, amount int64, split *[8]int64
 	return kInt(buf, "measure_id", 1)
 }
 
+// appendSub writes the sub-resource fields: the covering reserved instance
+// of a usage line that has ri_usage (§7.2), else nulls.
+func (e *recordEncoder) appendSub(buf []byte, res *resource, ri int64) []byte {
+	if res.ri == nil || ri == 0 {
+		return appendSubNulls(buf)
+	}
+	r := res.ri
+	buf = kStr(buf, "sub_service_type_code", r.svc.code)
+	buf = kStr(buf, "sub_service_type_name", e.name(r.svc.nameEN, r.svc.nameZH))
+	buf = kStr(buf, "sub_resource_type_code", r.rt.code)
+	buf = kStr(buf, "sub_resource_type_name", e.name(r.rt.nameEN, r.rt.nameZH))
+	buf = kStr(buf, "sub_resource_id", r.id)
+	return kStr(buf, "sub_resource_name", r.name)
+}
+
 func appendSubNulls(buf []byte) []byte {
 	for _, k := range [...]string{"sub_service_type_code", "sub_service_type_name", "sub_resource_type_code",
 		"sub_resource_type_name", "sub_resource_id", "sub_resource_name"} {
@@ -228,7 +243,7 @@ func (e *recordEncoder) appendRecord(buf []byte, rec *record) []byte {
 	buf = append(buf, "[discount]-"...)
 	buf = appendCents(buf, rec.split[spCoupon])
 	buf = append(buf, `[coupon]"`...)
-	buf = appendSubNulls(buf)
+	buf = e.appendSub(buf, res, rec.ri)
 	return append(buf, '}')
 }
 
@@ -252,6 +267,6 @@ func (e *recordEncoder) appendRollup(buf []byte, r *rollupRow) []byte {
 		buf = kStr(buf, "unit", e.unit(r.res.rt, false))
 	}
 	buf = appendAmounts(buf, r.official, r.discount, r.amount, &r.split)
-	buf = appendSubNulls(buf)
+	buf = e.appendSub(buf, r.res, r.ri)
 	return append(buf, '}')
 }

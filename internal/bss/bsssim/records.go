@@ -236,6 +236,12 @@ func (s *Simulator) gen(v *view, idx int, late bool, out *record) {
 		if res.chargeMode == 11 {
 			out.ri = out.usage / 2
 		}
+		if res.ri != nil && out.billType == 5 {
+			// The reserved instance covers up to one hour (usage is in hours) of the
+			// line; the rest is billed at the pay-per-use price.
+			out.ri, out.free = min(out.usage, 10000), 0
+			out.official = ((out.usage-out.ri)*out.price + 500000) / 1000000
+		}
 	default: // 1 yearly/monthly, 10 reserved instance
 		p := r.intn(100)
 		switch {

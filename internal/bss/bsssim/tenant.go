@@ -103,6 +103,11 @@ type resource struct {
 	ep            *enterpriseProject // nil: null project
 	specSize      int64              // GB, for linear products
 	productName   string
+	// ri is the reserved instance of the same account and resource type that
+	// covers this pay-per-use resource's usage (nil: none): its usage lines
+	// carry ri_usage and the RI's ID in sub_resource_id. The simulator does
+	// not model an RI's region or flavour scope.
+	ri *resource
 }
 
 type account struct {
@@ -286,6 +291,23 @@ func (s *Simulator) genResources(t *tenant, a *account) {
 		}
 		res.productName = res.sku + " " + mode
 		a.resources[k] = res
+	}
+	linkReservedInstances(a.resources)
+}
+
+// linkReservedInstances lets the first reserved instance of a resource type
+// cover every pay-per-use resource of that type in the same account.
+func linkReservedInstances(rs []resource) {
+	for i := range rs {
+		if rs[i].chargeMode != 3 {
+			continue
+		}
+		for j := range rs {
+			if rs[j].chargeMode == 10 && rs[j].rt == rs[i].rt {
+				rs[i].ri = &rs[j]
+				break
+			}
+		}
 	}
 }
 

@@ -32,7 +32,7 @@ test-deps: ## Install missing test dependencies (apt packages, libchdb.so) idemp
 
 .PHONY: test
 test: lint ## Lint, run every test with the race detector against real engines (installs what is missing first), then every fuzz target briefly.
-	$(TEST_ENV) CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	$(TEST_ENV) CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
 	$(TEST_ENV) FUZZTIME=$${FUZZTIME:-10s} scripts/fuzz.sh
 
 .PHONY: fuzz

@@ -2,9 +2,11 @@ package jobs
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
+	"hash/fnv"
+	"io"
 
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/sink"
@@ -28,12 +30,25 @@ type feeStats struct {
 	unsettled sums // consume_amount of status 2 and 3
 }
 
-// feeKey is the natural key of a transaction within a month (reference
-// §14); the writer's key_seq tells apart repeats of it.
-type feeKey struct {
-	customer, trade, svc, rt, region, ep string
-	billType, chargingMode, provider     int
-	consume                              time.Time
+// feeKeyHash hashes the natural key of a transaction within a month
+// (reference §14), for the writer's key_seq, which tells apart repeats of
+// it. A month keeps one hash per distinct key, not the key's strings: the
+// key of every transaction of a large month would hold hundreds of bytes
+// each. Two keys with the same hash only give the second a non-zero
+// key_seq; both rows are still stored.
+func feeKeyHash(t *bss.TransactionBill) uint64 {
+	h := fnv.New64a()
+	for _, s := range []string{t.CustomerID, t.TradeID, t.ServiceTypeCode, t.ResourceTypeCode, t.RegionCode, t.EnterpriseProjectID} {
+		_, _ = io.WriteString(h, s)
+		_, _ = h.Write([]byte{0})
+	}
+	var b [32]byte
+	binary.LittleEndian.PutUint64(b[0:], uint64(t.BillType))
+	binary.LittleEndian.PutUint64(b[8:], uint64(t.ChargingMode))
+	binary.LittleEndian.PutUint64(b[16:], uint64(t.ProviderType))
+	binary.LittleEndian.PutUint64(b[24:], uint64(t.ConsumeTime.UTC().UnixNano()))
+	_, _ = h.Write(b[:])
+	return h.Sum64()
 }
 
 // FeeRecord maps a transaction bill to its fee_records row; keySeq is its
@@ -79,7 +94,7 @@ func (b *Bills) stageFees(ctx context.Context, a Account, m bss.Month, method bs
 		}
 		return nil
 	}
-	seen := map[feeKey]int{}
+	seen := map[uint64]int{}
 	opts := bss.TransactionBillOptions{Cycle: m, Method: method, Members: members, IncludeZero: true}
 	for t, err := range a.Source.TransactionBills(ctx, opts) {
 		if err != nil {
@@ -92,8 +107,7 @@ func (b *Bills) stageFees(ctx context.Context, a Account, m bss.Month, method bs
 		if err := begin(); err != nil {
 			return st, nil, err
 		}
-		k := feeKey{t.CustomerID, t.TradeID, t.ServiceTypeCode, t.ResourceTypeCode, t.RegionCode, t.EnterpriseProjectID,
-			t.BillType, t.ChargingMode, t.ProviderType, t.ConsumeTime.UTC()}
+		k := feeKeyHash(&t)
 		if err := w.Add(ctx, FeeRecord(a.Scope, m, t, seen[k], b.Names)); err != nil {
 			return st, nil, fmt.Errorf("add transaction bill %s: %w", t.TradeID, err)
 		}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/syncd-io/syncd/internal/bss"
-	"github.com/syncd-io/syncd/internal/bss/bsssim"
 	"github.com/syncd-io/syncd/internal/jobs"
 )
 
@@ -16,33 +15,12 @@ import (
 // not usable (with the reason, and no failure) for a member account and on
 // the international site.
 func TestCheckFunds(t *testing.T) {
-	cn, err := bsssim.NewServer(bsssim.Config{Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.Close()
-	intl, err := bsssim.NewServer(bsssim.Config{Site: bsssim.SiteIntl, Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer intl.Close()
-	client := func(srv *bsssim.Server, site bss.Site, a bsssim.Account) *bss.Client {
-		t.Helper()
-		c, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: site, MaxRetries: 1},
-			bss.Credentials{AK: bss.Secret(a.AK), SK: bss.Secret(a.SK), DomainID: a.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	cn, intl := newCheckSims(t)
 	cnCfg, intlCfg := cn.Config(), intl.Config()
-	demo := func(cfg bsssim.Config) bsssim.Account {
-		return bsssim.Account{ID: cfg.DomainID, AK: cfg.AK, SK: cfg.SK}
-	}
 	p := &Program{accounts: []jobs.Account{
-		{Scope: "master", CustomerID: cnCfg.DomainID, Source: client(cn, bss.SiteChina, demo(cnCfg))},
-		{Scope: "member", CustomerID: cn.Accounts()[1].ID, Source: client(cn, bss.SiteChina, cn.Accounts()[1])},
-		{Scope: "intl", CustomerID: intlCfg.DomainID, Source: client(intl, bss.SiteInternational, demo(intlCfg))},
+		{Scope: "master", CustomerID: cnCfg.DomainID, Source: checkClient(t, cn, bss.SiteChina, simMaster(cnCfg))},
+		{Scope: "member", CustomerID: cn.Accounts()[1].ID, Source: checkClient(t, cn, bss.SiteChina, cn.Accounts()[1])},
+		{Scope: "intl", CustomerID: intlCfg.DomainID, Source: checkClient(t, intl, bss.SiteInternational, simMaster(intlCfg))},
 	}}
 	var out bytes.Buffer
 	if failed := p.checkFunds(context.Background(), &out); failed {
@@ -64,35 +42,14 @@ func TestCheckFunds(t *testing.T) {
 // account too (its own packages), and on the international site; revoked
 // credentials fail it.
 func TestCheckDeductions(t *testing.T) {
-	cn, err := bsssim.NewServer(bsssim.Config{Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.Close()
-	intl, err := bsssim.NewServer(bsssim.Config{Site: bsssim.SiteIntl, Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer intl.Close()
-	client := func(srv *bsssim.Server, site bss.Site, a bsssim.Account) *bss.Client {
-		t.Helper()
-		c, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: site, MaxRetries: 1},
-			bss.Credentials{AK: bss.Secret(a.AK), SK: bss.Secret(a.SK), DomainID: a.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	cn, intl := newCheckSims(t)
 	cnCfg, intlCfg := cn.Config(), intl.Config()
-	demo := func(cfg bsssim.Config) bsssim.Account {
-		return bsssim.Account{ID: cfg.DomainID, AK: cfg.AK, SK: cfg.SK}
-	}
-	revoked := demo(cnCfg)
+	revoked := simMaster(cnCfg)
 	revoked.SK = "revoked-secret-key"
 	p := &Program{accounts: []jobs.Account{
-		{Scope: "master", Source: client(cn, bss.SiteChina, demo(cnCfg))},
-		{Scope: "member", Source: client(cn, bss.SiteChina, cn.Accounts()[1])},
-		{Scope: "intl", Source: client(intl, bss.SiteInternational, demo(intlCfg))},
+		{Scope: "master", Source: checkClient(t, cn, bss.SiteChina, simMaster(cnCfg))},
+		{Scope: "member", Source: checkClient(t, cn, bss.SiteChina, cn.Accounts()[1])},
+		{Scope: "intl", Source: checkClient(t, intl, bss.SiteInternational, simMaster(intlCfg))},
 	}}
 	var out bytes.Buffer
 	if failed := p.checkDeductions(context.Background(), &out); failed {
@@ -103,7 +60,7 @@ func TestCheckDeductions(t *testing.T) {
 			t.Errorf("check output lacks %q:\n%s", want, out.String())
 		}
 	}
-	p.accounts = []jobs.Account{{Scope: "revoked", Source: client(cn, bss.SiteChina, revoked)}}
+	p.accounts = []jobs.Account{{Scope: "revoked", Source: checkClient(t, cn, bss.SiteChina, revoked)}}
 	out.Reset()
 	if failed := p.checkDeductions(context.Background(), &out); !failed || !strings.Contains(out.String(), "bss account revoked: package deductions: FAILED: ") {
 		t.Errorf("revoked credentials: failed = %v, output:\n%s", failed, out.String())

@@ -16,33 +16,12 @@ import (
 // member, not usable (a note, not a failure) on the international site
 // without a request, and a failure when the credentials are wrong.
 func TestCheckTransactions(t *testing.T) {
-	cn, err := bsssim.NewServer(bsssim.Config{Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.Close()
-	intl, err := bsssim.NewServer(bsssim.Config{Site: bsssim.SiteIntl, Scale: bsssim.Scale{Members: 2, Months: 1, RecordsPerMonth: 10}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer intl.Close()
-	client := func(srv *bsssim.Server, site bss.Site, a bsssim.Account) *bss.Client {
-		t.Helper()
-		c, err := bss.NewClient(bss.Config{Endpoint: srv.URL + "/", Site: site, MaxRetries: 1},
-			bss.Credentials{AK: bss.Secret(a.AK), SK: bss.Secret(a.SK), DomainID: a.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	cn, intl := newCheckSims(t)
 	cnCfg, intlCfg := cn.Config(), intl.Config()
-	demo := func(cfg bsssim.Config) bsssim.Account {
-		return bsssim.Account{ID: cfg.DomainID, AK: cfg.AK, SK: cfg.SK}
-	}
 	p := &Program{accounts: []jobs.Account{
-		{Scope: "master", CustomerID: cnCfg.DomainID, Source: client(cn, bss.SiteChina, demo(cnCfg))},
-		{Scope: "member", CustomerID: cn.Accounts()[1].ID, Source: client(cn, bss.SiteChina, cn.Accounts()[1])},
-		{Scope: "intl", CustomerID: intlCfg.DomainID, Source: client(intl, bss.SiteInternational, demo(intlCfg))},
+		{Scope: "master", CustomerID: cnCfg.DomainID, Source: checkClient(t, cn, bss.SiteChina, simMaster(cnCfg))},
+		{Scope: "member", CustomerID: cn.Accounts()[1].ID, Source: checkClient(t, cn, bss.SiteChina, cn.Accounts()[1])},
+		{Scope: "intl", CustomerID: intlCfg.DomainID, Source: checkClient(t, intl, bss.SiteInternational, simMaster(intlCfg))},
 	}}
 	var out bytes.Buffer
 	if failed := p.checkTransactions(context.Background(), &out); failed {
@@ -60,9 +39,9 @@ func TestCheckTransactions(t *testing.T) {
 	if n := intl.RequestCount(bsssim.OpFeeRecords); n != 0 {
 		t.Errorf("%d requests to the international site", n)
 	}
-	bad := demo(cnCfg)
+	bad := simMaster(cnCfg)
 	bad.SK = "wrong-secret"
-	p.accounts = []jobs.Account{{Scope: "bad", CustomerID: cnCfg.DomainID, Source: client(cn, bss.SiteChina, bad)}}
+	p.accounts = []jobs.Account{{Scope: "bad", CustomerID: cnCfg.DomainID, Source: checkClient(t, cn, bss.SiteChina, bad)}}
 	out.Reset()
 	if failed := p.checkTransactions(context.Background(), &out); !failed || !strings.Contains(out.String(), "bss account bad: transaction bills: FAILED") {
 		t.Errorf("wrong credentials: failed=%v\n%s", failed, out.String())

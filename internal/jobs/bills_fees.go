@@ -2,11 +2,8 @@ package jobs
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"io"
 
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/sink"
@@ -30,30 +27,10 @@ type feeStats struct {
 	unsettled sums // consume_amount of status 2 and 3
 }
 
-// feeKeyHash hashes the natural key of a transaction within a month
-// (reference §14), for the writer's key_seq, which tells apart repeats of
-// it. A month keeps one hash per distinct key, not the key's strings: the
-// key of every transaction of a large month would hold hundreds of bytes
-// each. Two keys with the same hash only give the second a non-zero
-// key_seq; both rows are still stored.
-func feeKeyHash(t *bss.TransactionBill) uint64 {
-	h := fnv.New64a()
-	for _, s := range []string{t.CustomerID, t.TradeID, t.ServiceTypeCode, t.ResourceTypeCode, t.RegionCode, t.EnterpriseProjectID} {
-		_, _ = io.WriteString(h, s)
-		_, _ = h.Write([]byte{0})
-	}
-	var b [32]byte
-	binary.LittleEndian.PutUint64(b[0:], uint64(t.BillType))
-	binary.LittleEndian.PutUint64(b[8:], uint64(t.ChargingMode))
-	binary.LittleEndian.PutUint64(b[16:], uint64(t.ProviderType))
-	binary.LittleEndian.PutUint64(b[24:], uint64(t.ConsumeTime.UTC().UnixNano()))
-	_, _ = h.Write(b[:])
-	return h.Sum64()
-}
-
-// FeeRecord maps a transaction bill to its fee_records row; keySeq is its
-// ordinal among the month's transactions with the same natural key.
-func FeeRecord(scope string, cycle bss.Month, t bss.TransactionBill, keySeq int, names *Names) sink.FeeRecord {
+// FeeRecord maps a transaction bill to its fee_records row. Its key_seq is
+// left 0: the FeeWriter numbers the transactions that repeat a natural key
+// when it commits the month, so the job keeps nothing per transaction.
+func FeeRecord(scope string, cycle bss.Month, t bss.TransactionBill, names *Names) sink.FeeRecord {
 	return sink.FeeRecord{
 		Scope: scope, BillCycle: cycle.Date(), CustomerID: t.CustomerID, AccountName: t.AccountName,
 		ProviderType:    int32(t.ProviderType),
@@ -62,7 +39,7 @@ func FeeRecord(scope string, cycle bss.Month, t bss.TransactionBill, keySeq int,
 		RegionCode: t.RegionCode, RegionName: t.RegionName,
 		EnterpriseProjectID: t.EnterpriseProjectID, EnterpriseProjectName: t.EnterpriseProjectName,
 		ChargingMode: int32(t.ChargingMode), ConsumeTime: t.ConsumeTime.UTC(), TradeTime: t.TradeTime.UTC(),
-		TradeID: t.TradeID, BillType: int32(t.BillType), Status: int32(t.Status), KeySeq: int32(keySeq),
+		TradeID: t.TradeID, BillType: int32(t.BillType), Status: int32(t.Status),
 		OfficialAmount: t.OfficialAmount, OfficialDiscountAmount: t.OfficialDiscountAmount, EraseAmount: t.EraseAmount,
 		ConsumeAmount: t.ConsumeAmount, CashAmount: t.CashAmount, CreditAmount: t.CreditAmount, CouponAmount: t.CouponAmount,
 		FlexipurchaseCouponAmount: t.FlexipurchaseCouponAmount, StoredValueCardAmount: t.StoredValueCardAmount,
@@ -94,7 +71,6 @@ func (b *Bills) stageFees(ctx context.Context, a Account, m bss.Month, method bs
 		}
 		return nil
 	}
-	seen := map[uint64]int{}
 	opts := bss.TransactionBillOptions{Cycle: m, Method: method, Members: members, IncludeZero: true}
 	for t, err := range a.Source.TransactionBills(ctx, opts) {
 		if err != nil {
@@ -107,11 +83,9 @@ func (b *Bills) stageFees(ctx context.Context, a Account, m bss.Month, method bs
 		if err := begin(); err != nil {
 			return st, nil, err
 		}
-		k := feeKeyHash(&t)
-		if err := w.Add(ctx, FeeRecord(a.Scope, m, t, seen[k], b.Names)); err != nil {
+		if err := w.Add(ctx, FeeRecord(a.Scope, m, t, b.Names)); err != nil {
 			return st, nil, fmt.Errorf("add transaction bill %s: %w", t.TradeID, err)
 		}
-		seen[k]++
 		st.rows++
 		st.consume.add(t.Currency, t.ConsumeAmount)
 		if t.Status != bss.TransactionPaid {

@@ -21,8 +21,10 @@ const feeKey = "bill_cycle, customer_id, trade_id, bill_type, service_type_code,
 
 // FeeRecord is one transaction bill of ListCustomerBillsFeeRecords, stored
 // in fee_records (see schema/092_fee_records.sql). BillCycle is the civil
-// first day of the month (00:00 UTC), never shifted. KeySeq is 0, or 1, 2…
-// for a further transaction with the same natural key in the month.
+// first day of the month (00:00 UTC), never shifted. Leave KeySeq 0: the
+// FeeWriter's Commit numbers the transactions that repeat a natural key in
+// the month 0, 1, 2… (see PartitionWriter.numberRepeats), so a repeat is
+// kept, not refused or merged.
 type FeeRecord struct {
 	Scope                     string          `ch:"scope"`
 	BillCycle                 time.Time       `ch:"bill_cycle,date"`
@@ -64,7 +66,7 @@ var (
 	// feeTable is fee_records replaced per (scope, bill_cycle), manifests
 	// in fee_manifests: the digest's Amount is consume_amount.
 	feeTable = newPartitionTable(partitionTable{table: TableFeeRecords, manifests: TableFeeManifests,
-		what: "transaction month", month: "bill_cycle", key: feeKey,
+		what: "transaction month", month: "bill_cycle", key: feeKey, seq: "key_seq",
 		amount: "consume_amount", official: "official_amount",
 		rowsCol: "records", amountCol: "consume_amount", offiCol: "official_amount"})
 )

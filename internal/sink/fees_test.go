@@ -2,9 +2,9 @@ package sink_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -93,20 +93,38 @@ func TestFeeMonth(t *testing.T) {
 				t.Fatal(err)
 			}
 			check("march replaced", march, m2)
-			var ve *sink.ValidationError
-			dup := append(feeRows(3, march, 10), feeRows(3, march, 1)...)
-			if err := writeFees(ctx, s, "acme", march, dup); !errors.As(err, &ve) || len(ve.Duplicates) == 0 {
-				t.Fatalf("duplicate key: got %v, want a ValidationError naming it", err)
-			}
-			check("after the refused month", march, m2)
-			dup[len(dup)-1].KeySeq = 1 // the API really sent it twice
-			for i := range dup {
-				dup[i].BillCycle = april
-			}
+			// The API sent one transaction three times: twice as it was and
+			// once with another amount (same natural key). All three are
+			// kept, numbered by Commit in the order of their other columns.
+			dup := append(feeRows(3, april, 10), feeRows(3, april, 1)...)
+			again := dup[0]
+			again.ConsumeAmount, again.CashAmount = again.ConsumeAmount.Add(decimal.New(1, -8)), again.CashAmount.Add(decimal.New(1, -8))
+			again.OfficialAmount = again.OfficialAmount.Add(decimal.New(1, -8))
+			dup = append(dup, again)
 			if err := writeFees(ctx, s, "acme", april, dup); err != nil {
-				t.Fatalf("the same key with key_seq 1: %v", err)
+				t.Fatalf("a repeated natural key: %v", err)
 			}
 			check("april", april, dup)
+			seqs, err := s.Query(ctx, fmt.Sprintf("SELECT toString(key_seq) AS k, toString(consume_amount) AS c FROM %s.fee_records "+
+				"WHERE bill_cycle = '2024-04-01' AND trade_id = '%s' ORDER BY key_seq", db, dup[0].TradeID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i := range seqs.Rows {
+				got = append(got, seqs.Value(i, "k")+":"+decimal.RequireFromString(seqs.Value(i, "c")).String())
+			}
+			c0, c1 := dup[0].ConsumeAmount.String(), again.ConsumeAmount.String()
+			if want := []string{"0:" + c0, "1:" + c0, "2:" + c1}; !slices.Equal(got, want) {
+				t.Fatalf("the repeats of trade %s: %v, want %v", dup[0].TradeID, got, want)
+			}
+			if err := writeFees(ctx, s, "acme", april, slices.Clone(dup[1:])); err != nil {
+				t.Fatal(err)
+			}
+			check("april without one repeat", april, dup[1:])
+			if err := writeFees(ctx, s, "acme", april, dup); err != nil {
+				t.Fatal(err)
+			}
 			checks, err := s.VerifyFees(ctx, time.Time{}, time.Time{})
 			if err != nil {
 				t.Fatal(err)
@@ -121,9 +139,9 @@ func TestFeeMonth(t *testing.T) {
 				t.Fatalf("after duplicating a row: %+v %v, want april mismatched", checks, err)
 			}
 			// The bills month check (start-up integrity, syncd verify) names it too.
-			got, err := s.MismatchedMonths(ctx)
-			if err != nil || len(got) != 1 || got[0] != (sink.MonthKey{Scope: "acme", Cycle: april}) {
-				t.Fatalf("MismatchedMonths = %v %v, want acme 2024-04 (its transaction bills)", got, err)
+			bad, err := s.MismatchedMonths(ctx)
+			if err != nil || len(bad) != 1 || bad[0] != (sink.MonthKey{Scope: "acme", Cycle: april}) {
+				t.Fatalf("MismatchedMonths = %v %v, want acme 2024-04 (its transaction bills)", bad, err)
 			}
 			// Re-committing the month repairs it.
 			if err := writeFees(ctx, s, "acme", april, dup); err != nil {

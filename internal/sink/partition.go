@@ -21,6 +21,11 @@ type partitionTable struct {
 	what             string // "amortised month": the writer's messages
 	month            string // the Date column of the partition's month
 	key              string // the natural key within a (scope, month)
+	// seq, if set, is the last column of key: it numbers the rows that
+	// repeat the rest of the key (0, 1, 2…). Writers stage it 0 and Commit
+	// numbers the repeats in ClickHouse (numberRepeats), so a writer keeps
+	// no per-key state however large the month.
+	seq string
 	// amount and official are the two money columns the digest sums (into
 	// TableDigest.Amount and OfficialAmount); the manifest stores the row
 	// count and both sums in the columns rowsCol, amountCol, officialCol.
@@ -70,6 +75,7 @@ type PartitionWriter[R any] struct {
 	scope   string
 	month   time.Time
 	logger  *slog.Logger
+	spec    *tableSpec[R]
 	rows    *stagedRows[R]
 	staged  int
 	created string
@@ -100,7 +106,7 @@ func beginPartition[R any](ctx context.Context, s *Sink, pt *partitionTable, spe
 	if err != nil {
 		return nil, fmt.Errorf("begin %s %s %s: %w", pt.what, scope, month.Format("2006-01"), err)
 	}
-	w.created, w.rows = name, newStagedRows(s, spec, name)
+	w.created, w.spec, w.rows = name, spec, newStagedRows(s, spec, name)
 	return w, nil
 }
 
@@ -163,6 +169,9 @@ func (w *PartitionWriter[R]) Commit(ctx context.Context, want int) error {
 		w.err = err
 		return fmt.Errorf("commit %s %s: %w", pt.what, month, err)
 	}
+	if err := w.numberRepeats(ctx, want); err != nil {
+		return fmt.Errorf("commit %s %s: %w", pt.what, month, err)
+	}
 	if err := w.s.validate(ctx, w.created, pt.table, want, pt.key, ""); err != nil {
 		return fmt.Errorf("commit %s %s: %w", pt.what, month, err)
 	}
@@ -188,6 +197,84 @@ func (w *PartitionWriter[R]) Commit(ctx context.Context, want int) error {
 		return fmt.Errorf("commit %s %s: swapped, but recording its manifest failed: %w", pt.what, month, err)
 	}
 	w.logger.Info(pt.what+" committed", slog.Int("rows", want))
+	return nil
+}
+
+// numberRepeats numbers, in pt.seq, the staged rows that repeat the rest
+// of the natural key (see partitionTable.seq). A month without repeats (one
+// count and one uniqExact, the common case) is left as staged. Otherwise
+// the month is copied into a fresh staging table: the rows without repeats
+// as they are, the repeated ones with seq 0, 1, 2… in a fixed order of
+// their other columns (so a re-sync numbers them the same way), and the writer
+// carries on with the copy. Tuples, arraySort and ARRAY JOIN rather than
+// window functions: ClickHouse 18.16 has none.
+func (w *PartitionWriter[R]) numberRepeats(ctx context.Context, want int) error {
+	pt := w.pt
+	if pt.seq == "" {
+		return nil
+	}
+	var base []string // the key without seq, with scope (one per staging table, but say so)
+	for k := range strings.SplitSeq(pt.key, ",") {
+		if k = strings.TrimSpace(k); k != pt.seq {
+			base = append(base, k)
+		}
+	}
+	if !slices.Contains(base, "scope") {
+		base = append([]string{"scope"}, base...)
+	}
+	keys := strings.Join(base, ", ")
+	old := w.s.cfg.Database + "." + w.created
+	res, err := w.s.eng.query(ctx, fmt.Sprintf("SELECT count(), uniqExact(%s) FROM %s", keys, old))
+	if err != nil {
+		return fmt.Errorf("count repeated keys of %s: %w", pt.table, err)
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 2 {
+		return fmt.Errorf("count repeated keys of %s: %d result rows", pt.table, len(res.Rows))
+	}
+	if res.Rows[0][0] == res.Rows[0][1] {
+		return nil
+	}
+	name, err := w.s.createStaging(ctx, pt.table, w.s.stagingSuffix())
+	if err != nil {
+		return fmt.Errorf("number repeated keys of %s: %w", pt.table, err)
+	}
+	cols := make([]string, len(w.spec.fields))
+	var rest, exprs []string // the columns outside the key; what the copy selects
+	for i, f := range w.spec.fields {
+		cols[i] = f.name
+		switch {
+		case f.name == pt.seq:
+			exprs = append(exprs, "toInt32(n - 1)")
+		case slices.Contains(base, f.name):
+			exprs = append(exprs, f.name)
+		case strings.HasPrefix(f.typ, "Decimal"):
+			// As its exact text: 18.16 crashes aggregating a Decimal128
+			// beside another value (a tuple or a second groupArray).
+			rest = append(rest, "toString("+f.name+")")
+			exprs = append(exprs, fmt.Sprintf("CAST(tupleElement(r, %d) AS %s)", len(rest), f.typ))
+		default:
+			rest = append(rest, f.name)
+			exprs = append(exprs, fmt.Sprintf("tupleElement(r, %d)", len(rest)))
+		}
+	}
+	into := fmt.Sprintf("INSERT INTO %s.%s (%s) ", w.s.cfg.Database, name, strings.Join(cols, ", "))
+	repeated := fmt.Sprintf("(%s) IN (SELECT %s FROM %s GROUP BY %s HAVING count() > 1)", keys, keys, old, keys)
+	for _, q := range []string{
+		into + fmt.Sprintf("SELECT %s FROM %s WHERE NOT %s", strings.Join(cols, ", "), old, repeated),
+		into + fmt.Sprintf("SELECT %s FROM (SELECT %s, arraySort(groupArray(tuple(%s))) AS g FROM %s WHERE %s GROUP BY %s) "+
+			"ARRAY JOIN g AS r, arrayEnumerate(g) AS n", strings.Join(exprs, ", "), keys, strings.Join(rest, ", "), old, repeated, keys),
+	} {
+		if err := w.s.eng.exec(ctx, q); err != nil {
+			_ = w.s.dropTable(context.WithoutCancel(ctx), name)
+			return fmt.Errorf("number repeated keys of %s: %w", pt.table, err)
+		}
+	}
+	w.logger.Info("numbered the repeated natural keys of the month", slog.String("table", pt.table),
+		slog.Int("rows", want), slog.String("distinct_keys", res.Rows[0][1]))
+	if err := w.s.dropTable(ctx, w.created); err != nil {
+		w.logger.Warn("drop staging table failed; it is dropped after the staging TTL", slog.Any("err", err))
+	}
+	w.created = name
 	return nil
 }
 

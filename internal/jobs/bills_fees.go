@@ -50,8 +50,9 @@ func FeeRecord(scope string, cycle bss.Month, t bss.TransactionBill, names *Name
 // stageFees reads the month's transaction bills into a fresh staging area
 // and returns its writer, for the caller to commit with st.rows; nil with
 // st.read false when the account's site offers no transaction bills. On
-// an error the staging area is dropped.
-func (b *Bills) stageFees(ctx context.Context, a Account, m bss.Month, method bss.Method, members []string, how string) (st feeStats, _ FeeWriter, err error) {
+// an error the staging area is dropped. The API is read with read (see
+// stageBills), the rows written with ctx.
+func (b *Bills) stageFees(ctx, read context.Context, a Account, m bss.Month, method bss.Method, members []string, how string) (st feeStats, _ FeeWriter, err error) {
 	st = feeStats{consume: sums{}, unsettled: sums{}}
 	var w FeeWriter
 	staged := false
@@ -72,7 +73,7 @@ func (b *Bills) stageFees(ctx context.Context, a Account, m bss.Month, method bs
 		return nil
 	}
 	opts := bss.TransactionBillOptions{Cycle: m, Method: method, Members: members, IncludeZero: true}
-	for t, err := range a.Source.TransactionBills(ctx, opts) {
+	for t, err := range a.Source.TransactionBills(read, opts) {
 		if err != nil {
 			if st.rows == 0 && errors.Is(err, errors.ErrUnsupported) {
 				b.feesUnavailable(a, err)

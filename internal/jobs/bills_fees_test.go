@@ -3,12 +3,15 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
+	"github.com/syncd-io/syncd/internal/jobs/jobstest"
 )
 
 // TestBillsTransactionBills runs the bills job (as the program wires it,
@@ -110,7 +113,7 @@ func TestStageFeesKeepsRepeatedTransactions(t *testing.T) {
 	other := tx
 	other.TradeID = "T2"
 	a := Account{Scope: "acme", Source: &fakeSource{transactions: []bss.TransactionBill{tx, other, tx}}}
-	st, w, err := r.bills.stageFees(ctx, a, m, bss.MethodOneself, nil, "method=oneself")
+	st, w, err := r.bills.stageFees(ctx, ctx, a, m, bss.MethodOneself, nil, "method=oneself")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,5 +126,53 @@ func TestStageFeesKeepsRepeatedTransactions(t *testing.T) {
 	}
 	if !st.consume.total().Equal(decimal.RequireFromString("3.75")) || !st.unsettled.total().Equal(decimal.RequireFromString("3.75")) {
 		t.Errorf("sums: consume %s, unsettled %s; want 3.75 each", st.consume.total(), st.unsettled.total())
+	}
+}
+
+// TestMonthReadFailureKeepsStoredMonth: a month's itemised records and its
+// transaction bills are read side by side. Whichever read fails, the
+// attempt fails naming it, both staging areas are dropped and the stored
+// month (records, sums and transactions) is kept as it was.
+func TestMonthReadFailureKeepsStoredMonth(t *testing.T) {
+	for op, what := range map[string]string{bsssim.OpFeeRecords: "transaction bills", bsssim.OpResourceRecords: "resource records",
+		bsssim.OpMonthlySum: "monthly sums"} {
+		t.Run(op, func(t *testing.T) {
+			r := newMonthRigWith(t, bsssim.Scale{Members: -1, Months: 1, RecordsPerMonth: 3000}, bss.SiteChina)
+			ctx := context.Background()
+			cur := bss.MonthOf(driftNow)
+			w := Window{From: cur, To: cur}
+			if err := r.sync(ctx, r.bills.Run, w); err != nil {
+				t.Fatal(err)
+			}
+			stored := func() string {
+				return r.fingerprint(t) + fmt.Sprint(r.query(t,
+					`SELECT count(), toString(sum(consume_amount)), toString(groupBitXor(cityHash64(trade_id, toString(consume_amount)))) FROM DB.fee_records`))
+			}
+			before := stored()
+			if n := r.query(t, `SELECT count() FROM DB.fee_records`)[0][0]; n == "0" {
+				t.Fatal("no transaction bills stored by the first sync")
+			}
+			// A client that does not retry, so the fault ends the attempt.
+			c, err := bss.NewClient(bss.Config{Endpoint: jobstest.Serve(t, r.sim), Site: bss.SiteChina, MaxRetries: -1},
+				bss.Credentials{AK: bss.Secret(bsssim.DemoAK), SK: bss.Secret(bsssim.DemoSK), DomainID: bsssim.DemoDomainID}, bss.WithClock(rigNow))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.bills.Accounts[0].Source = c
+			// The monthly sums fail late, once the transaction bills are
+			// staged: their staging area must be dropped too.
+			r.sim.SetFaults(bsssim.Faults{ServerError: 1, Operations: []string{op}, Latency: 300 * time.Millisecond})
+			err = r.sync(ctx, r.bills.Run, w)
+			if err == nil || !strings.Contains(err.Error(), what) {
+				t.Fatalf("sync with every %s request failing: %v, want an error naming the %s", op, err, what)
+			}
+			if after := stored(); after != before {
+				t.Errorf("stored month changed by a failed attempt:\n%s\nwant\n%s", after, before)
+			}
+			left := r.query(t, fmt.Sprintf(`SELECT name FROM system.tables WHERE database = '%s' AND name LIKE 'staging%%'`, r.cfg.Database))
+			if len(left) != 0 {
+				t.Errorf("staging tables left behind: %v", left)
+			}
+		})
 	}
 }

@@ -219,10 +219,14 @@ func (b *Bills) query(ctx context.Context, a Account) (bss.Method, []string, err
 	return memberQuery(ctx, a, b.Members)
 }
 
-// attemptMonth streams one month into a fresh staging area and returns its
+// attemptMonth streams one month into fresh staging areas and returns its
 // writers (bills, and transaction bills: nil when the site offers none), for
-// the caller to commit with the counts in st. On any error (or panic) the
-// staging areas are dropped and the stored month stays as it was.
+// the caller to commit with the counts in st. The transaction bills are
+// read beside the itemised records and the monthly sums, not after them:
+// they have their own quota, staging table and INSERT, so the month takes
+// as long as the longer of the two reads. The first of the two to fail
+// stops the other. On any error (or panic) the staging areas are dropped
+// and the stored month stays as it was.
 func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progress func(rows int64)) (st monthStats, _ MonthWriter, _ FeeWriter, err error) {
 	st = monthStats{itemised: sums{}, summary: sums{}, daily: map[dayKey]sums{}}
 	method, members, err := b.query(ctx, a)
@@ -239,13 +243,63 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 	if len(members) > 0 {
 		how = fmt.Sprintf("method=%s and each of %d members", method, len(members))
 	}
+	gctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	type feeRead struct {
+		st    feeStats
+		w     FeeWriter
+		err   error
+		panic *helperPanic
+	}
+	fees := make(chan feeRead, 1)
+	go func() {
+		var r feeRead
+		defer func() { fees <- r }()
+		defer capturePanic(&r.panic)
+		if r.st, r.w, r.err = b.stageFees(ctx, gctx, a, m, method, members, how); r.err != nil {
+			stop(r.err)
+		}
+	}()
+	berr := b.stageBills(ctx, gctx, a, m, w, &st, method, members, how, progress)
+	if berr != nil {
+		stop(berr)
+	}
+	f := <-fees
+	f.panic.repanic()
+	switch {
+	case f.err != nil && (berr == nil || context.Cause(gctx) == f.err): // the bills only saw it stop them
+		err = f.err
+	default:
+		err = berr
+	}
+	if err != nil {
+		if f.w != nil {
+			actx, cancel := detached(ctx)
+			defer cancel()
+			if aerr := f.w.Abort(actx); aerr != nil {
+				err = errors.Join(err, fmt.Errorf("abort transaction month: %w", aerr))
+			}
+		}
+		return st, nil, nil, err
+	}
+	st.fees = f.st
+	staged = true
+	return st, w, f.w, nil
+}
+
+// stageBills streams the month's itemised records and monthly sums into w,
+// counting them in st. The API is read with read, which the transaction
+// bills' failure cancels; the rows are written with ctx: the staging
+// INSERTs outlive the attempt, until the month is committed.
+func (b *Bills) stageBills(ctx, read context.Context, a Account, m bss.Month, w MonthWriter, st *monthStats,
+	method bss.Method, members []string, how string, progress func(rows int64)) error {
 	opts := bss.ResourceRecordOptions{Cycle: m, StatisticType: 3, Method: method, Members: members, IncludeZero: true}
-	for rec, err := range a.Source.ResourceRecords(ctx, opts) {
+	for rec, err := range a.Source.ResourceRecords(read, opts) {
 		if err != nil {
-			return st, nil, nil, fmt.Errorf("resource records %s: %w", how, err)
+			return fmt.Errorf("resource records %s: %w", how, err)
 		}
 		if err := w.AddCostRecord(ctx, CostRecord(a.Scope, m, rec, b.Names)); err != nil {
-			return st, nil, nil, fmt.Errorf("add cost record: %w", err)
+			return fmt.Errorf("add cost record: %w", err)
 		}
 		st.records++
 		st.itemised.add(rec.Currency, rec.Amount)
@@ -261,23 +315,17 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 		}
 	}
 	sopts := bss.MonthlySumOptions{Cycle: m, Method: method, Members: members}
-	for s, err := range a.Source.MonthlySums(ctx, sopts) {
+	for s, err := range a.Source.MonthlySums(read, sopts) {
 		if err != nil {
-			return st, nil, nil, fmt.Errorf("monthly sums %s: %w", how, err)
+			return fmt.Errorf("monthly sums %s: %w", how, err)
 		}
 		if err := w.AddBillSummary(ctx, BillSummary(a.Scope, m, s, b.Names)); err != nil {
-			return st, nil, nil, fmt.Errorf("add bill summary: %w", err)
+			return fmt.Errorf("add bill summary: %w", err)
 		}
 		st.summaries++
 		st.summary.add(s.Currency, s.ConsumeAmount)
 	}
-	fst, fw, err := b.stageFees(ctx, a, m, method, members, how)
-	if err != nil {
-		return st, nil, nil, err
-	}
-	st.fees = fst
-	staged = true
-	return st, w, fw, nil
+	return nil
 }
 
 // abortUnstaged, deferred after a month writer is begun, drops its staging

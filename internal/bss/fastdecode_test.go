@@ -88,9 +88,9 @@ func checkSame(t *testing.T, body []byte) bool {
 	return true
 }
 
-// diffRecord compares two records field by field: decimals by value and
+// diffRecord compares two records (structs) field by field: decimals by value and
 // exponent (String and sums depend on it), everything else deeply.
-func diffRecord(got, want ResourceRecord) string {
+func diffRecord[T any](got, want T) string {
 	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
 	for j := 0; j < g.NumField(); j++ {
 		name := g.Type().Field(j).Name

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
 )
@@ -480,4 +483,75 @@ func FuzzFastTransactionsMatchSlow(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSumEquals checks the int64 shortcut of the amount identities against
+// decimal arithmetic, on amounts of every size and scale.
+func TestSumEquals(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	coef := func() int64 {
+		switch r.IntN(5) {
+		case 0:
+			return 0
+		case 1:
+			return r.Int64N(1000) - 500
+		case 2:
+			return r.Int64N(1<<62) - 1<<61
+		case 3:
+			return (1<<58)/int64(pow10[r.IntN(18)]) + r.Int64N(3) - 1 // at the int64 path's limits
+		}
+		return r.Int64N(1e12) - 5e11
+	}
+	dec := func() decimal.Decimal {
+		d := decimal.New(coef(), int32(r.IntN(24)-16))
+		if r.IntN(8) == 0 { // a coefficient beyond int64
+			d = d.Mul(decimal.New(1, 0).Shift(int32(r.IntN(30))).Add(decimal.New(int64(r.IntN(3)), 0)))
+		}
+		return d
+	}
+	equalCases := 0
+	for i := 0; i < 200000; i++ {
+		terms := make([]decimal.Decimal, 1+r.IntN(8))
+		for j := range terms {
+			terms[j] = dec()
+		}
+		want := sum(terms)
+		if r.IntN(2) == 0 {
+			// A near miss: one unit of some exponent off, or a
+			// different spelling of the same sum.
+			switch r.IntN(3) {
+			case 0:
+				want = want.Add(decimal.New(int64(r.IntN(3)-1), int32(r.IntN(24)-16)))
+			case 1:
+				want = decimal.NewFromBigInt(want.Coefficient().Mul(want.Coefficient(), big.NewInt(int64(pow10[r.IntN(5)]))), want.Exponent()-int32(r.IntN(5)))
+			default:
+				want = dec()
+			}
+		}
+		wantEq := sum(terms).Equal(want)
+		if wantEq {
+			equalCases++
+		}
+		if got := sumEquals(want, terms); got != wantEq {
+			t.Fatalf("sumEquals(%s, %v) = %v, decimal arithmetic says %v", want, terms, got, wantEq)
+		}
+	}
+	if equalCases < 50000 {
+		t.Errorf("only %d equal cases", equalCases)
+	}
+}
+
+// TestIsMonth checks the shortcut of ParseMonth in bill.
+func TestIsMonth(t *testing.T) {
+	for _, s := range []string{"2024-05", "2024-5", "2024-06", "2024/05", "02024-05", "2024-05 ", "2024-0x", "2024+05", "", "0000-00", "9999-12", "2023-05"} {
+		for _, m := range []Month{fuzzCycle, {9999, 12}, {0, 0}, {2024, 13}} {
+			p, err := ParseMonth(s)
+			want := err == nil && p == m
+			if got := isMonth(s, m); got && !want {
+				t.Errorf("isMonth(%q, %v) = true, ParseMonth = %v, %v", s, m, p, err)
+			} else if !got && want && m.Valid() {
+				t.Errorf("isMonth(%q, %v) = false, ParseMonth agrees", s, m)
+			}
+		}
+	}
 }

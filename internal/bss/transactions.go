@@ -172,7 +172,10 @@ func decodeTransactionPageSlow(body []byte, cycle Month, siteCurrency string) ([
 func (w *wTransaction) bill(cycle Month, currency string) (TransactionBill, *errField) {
 	fail := func(f string, err error) (TransactionBill, *errField) { return TransactionBill{}, &errField{f, err} }
 	missing := func(f string) (TransactionBill, *errField) { return fail(f, errors.New("missing")) }
-	bc, err := ParseMonth(w.BillCycle)
+	bc, err := cycle, error(nil)
+	if !isMonth(w.BillCycle, cycle) {
+		bc, err = ParseMonth(w.BillCycle)
+	}
 	switch {
 	case w.BillCycle == "":
 		return missing("bill_cycle")
@@ -210,16 +213,90 @@ func (w *wTransaction) bill(cycle Month, currency string) (TransactionBill, *err
 		ConsumeAmount: w.ConsumeAmount.d, CashAmount: w.CashAmount.d, CreditAmount: w.CreditAmount.d, CouponAmount: w.CouponAmount.d,
 		FlexipurchaseCouponAmount: w.FlexipurchaseCouponAmount.d, StoredValueCardAmount: w.StoredValueCardAmount.d,
 		BonusAmount: w.BonusAmount.d, DebtAmount: w.DebtAmount.d, WriteoffAmount: w.WriteoffAmount.d, Currency: currency}
-	split := t.CashAmount.Add(t.CreditAmount).Add(t.CouponAmount).Add(t.FlexipurchaseCouponAmount).
-		Add(t.StoredValueCardAmount).Add(t.BonusAmount).Add(t.DebtAmount).Add(t.WriteoffAmount)
-	if !split.Equal(t.ConsumeAmount) {
-		return fail("consume_amount", fmt.Errorf("%s is not the sum of the payment amounts (%s)", t.ConsumeAmount, split))
+	pay := [...]decimal.Decimal{t.CashAmount, t.CreditAmount, t.CouponAmount, t.FlexipurchaseCouponAmount,
+		t.StoredValueCardAmount, t.BonusAmount, t.DebtAmount, t.WriteoffAmount}
+	if !sumEquals(t.ConsumeAmount, pay[:]) {
+		return fail("consume_amount", fmt.Errorf("%s is not the sum of the payment amounts (%s)", t.ConsumeAmount, sum(pay[:])))
 	}
-	if sum := t.OfficialDiscountAmount.Add(t.EraseAmount).Add(t.ConsumeAmount); !sum.Equal(t.OfficialAmount) {
-		return fail("official_amount", fmt.Errorf("%s is not discount + erase + consume (%s)", t.OfficialAmount, sum))
+	if parts := [...]decimal.Decimal{t.OfficialDiscountAmount, t.EraseAmount, t.ConsumeAmount}; !sumEquals(t.OfficialAmount, parts[:]) {
+		return fail("official_amount", fmt.Errorf("%s is not discount + erase + consume (%s)", t.OfficialAmount, sum(parts[:])))
 	}
 	return t, nil
 }
+
+// isMonth reports whether s is cycle's "YYYY-MM", which ParseMonth would
+// parse to cycle: the common case, checked without time.Parse.
+func isMonth(s string, cycle Month) bool {
+	if len(s) != 7 || s[4] != '-' || !cycle.Valid() {
+		return false
+	}
+	n := 0
+	for i, c := range []byte(s) {
+		if i == 4 {
+			continue
+		}
+		if !isDigit(c) {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n == cycle.Year*100+int(cycle.Month)
+}
+
+// sum adds terms left to right.
+func sum(terms []decimal.Decimal) decimal.Decimal {
+	s := terms[0]
+	for _, t := range terms[1:] {
+		s = s.Add(t)
+	}
+	return s
+}
+
+// sumEquals reports whether the terms add up to want exactly. Amounts are
+// nearly always small (coefficients below 10^18 at nearby exponents): it
+// then compares in int64, without the allocations of decimal arithmetic,
+// and falls back to sum otherwise.
+func sumEquals(want decimal.Decimal, terms []decimal.Decimal) bool {
+	m := want.Exponent()
+	for _, t := range terms {
+		m = min(m, t.Exponent())
+	}
+	// scaled returns d's coefficient at exponent m when its magnitude is
+	// at most 2^58, so that up to 31 of them add without overflow.
+	scaled := func(d decimal.Decimal) (int64, bool) {
+		k := int(d.Exponent()) - int(m)
+		if k > 17 || d.NumDigits() > 18 {
+			return 0, false
+		}
+		c, p := d.CoefficientInt64(), int64(pow10[k])
+		if lim := int64(1<<58) / p; c > lim || c < -lim {
+			return 0, false
+		}
+		return c * p, true
+	}
+	total, ok := scaled(want)
+	if !ok || len(terms) > 30 {
+		return sum(terms).Equal(want)
+	}
+	total = -total
+	for _, t := range terms {
+		c, ok := scaled(t)
+		if !ok {
+			return sum(terms).Equal(want)
+		}
+		total += c
+	}
+	return total == 0
+}
+
+// pow10 holds 10^0 … 10^17.
+var pow10 = func() (p [18]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
 
 func (o TransactionBillOptions) validate() error {
 	var errs []error

@@ -79,6 +79,45 @@ func BenchmarkDecodeResourceRecordsPage(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeTransactionPage decodes one 1000-record fee-records page:
+// the fixture-shaped benchTxnPage and a simulator page, each through
+// decodeTransactionPage (the fast path) and through the encoding/json
+// reference it falls back to.
+func BenchmarkDecodeTransactionPage(b *testing.B) {
+	bodies := []struct {
+		name string
+		body []byte
+	}{
+		{"fixture", benchTxnPage(b, 0, 1000, 1000)},
+		{"sim", simTxnPages(b, 1000)["zh_CN/all/off0"]},
+	}
+	decoders := []struct {
+		name   string
+		decode func([]byte, Month, string) ([]TransactionBill, int, string, error)
+	}{
+		{"fast", decodeTransactionPage},
+		{"slow", decodeTransactionPageSlow},
+	}
+	for _, bd := range bodies {
+		if bills, _, _, ok := fastTransactionPage(bd.body, fuzzCycle, "CNY"); !ok || len(bills) != 1000 {
+			b.Fatalf("%s: the fast path declines the page or it has not 1000 records (%d)", bd.name, len(bills))
+		}
+		for _, dec := range decoders {
+			b.Run(bd.name+"/"+dec.name, func(b *testing.B) {
+				b.SetBytes(int64(len(bd.body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					bills, _, _, err := dec.decode(bd.body, fuzzCycle, "CNY")
+					if err != nil || len(bills) != 1000 {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "records/s")
+			})
+		}
+	}
+}
+
 // BenchmarkPagingHTTP pages 10,000 records through the full client stack
 // (signing, limiter disabled, retries, decoding) against a local server.
 func BenchmarkPagingHTTP(b *testing.B) {

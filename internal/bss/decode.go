@@ -484,6 +484,61 @@ func money(w wDec, shift int32) decimal.Decimal {
 	return w.d.Shift(shift)
 }
 
+// sum adds terms left to right.
+func sum(terms []decimal.Decimal) decimal.Decimal {
+	s := terms[0]
+	for _, t := range terms[1:] {
+		s = s.Add(t)
+	}
+	return s
+}
+
+// sumEquals reports whether the terms add up to want exactly. Amounts are
+// nearly always small (coefficients below 10^18 at nearby exponents): it
+// then compares in int64, without the allocations of decimal arithmetic,
+// and falls back to sum otherwise.
+func sumEquals(want decimal.Decimal, terms []decimal.Decimal) bool {
+	m := want.Exponent()
+	for _, t := range terms {
+		m = min(m, t.Exponent())
+	}
+	// scaled returns d's coefficient at exponent m when its magnitude is
+	// at most 2^58, so that up to 31 of them add without overflow.
+	scaled := func(d decimal.Decimal) (int64, bool) {
+		k := int(d.Exponent()) - int(m)
+		if k > 17 || d.NumDigits() > 18 {
+			return 0, false
+		}
+		c, p := d.CoefficientInt64(), int64(pow10[k])
+		if lim := int64(1<<58) / p; c > lim || c < -lim {
+			return 0, false
+		}
+		return c * p, true
+	}
+	total, ok := scaled(want)
+	if !ok || len(terms) > 30 {
+		return sum(terms).Equal(want)
+	}
+	total = -total
+	for _, t := range terms {
+		c, ok := scaled(t)
+		if !ok {
+			return sum(terms).Equal(want)
+		}
+		total += c
+	}
+	return total == 0
+}
+
+// pow10 holds 10^0 … 10^17.
+var pow10 = func() (p [18]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
 // normaliseEnterpriseProject maps the service's spellings of "no enterprise
 // project" (null, "", "-1") to UnassignedEnterpriseProject.
 func normaliseEnterpriseProject(s string) string {

@@ -9,16 +9,21 @@ import (
 	"unsafe"
 )
 
-// The res-fee-records page is the daemon's hot path: encoding/json spends
-// most of its time validating, reflecting and allocating one string per
-// field. fastResourceRecordsPage is a strict hand-written scanner for the
-// same page. It fills the same wire structs through the same wire types and
-// then runs the same record() conversion, but it only answers when it is
-// sure to agree with encoding/json: anything unusual (a syntax doubt, a
-// duplicate or case-variant key, a null element, invalid UTF-8, a value a
-// wire type rejects, an error_code, ...) makes it return ok=false, and the
-// caller decodes the body again with decodeResourceRecordsPageSlow, which
-// produces the reference result or error. FuzzFastDecodeMatchesSlow checks
+// The res-fee-records and fee-records pages are the daemon's hot paths:
+// encoding/json spends most of its time validating, reflecting and
+// allocating one string per field. fastPage is a strict hand-written
+// scanner for both page kinds, each described by a pageKind (its records
+// key, its wire record's field table derived by reflection, and the
+// conversion of a wire record that the reference decoder also runs). It
+// fills the same wire structs through the same wire types and then runs
+// the same conversion, but it only answers when it is sure to agree with
+// encoding/json: anything unusual (a syntax doubt, a duplicate or
+// case-variant key, a null element, invalid UTF-8, a value a wire type
+// rejects, an error_code, a record the conversion refuses, ...) makes it
+// return ok=false, and the caller decodes the body again with the page's
+// encoding/json reference (decodeResourceRecordsPageSlow,
+// decodeTransactionPageSlow), which produces the reference result or
+// error. FuzzFastDecodeMatchesSlow and FuzzFastTransactionsMatchSlow check
 // the agreement.
 
 // decodeResourceRecordsPageSlow is the reference decoder of a
@@ -48,12 +53,135 @@ func decodeResourceRecordsPageSlow(body []byte, cycle Month, siteCurrency string
 	return out, total, cur, nil
 }
 
-// recordFields describes wResFeeRecord for the fast path, derived once from
-// its JSON tags and field types (recordFieldsOf): recordFields[i] is the
-// field of struct field i, so adding a field to the wire struct needs no
-// change here. A field of a type the fast path does not decode turns the
-// fast path off (fastTablesOK), and encoding/json decodes every page.
-var recordFields, recordFieldsErr = recordFieldsOf(reflect.TypeFor[wResFeeRecord]())
+// fastResourceRecordsPage decodes a res-fee-records body as
+// decodeResourceRecordsPageSlow would, or returns ok=false when it cannot
+// be sure to (including every body that decoder rejects).
+func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (recs []ResourceRecord, total int, currency string, ok bool) {
+	return fastPage(resFeeKind, body, cycle, siteCurrency)
+}
+
+// fastTransactionPage decodes a fee-records body as
+// decodeTransactionPageSlow would, or returns ok=false when it cannot be
+// sure to (including every body that decoder rejects).
+func fastTransactionPage(body []byte, cycle Month, siteCurrency string) (bills []TransactionBill, total int, currency string, ok bool) {
+	return fastPage(transactionKind, body, cycle, siteCurrency)
+}
+
+// The page kinds the fast path decodes. The type arguments name the wire
+// page (checked against the page keys), the wire record and the output.
+var (
+	resFeeKind = newPageKind[wResFeePage]("fee_records", (*wResFeeRecord).record,
+		func(r *ResourceRecord, cur string) { r.Currency = cur })
+	transactionKind = newPageKind[wTransactionPage]("records", (*wTransaction).bill,
+		func(t *TransactionBill, cur string) { t.Currency = cur })
+)
+
+// pageKind describes one kind of list page for fastPage: a body of the
+// wStatus keys, total_count, currency and an array of W records under
+// recordsKey, each converted to an R by convert (the same function the
+// reference decoder runs, so validation lives in one place).
+type pageKind[W, R any] struct {
+	recordsKey string
+	pageKeys   [numPageKeys]pageKey
+	// foldedPageKeys holds the page keys upper-cased: encoding/json also
+	// assigns a key that matches a field name only case-insensitively,
+	// which the fast path leaves to the slow one.
+	foldedPageKeys map[string]bool
+	rec            recordTable
+	// err says why the tables do not describe the wire structs (a field
+	// was added, renamed or retyped into something the fast path does not
+	// decode); the fast path is then off and encoding/json decodes every
+	// page, which stays correct. TestFastTablesMatchWireStructs fails.
+	err error
+	// convert turns a decoded wire record into the output with the page's
+	// currency, or names the field that makes it invalid. It must use the
+	// currency only as the output's (setCurrency may replace it later).
+	convert func(w *W, cycle Month, currency string) (R, *errField)
+	// setCurrency replaces an output's currency (the page's "currency"
+	// may come after its records).
+	setCurrency func(r *R, currency string)
+}
+
+// pageKey is one key of a page and the Go type the fast path decodes it as.
+type pageKey struct {
+	name string
+	typ  reflect.Type
+}
+
+// The keys of every page, in pageKind.pageKeys order: the wire page type
+// must declare them in this order (wStatus's promoted keys first).
+const (
+	keyErrorCode = iota
+	keyErrorMsg
+	keyRequestID
+	keyTotalCount
+	keyCurrency
+	keyRecords
+	numPageKeys
+)
+
+// newPageKind derives a page kind's tables from its wire types P (the
+// page) and W (the record).
+func newPageKind[P, W, R any](recordsKey string, convert func(*W, Month, string) (R, *errField), setCurrency func(*R, string)) *pageKind[W, R] {
+	k := &pageKind[W, R]{
+		recordsKey: recordsKey,
+		pageKeys: [numPageKeys]pageKey{
+			keyErrorCode:  {"error_code", stringType},
+			keyErrorMsg:   {"error_msg", stringType},
+			keyRequestID:  {"request_id", stringType},
+			keyTotalCount: {"total_count", reflect.TypeFor[*wInt]()},
+			keyCurrency:   {"currency", stringType},
+			keyRecords:    {recordsKey, reflect.TypeFor[[]W]()},
+		},
+		foldedPageKeys: map[string]bool{},
+		convert:        convert,
+		setCurrency:    setCurrency,
+	}
+	for _, pk := range k.pageKeys {
+		k.foldedPageKeys[string(upperASCII(nil, []byte(pk.name)))] = true
+	}
+	fields, err := recordFieldsOf(reflect.TypeFor[W]())
+	k.rec = newRecordTable(fields)
+	if err == nil {
+		err = checkPageKeys(reflect.TypeFor[P](), k.pageKeys[:])
+	}
+	k.err = err
+	return k
+}
+
+// checkPageKeys verifies that keys matches the JSON tags and field types
+// of the wire page type t, in order.
+func checkPageKeys(t reflect.Type, keys []pageKey) error {
+	n := 0
+	var walk func(t reflect.Type) error
+	walk = func(t reflect.Type) error {
+		for j := 0; j < t.NumField(); j++ {
+			f := t.Field(j)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+				if err := walk(f.Type); err != nil {
+					return err
+				}
+				continue
+			}
+			name, ok := plainTag(f)
+			if !ok {
+				return fmt.Errorf("%s.%s: unsupported field or tag", t.Name(), f.Name)
+			}
+			if n >= len(keys) || keys[n].name != name || keys[n].typ != f.Type {
+				return fmt.Errorf("%s.%s: key %q (%s) not in the table at %d", t.Name(), f.Name, name, f.Type, n)
+			}
+			n++
+		}
+		return nil
+	}
+	if err := walk(t); err != nil {
+		return err
+	}
+	if n != len(keys) {
+		return fmt.Errorf("%s has %d keys, table has %d", t.Name(), n, len(keys))
+	}
+	return nil
+}
 
 // maxRecordKeys bounds the record's fields: seen keys are one uint64 bitmask.
 const maxRecordKeys = 64
@@ -66,6 +194,7 @@ const (
 	kindStr
 	kindDec
 	kindInt
+	kindIntPtr // *wInt: nil when absent or null, as encoding/json leaves it
 	kindTime
 )
 
@@ -76,13 +205,17 @@ type recordField struct {
 	offset uintptr
 }
 
+// recordFieldsOf derives the field table of a wire record type from its
+// JSON tags and field types: field i of the table is struct field i, so
+// adding a field to the wire struct needs no change here. A field of a
+// type the fast path does not decode is an error (the fast path is off).
 func recordFieldsOf(t reflect.Type) ([]recordField, error) {
 	if t.NumField() > maxRecordKeys {
 		return nil, fmt.Errorf("%s has %d fields, the fast path takes at most %d", t.Name(), t.NumField(), maxRecordKeys)
 	}
 	kinds := map[reflect.Type]fieldKind{
 		stringType: kindString, reflect.TypeFor[wStr](): kindStr, reflect.TypeFor[wDec](): kindDec,
-		reflect.TypeFor[wInt](): kindInt, reflect.TypeFor[wTime](): kindTime,
+		reflect.TypeFor[wInt](): kindInt, reflect.TypeFor[*wInt](): kindIntPtr, reflect.TypeFor[wTime](): kindTime,
 	}
 	out := make([]recordField, t.NumField())
 	for i := range t.NumField() {
@@ -100,98 +233,22 @@ func recordFieldsOf(t reflect.Type) ([]recordField, error) {
 	return out, nil
 }
 
-// pageKeys are the JSON keys of wResFeePage (with wStatus's promoted ones)
-// and the Go types the fast path decodes them as.
-var pageKeys = [...]struct {
-	name string
-	typ  reflect.Type
-}{
-	{"error_code", stringType},
-	{"error_msg", stringType},
-	{"request_id", stringType},
-	{"total_count", reflect.TypeOf((*wInt)(nil))},
-	{"currency", stringType},
-	{"fee_records", reflect.TypeOf([]wResFeeRecord(nil))},
+// recordTable is a wire record's field table with its lookups.
+type recordTable struct {
+	fields []recordField
+	// index maps a key of fields to its index.
+	index map[string]int
+	// folded holds the keys upper-cased (see pageKind.foldedPageKeys).
+	folded map[string]bool
 }
 
-const (
-	keyErrorCode = iota
-	keyErrorMsg
-	keyRequestID
-	keyTotalCount
-	keyCurrency
-	keyFeeRecords
-)
-
-var (
-	// recordKeyIndex maps a key of recordFields to its index.
-	recordKeyIndex = func() map[string]int {
-		m := make(map[string]int, len(recordFields))
-		for i, f := range recordFields {
-			m[f.key] = i
-		}
-		return m
-	}()
-	// foldedRecordKeys and foldedPageKeys hold the known keys of a record
-	// and of the page upper-cased: encoding/json also assigns a key that
-	// matches a field name only case-insensitively, which the fast path
-	// leaves to the slow one.
-	foldedRecordKeys = func() map[string]bool {
-		m := make(map[string]bool, len(recordFields))
-		for _, f := range recordFields {
-			m[string(upperASCII(nil, []byte(f.key)))] = true
-		}
-		return m
-	}()
-	foldedPageKeys = func() map[string]bool {
-		m := make(map[string]bool, len(pageKeys))
-		for _, k := range pageKeys {
-			m[string(upperASCII(nil, []byte(k.name)))] = true
-		}
-		return m
-	}()
-	// fastTablesOK is false when the tables above no longer describe the
-	// wire structs (a field was added, renamed or retyped): the fast path
-	// then always defers to encoding/json, which stays correct.
-	fastTablesOK = checkFastTables() == nil
-)
-
-// checkFastTables verifies that the record table could be derived and that
-// pageKeys matches the JSON tags and field types of wResFeePage.
-func checkFastTables() error {
-	if recordFieldsErr != nil {
-		return recordFieldsErr
+func newRecordTable(fields []recordField) recordTable {
+	t := recordTable{fields: fields, index: make(map[string]int, len(fields)), folded: make(map[string]bool, len(fields))}
+	for i, f := range fields {
+		t.index[f.key] = i
+		t.folded[string(upperASCII(nil, []byte(f.key)))] = true
 	}
-	var got []string
-	var walk func(t reflect.Type) error
-	walk = func(t reflect.Type) error {
-		for j := 0; j < t.NumField(); j++ {
-			f := t.Field(j)
-			if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
-				if err := walk(f.Type); err != nil {
-					return err
-				}
-				continue
-			}
-			name, ok := plainTag(f)
-			if !ok {
-				return fmt.Errorf("wResFeePage.%s: unsupported field or tag", f.Name)
-			}
-			k := len(got)
-			if k >= len(pageKeys) || pageKeys[k].name != name || pageKeys[k].typ != f.Type {
-				return fmt.Errorf("wResFeePage.%s: key %q (%s) not in the table at %d", f.Name, name, f.Type, k)
-			}
-			got = append(got, name)
-		}
-		return nil
-	}
-	if err := walk(reflect.TypeOf(wResFeePage{})); err != nil {
-		return err
-	}
-	if len(got) != len(pageKeys) {
-		return fmt.Errorf("wResFeePage has %d keys, table has %d", len(got), len(pageKeys))
-	}
-	return nil
+	return t
 }
 
 // plainTag returns the JSON name of an exported field tagged `json:"name"`
@@ -220,9 +277,14 @@ type span struct {
 // that follows key i, as records of a page share their key order.
 type recordDecoder struct {
 	s     scanner
+	t     *recordTable
 	spans [maxRecordKeys]span
 	next  [maxRecordKeys + 1]int8
 	decs  decCache
+	// ints backs the *wInt fields of the record being decoded (slot i for
+	// field i), so they cost no allocation: the wire record only lives
+	// until its conversion, which copies the values out.
+	ints [maxRecordKeys]wInt
 }
 
 // decCache remembers recently decoded decimals by their raw JSON text:
@@ -257,8 +319,10 @@ func (c *decCache) decode(w *wDec, raw []byte) error {
 	return nil
 }
 
-// record decodes the object at d.s.i into *w (which must be zero).
-func (d *recordDecoder) record(w *wResFeeRecord) bool {
+// record decodes the object at d.s.i into the zero wire record at w, of
+// the type d.t was derived from. Its *wInt fields point into d.ints until
+// the next call.
+func (d *recordDecoder) record(w unsafe.Pointer) bool {
 	s := &d.s
 	start := s.i
 	s.i++ // '{'
@@ -272,14 +336,14 @@ func (d *recordDecoder) record(w *wResFeeRecord) bool {
 			// Records of a page share their key order: try the key that
 			// followed the previous one last time by comparing bytes.
 			idx := int(d.next[prev]) - 1
-			if idx >= 0 && s.expectKey(recordFields[idx].key) {
+			if idx >= 0 && s.expectKey(d.t.fields[idx].key) {
 				s.ws()
 			} else if key, ok := s.key(); !ok {
 				return false
 			} else {
 				var known bool
-				if idx, known = recordKeyIndex[string(key)]; !known {
-					if !unknownKey(key, foldedRecordKeys) || !s.skipValue(3) {
+				if idx, known = d.t.index[string(key)]; !known {
+					if !unknownKey(key, d.t.folded) || !s.skipValue(3) {
 						return false
 					}
 					idx = -1
@@ -327,8 +391,8 @@ func (d *recordDecoder) record(w *wResFeeRecord) bool {
 		if quoted {
 			lo, hi = lo+1, hi-1
 		}
-		f := recordFields[sp.field]
-		ptr := unsafe.Add(unsafe.Pointer(w), f.offset) // the field at f.offset of *w, of f.kind's type
+		f := d.t.fields[sp.field]
+		ptr := unsafe.Add(w, f.offset) // the field at f.offset of *w, of f.kind's type
 		switch f.kind {
 		case kindString:
 			p := (*string)(ptr)
@@ -366,6 +430,19 @@ func (d *recordDecoder) record(w *wResFeeRecord) bool {
 			} else if p.UnmarshalJSON(raw) != nil {
 				return false
 			}
+		case kindIntPtr:
+			p := (**wInt)(ptr)
+			if isNull {
+				*p = nil // encoding/json sets a pointer to nil on null
+				break
+			}
+			v := &d.ints[sp.field]
+			if n, ok := plainInt(raw); ok {
+				*v = wInt(n)
+			} else if v.UnmarshalJSON(raw) != nil {
+				return false
+			}
+			*p = v
 		case kindTime:
 			p := (*wTime)(ptr)
 			if t, ok := fastTime(raw); ok {
@@ -445,14 +522,14 @@ func daysIn(m, y int) int {
 	return 31
 }
 
-// fastResourceRecordsPage decodes a res-fee-records body as
-// decodeResourceRecordsPageSlow would, or returns ok=false when it cannot
-// be sure to (including every body that decoder rejects).
-func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (recs []ResourceRecord, total int, currency string, ok bool) {
-	if !fastTablesOK || len(body) > math.MaxInt32 { // spans hold int32 offsets
+// fastPage decodes a page of kind pk as the kind's reference decoder would,
+// or returns ok=false when it cannot be sure to (including every body that
+// decoder rejects).
+func fastPage[W, R any](pk *pageKind[W, R], body []byte, cycle Month, siteCurrency string) (recs []R, total int, currency string, ok bool) {
+	if pk.err != nil || len(body) > math.MaxInt32 { // spans hold int32 offsets
 		return nil, 0, "", false
 	}
-	d := &recordDecoder{s: scanner{b: body}}
+	d := &recordDecoder{s: scanner{b: body}, t: &pk.rec}
 	s := &d.s
 	if s.peek() != '{' {
 		return nil, 0, "", false
@@ -461,10 +538,10 @@ func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (rec
 	var (
 		st       wStatus
 		tc       wInt
-		seen     [len(pageKeys)]bool
+		seen     [numPageKeys]bool
 		curUsed  string
 		gotRecs  bool
-		w        wResFeeRecord
+		w        W
 		pageCurr string
 	)
 	if s.peek() == '}' {
@@ -476,14 +553,14 @@ func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (rec
 				return nil, 0, "", false
 			}
 			k := -1
-			for i := range pageKeys {
-				if pageKeys[i].name == string(key) {
+			for i := range pk.pageKeys {
+				if pk.pageKeys[i].name == string(key) {
 					k = i
 					break
 				}
 			}
 			if k < 0 {
-				if !unknownKey(key, foldedPageKeys) || !s.skipValue(1) {
+				if !unknownKey(key, pk.foldedPageKeys) || !s.skipValue(1) {
 					return nil, 0, "", false
 				}
 			} else {
@@ -505,7 +582,7 @@ func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (rec
 					_, ok = s.scalar()
 					// null would leave total_count missing: an error.
 					ok = ok && s.b[vs] != 'n' && tc.UnmarshalJSON(s.b[vs:s.i]) == nil
-				case keyFeeRecords:
+				case keyRecords:
 					if s.i >= len(s.b) || s.b[s.i] != '[' {
 						return nil, 0, "", false
 					}
@@ -515,7 +592,7 @@ func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (rec
 						curUsed = siteCurrency
 					}
 					if seen[keyTotalCount] && tc > 0 {
-						recs = make([]ResourceRecord, 0, min(int(tc), maxLimit))
+						recs = make([]R, 0, min(int(tc), maxLimit))
 					}
 					if s.peek() == ']' {
 						s.i++
@@ -524,11 +601,12 @@ func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (rec
 							if s.peek() != '{' {
 								return nil, 0, "", false // null elements included
 							}
-							w = wResFeeRecord{}
-							if !d.record(&w) {
+							var zero W
+							w = zero
+							if !d.record(unsafe.Pointer(&w)) {
 								return nil, 0, "", false
 							}
-							r, ef := w.record(cycle, curUsed)
+							r, ef := pk.convert(&w, cycle, curUsed)
 							if ef != nil {
 								return nil, 0, "", false
 							}
@@ -569,13 +647,13 @@ func fastResourceRecordsPage(body []byte, cycle Month, siteCurrency string) (rec
 	if cur == "" {
 		cur = siteCurrency
 	}
-	if gotRecs && cur != curUsed { // currency came after fee_records
+	if gotRecs && cur != curUsed { // currency came after the records
 		for i := range recs {
-			recs[i].Currency = cur
+			pk.setCurrency(&recs[i], cur)
 		}
 	}
 	if recs == nil || cap(recs)-len(recs) > len(recs)/4 {
-		recs = append(make([]ResourceRecord, 0, len(recs)), recs...)
+		recs = append(make([]R, 0, len(recs)), recs...)
 	}
 	return recs, int(tc), cur, true
 }

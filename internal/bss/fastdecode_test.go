@@ -88,9 +88,9 @@ func checkSame(t *testing.T, body []byte) bool {
 	return true
 }
 
-// diffRecord compares two records field by field: decimals by value and
+// diffRecord compares two records (structs) field by field: decimals by value and
 // exponent (String and sums depend on it), everything else deeply.
-func diffRecord(got, want ResourceRecord) string {
+func diffRecord[T any](got, want T) string {
 	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
 	for j := 0; j < g.NumField(); j++ {
 		name := g.Type().Field(j).Name
@@ -109,8 +109,19 @@ func diffRecord(got, want ResourceRecord) string {
 }
 
 func TestFastTablesMatchWireStructs(t *testing.T) {
-	if err := checkFastTables(); err != nil || !fastTablesOK {
-		t.Fatalf("fast decoder tables out of date (the fast path is off): %v", err)
+	for name, err := range map[string]error{"res-fee-records": resFeeKind.err, "fee-records": transactionKind.err} {
+		if err != nil {
+			t.Errorf("%s: fast decoder tables out of date (the fast path is off): %v", name, err)
+		}
+	}
+	// The check itself must notice a page that does not match its keys.
+	if err := checkPageKeys(reflect.TypeFor[wTransactionPage](), resFeeKind.pageKeys[:]); err == nil {
+		t.Error("checkPageKeys accepts the fee-records page against the res-fee-records keys")
+	}
+	if _, err := recordFieldsOf(reflect.TypeFor[struct {
+		N *int `json:"n"`
+	}]()); err == nil {
+		t.Error("recordFieldsOf accepts a *int field")
 	}
 }
 
@@ -398,8 +409,8 @@ func genPage(r *rand.Rand) []byte {
 			[]string{`nul`, `1.`, `01`, `[1,]`, `{"a"}`})
 	}
 	value := func(key string) string {
-		if i, ok := recordKeyIndex[key]; ok {
-			switch recordFields[i].kind {
+		if i, ok := resFeeKind.rec.index[key]; ok {
+			switch resFeeKind.rec.fields[i].kind {
 			case kindDec:
 				return dec()
 			case kindInt:
@@ -427,7 +438,8 @@ func genPage(r *rand.Rand) []byte {
 			return either([]string{`"x"`, `""`, `"total_count"`, `"brand_new"`, `"id "`, `"currency"`},
 				[]string{`"ID"`, `"Amount"`, `"\u0069d"`, "\"s\u212au_code\"", `"Unit_Price"`})
 		}
-		return `"` + recordFields[r.IntN(len(recordFields))].key + `"`
+		fields := resFeeKind.rec.fields
+		return `"` + fields[r.IntN(len(fields))].key + `"`
 	}
 	record := func() {
 		if bad() && r.IntN(4) == 0 {

@@ -24,6 +24,25 @@ func ParseMonth(s string) (Month, error) {
 	return Month{Year: t.Year(), Month: t.Month()}, nil
 }
 
+// isMonth reports whether s is cycle's "YYYY-MM", which ParseMonth would
+// parse to cycle: the common case, checked without time.Parse.
+func isMonth(s string, cycle Month) bool {
+	if len(s) != 7 || s[4] != '-' || !cycle.Valid() {
+		return false
+	}
+	n := 0
+	for i, c := range []byte(s) {
+		if i == 4 {
+			continue
+		}
+		if !isDigit(c) {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n == cycle.Year*100+int(cycle.Month)
+}
+
 // MonthOf returns the billing month (UTC+8) that contains the instant t.
 func MonthOf(t time.Time) Month {
 	b := t.In(beijing)

@@ -127,11 +127,20 @@ type wTransactionPage struct {
 	Records    []wTransaction `json:"records"`
 }
 
-// decodeTransactionPage decodes one fee-records body. A record must name
-// its month (the one asked for), customer, trade, bill type, status and
-// provider (known values only) and carry its amounts; amounts that break
-// the documented identities are a malformed answer.
+// decodeTransactionPage decodes one fee-records body. The hand-written
+// scanner answers only when it is sure to agree with encoding/json;
+// anything else (every error included) takes the reference decoder
+// (fastdecode.go).
 func decodeTransactionPage(body []byte, cycle Month, siteCurrency string) ([]TransactionBill, int, string, error) {
+	if bills, total, cur, ok := fastTransactionPage(body, cycle, siteCurrency); ok {
+		return bills, total, cur, nil
+	}
+	return decodeTransactionPageSlow(body, cycle, siteCurrency)
+}
+
+// decodeTransactionPageSlow is the reference decoder of a fee-records
+// body: encoding/json through decodeBody, then bill on each record.
+func decodeTransactionPageSlow(body []byte, cycle Month, siteCurrency string) ([]TransactionBill, int, string, error) {
 	var p wTransactionPage
 	if err := decodeBody(body, &p, "records", func() any { return new(wTransaction) }); err != nil {
 		return nil, 0, "", err
@@ -146,60 +155,73 @@ func decodeTransactionPage(body []byte, cycle Month, siteCurrency string) ([]Tra
 	}
 	out := make([]TransactionBill, len(p.Records))
 	for i := range p.Records {
-		w := &p.Records[i]
-		fail := func(f string, err error) error {
-			return &DecodeError{Field: fmt.Sprintf("records[%d].%s", i, f), Offset: elemOffset(body, "records", i), Err: err}
-		}
-		missing := errors.New("missing")
-		bc, err := ParseMonth(w.BillCycle)
-		switch {
-		case w.BillCycle == "":
-			return nil, 0, "", fail("bill_cycle", missing)
-		case err != nil:
-			return nil, 0, "", fail("bill_cycle", err)
-		case bc != cycle:
-			return nil, 0, "", fail("bill_cycle", fmt.Errorf("%s in the answer for %s", bc, cycle))
-		case w.CustomerID == "":
-			return nil, 0, "", fail("customer_id", missing)
-		case w.TradeID == "":
-			return nil, 0, "", fail("trade_id", missing)
-		case w.BillType == nil:
-			return nil, 0, "", fail("bill_type", missing)
-		case w.Status == nil:
-			return nil, 0, "", fail("status", missing)
-		case *w.Status < TransactionPaid || *w.Status > transactionStatusMax:
-			return nil, 0, "", fail("status", fmt.Errorf("unknown status %d (want 1 paid, 2 not fully settled or 3 not yet settled)", *w.Status))
-		case w.ProviderType == nil:
-			return nil, 0, "", fail("provider_type", missing)
-		case *w.ProviderType < ProviderHuaweiCloud || *w.ProviderType > transactionProviderTypesMax:
-			return nil, 0, "", fail("provider_type", fmt.Errorf("unknown provider type %d (want 1 Huawei Cloud or 2 KooGallery)", *w.ProviderType))
-		case !w.ConsumeAmount.set:
-			return nil, 0, "", fail("consume_amount", missing)
-		case !w.OfficialAmount.set:
-			return nil, 0, "", fail("official_amount", missing)
-		}
-		t := TransactionBill{BillCycle: bc, CustomerID: w.CustomerID, AccountName: w.AccountName, ProviderType: int(*w.ProviderType),
-			ServiceTypeCode: w.ServiceTypeCode, ServiceTypeName: w.ServiceTypeName,
-			ResourceTypeCode: w.ResourceTypeCode, ResourceTypeName: w.ResourceTypeName,
-			RegionCode: w.RegionCode, RegionName: w.RegionName,
-			EnterpriseProjectID: normaliseEnterpriseProject(w.EnterpriseProjectID), EnterpriseProjectName: w.EnterpriseProjectName,
-			ChargingMode: int(w.ChargingMode), ConsumeTime: timeOf(w.ConsumeTime), TradeTime: timeOf(w.TradeTime),
-			TradeID: w.TradeID, BillType: int(*w.BillType), Status: int(*w.Status),
-			OfficialAmount: w.OfficialAmount.d, OfficialDiscountAmount: w.OfficialDiscountAmount.d, EraseAmount: w.EraseAmount.d,
-			ConsumeAmount: w.ConsumeAmount.d, CashAmount: w.CashAmount.d, CreditAmount: w.CreditAmount.d, CouponAmount: w.CouponAmount.d,
-			FlexipurchaseCouponAmount: w.FlexipurchaseCouponAmount.d, StoredValueCardAmount: w.StoredValueCardAmount.d,
-			BonusAmount: w.BonusAmount.d, DebtAmount: w.DebtAmount.d, WriteoffAmount: w.WriteoffAmount.d, Currency: cur}
-		split := t.CashAmount.Add(t.CreditAmount).Add(t.CouponAmount).Add(t.FlexipurchaseCouponAmount).
-			Add(t.StoredValueCardAmount).Add(t.BonusAmount).Add(t.DebtAmount).Add(t.WriteoffAmount)
-		if !split.Equal(t.ConsumeAmount) {
-			return nil, 0, "", fail("consume_amount", fmt.Errorf("%s is not the sum of the payment amounts (%s)", t.ConsumeAmount, split))
-		}
-		if sum := t.OfficialDiscountAmount.Add(t.EraseAmount).Add(t.ConsumeAmount); !sum.Equal(t.OfficialAmount) {
-			return nil, 0, "", fail("official_amount", fmt.Errorf("%s is not discount + erase + consume (%s)", t.OfficialAmount, sum))
+		t, ef := p.Records[i].bill(cycle, cur)
+		if ef != nil {
+			return nil, 0, "", &DecodeError{Field: fmt.Sprintf("records[%d].%s", i, ef.field), Offset: elemOffset(body, "records", i), Err: ef.err}
 		}
 		out[i] = t
 	}
 	return out, total, cur, nil
+}
+
+// bill converts a decoded wire transaction of the page for cycle. A
+// record must name its month (the one asked for), customer, trade, bill
+// type, status and provider (known values only) and carry its amounts;
+// amounts that break the documented identities are a malformed answer.
+// Both decoders of a fee-records page run it.
+func (w *wTransaction) bill(cycle Month, currency string) (TransactionBill, *errField) {
+	fail := func(f string, err error) (TransactionBill, *errField) { return TransactionBill{}, &errField{f, err} }
+	missing := func(f string) (TransactionBill, *errField) { return fail(f, errors.New("missing")) }
+	bc, err := cycle, error(nil)
+	if !isMonth(w.BillCycle, cycle) {
+		bc, err = ParseMonth(w.BillCycle)
+	}
+	switch {
+	case w.BillCycle == "":
+		return missing("bill_cycle")
+	case err != nil:
+		return fail("bill_cycle", err)
+	case bc != cycle:
+		return fail("bill_cycle", fmt.Errorf("%s in the answer for %s", bc, cycle))
+	case w.CustomerID == "":
+		return missing("customer_id")
+	case w.TradeID == "":
+		return missing("trade_id")
+	case w.BillType == nil:
+		return missing("bill_type")
+	case w.Status == nil:
+		return missing("status")
+	case *w.Status < TransactionPaid || *w.Status > transactionStatusMax:
+		return fail("status", fmt.Errorf("unknown status %d (want 1 paid, 2 not fully settled or 3 not yet settled)", *w.Status))
+	case w.ProviderType == nil:
+		return missing("provider_type")
+	case *w.ProviderType < ProviderHuaweiCloud || *w.ProviderType > transactionProviderTypesMax:
+		return fail("provider_type", fmt.Errorf("unknown provider type %d (want 1 Huawei Cloud or 2 KooGallery)", *w.ProviderType))
+	case !w.ConsumeAmount.set:
+		return missing("consume_amount")
+	case !w.OfficialAmount.set:
+		return missing("official_amount")
+	}
+	t := TransactionBill{BillCycle: bc, CustomerID: w.CustomerID, AccountName: w.AccountName, ProviderType: int(*w.ProviderType),
+		ServiceTypeCode: w.ServiceTypeCode, ServiceTypeName: w.ServiceTypeName,
+		ResourceTypeCode: w.ResourceTypeCode, ResourceTypeName: w.ResourceTypeName,
+		RegionCode: w.RegionCode, RegionName: w.RegionName,
+		EnterpriseProjectID: normaliseEnterpriseProject(w.EnterpriseProjectID), EnterpriseProjectName: w.EnterpriseProjectName,
+		ChargingMode: int(w.ChargingMode), ConsumeTime: timeOf(w.ConsumeTime), TradeTime: timeOf(w.TradeTime),
+		TradeID: w.TradeID, BillType: int(*w.BillType), Status: int(*w.Status),
+		OfficialAmount: w.OfficialAmount.d, OfficialDiscountAmount: w.OfficialDiscountAmount.d, EraseAmount: w.EraseAmount.d,
+		ConsumeAmount: w.ConsumeAmount.d, CashAmount: w.CashAmount.d, CreditAmount: w.CreditAmount.d, CouponAmount: w.CouponAmount.d,
+		FlexipurchaseCouponAmount: w.FlexipurchaseCouponAmount.d, StoredValueCardAmount: w.StoredValueCardAmount.d,
+		BonusAmount: w.BonusAmount.d, DebtAmount: w.DebtAmount.d, WriteoffAmount: w.WriteoffAmount.d, Currency: currency}
+	pay := [...]decimal.Decimal{t.CashAmount, t.CreditAmount, t.CouponAmount, t.FlexipurchaseCouponAmount,
+		t.StoredValueCardAmount, t.BonusAmount, t.DebtAmount, t.WriteoffAmount}
+	if !sumEquals(t.ConsumeAmount, pay[:]) {
+		return fail("consume_amount", fmt.Errorf("%s is not the sum of the payment amounts (%s)", t.ConsumeAmount, sum(pay[:])))
+	}
+	if parts := [...]decimal.Decimal{t.OfficialDiscountAmount, t.EraseAmount, t.ConsumeAmount}; !sumEquals(t.OfficialAmount, parts[:]) {
+		return fail("official_amount", fmt.Errorf("%s is not discount + erase + consume (%s)", t.OfficialAmount, sum(parts[:])))
+	}
+	return t, nil
 }
 
 func (o TransactionBillOptions) validate() error {

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/shopspring/decimal"
 
 	"github.com/syncd-io/syncd/internal/bss"
 	"github.com/syncd-io/syncd/internal/bss/bsssim"
@@ -193,8 +191,10 @@ func tailString(s string, n int) string {
 }
 
 // endToEnd compares, in one run, syncd's rows/s for one month (first
-// request to swapped partition) with the simulator's serving rate and with a
-// raw clickhouse-go insert of the same rows.
+// request to swapped partitions) with the simulator's serving rate and with
+// a raw clickhouse-go insert of the same rows: the month's itemised records
+// (cost_records) and its transaction bills (fee_records), which the bills
+// job reads and writes together.
 func endToEnd(ctx context.Context, w io.Writer, records int) error {
 	b, err := newBench(ctx)
 	if err != nil {
@@ -206,44 +206,57 @@ func endToEnd(ctx context.Context, w io.Writer, records int) error {
 		return err
 	}
 	defer sim.Close()
-	truth := sim.Truth("", cycle)
-	n := truth.Records
-	fmt.Fprintf(w, "e2e: month %s with %d itemised records, simulator unthrottled, client pacing off\n", cycle, n)
+	n, nTx := sim.Truth("", cycle).Records, len(sim.Transactions("", cycle))
+	rowsN := n + nTx
+	fmt.Fprintf(w, "e2e: month %s with %d itemised records and %d transaction bills (%d rows), simulator unthrottled, client pacing off\n",
+		cycle, n, nTx, rowsN)
 
 	// (a) The simulator's own serving rate: every page fetched (signed) and
 	// its body read, nothing decoded.
-	serve, err := serveRate(ctx, sim, cycle, n)
+	serve, err := serveRate(ctx, sim, cycle, n, nTx)
 	if err != nil {
 		return err
 	}
-	// The client alone: pages fetched and decoded into records.
+	// The client alone: pages fetched and decoded.
 	c, err := bss.NewClient(bss.Config{Endpoint: sim.URL + "/", RateLimit: -1, RecordsRateLimit: -1},
 		bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID})
 	if err != nil {
 		return err
 	}
 	m, _ := bss.ParseMonth(cycle)
-	rows := make([]sink.CostRecord, 0, n)
 	start := time.Now()
+	costs := make([]sink.CostRecord, 0, n)
 	for r, err := range c.ResourceRecords(ctx, bss.ResourceRecordOptions{Cycle: m, Method: bss.MethodOneself, IncludeZero: true}) {
 		if err != nil {
 			return err
 		}
-		rows = append(rows, jobs.CostRecord("raw", m, r, &jobs.Names{}))
+		costs = append(costs, jobs.CostRecord("raw", m, r, &jobs.Names{}))
 	}
-	clientRate := float64(len(rows)) / time.Since(start).Seconds()
+	fees := make([]sink.FeeRecord, 0, nTx)
+	for t, err := range c.TransactionBills(ctx, bss.TransactionBillOptions{Cycle: m, Method: bss.MethodOneself, IncludeZero: true}) {
+		if err != nil {
+			return err
+		}
+		fees = append(fees, jobs.FeeRecord("raw", m, t, &jobs.Names{}))
+	}
+	clientRate := float64(len(costs)+len(fees)) / time.Since(start).Seconds()
 
-	// (b) A raw clickhouse-go columnar insert of the same rows, 50k per block.
+	// (b) A raw clickhouse-go columnar insert of the same rows, 50k per
+	// block, its columns built before the clock starts.
 	rawDB := "bench_raw"
 	if err := migrate(ctx, b.srv.DSN, rawDB); err != nil {
 		return err
 	}
+	tables := []rawTable{rawColumns(sink.TableCostRecords, costs, 50_000), rawColumns(sink.TableFeeRecords, fees, 50_000)}
+	costs, fees = nil, nil
+	runtime.GC()
 	start = time.Now()
-	if err := rawInsert(ctx, b.srv.DSN, rawDB, rows, 50_000); err != nil {
+	if err := rawInsert(ctx, b.srv.DSN, rawDB, tables); err != nil {
 		return err
 	}
-	rawRate := float64(len(rows)) / time.Since(start).Seconds()
-	runtime.GC() // rows is dead from here on: the collector frees it
+	rawRate := float64(rowsN) / time.Since(start).Seconds()
+	tables = nil
+	runtime.GC() // the columns are dead from here on: the collector frees them
 
 	// syncd end to end: the recheck job syncs exactly this closed month.
 	res, err := b.runSyncd(ctx, sim, "bench_e2e", []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1"},
@@ -251,11 +264,18 @@ func endToEnd(ctx context.Context, w io.Writer, records int) error {
 	if err != nil {
 		return err
 	}
-	syncdRate := float64(n) / res.wall.Seconds()
-	monthRate := float64(n) / (res.monthMS / 1000)
+	stored, err := storedRows(ctx, b.srv.DSN, "bench_e2e")
+	if err != nil {
+		return err
+	}
+	if stored != rowsN {
+		return fmt.Errorf("syncd stored %d rows of cost_records and fee_records, want %d", stored, rowsN)
+	}
+	syncdRate := float64(rowsN) / res.wall.Seconds()
+	monthRate := float64(rowsN) / (res.monthMS / 1000)
 	slower := min(serve, rawRate)
-	fmt.Fprintf(w, "  simulator serving (fetch only)   %10.0f records/s\n", serve)
-	fmt.Fprintf(w, "  client fetch+decode              %10.0f records/s\n", clientRate)
+	fmt.Fprintf(w, "  simulator serving (fetch only)   %10.0f rows/s\n", serve)
+	fmt.Fprintf(w, "  client fetch+decode              %10.0f rows/s\n", clientRate)
 	fmt.Fprintf(w, "  raw clickhouse-go insert         %10.0f rows/s\n", rawRate)
 	fmt.Fprintf(w, "  syncd sync (process wall %6.2fs) %9.0f rows/s   ratio to slower of (a),(b): %.3f (goal >= 0.5)\n", res.wall.Seconds(), syncdRate, syncdRate/slower)
 	fmt.Fprintf(w, "  syncd month (first request to swap, %.2fs) %.0f rows/s   ratio: %.3f\n", res.monthMS/1000, monthRate, monthRate/slower)
@@ -268,48 +288,78 @@ func endToEnd(ctx context.Context, w io.Writer, records int) error {
 	return nil
 }
 
-// monthParts returns the number of active parts of cost_records in db right
-// after a sync: REPLACE PARTITION moves the staging table's parts as they
-// are, so this is the number of parts the month was staged in (less what a
-// merge has joined since).
-func monthParts(ctx context.Context, dsn, db string) (string, error) {
+// storedRows counts the rows of cost_records and fee_records in db.
+func storedRows(ctx context.Context, dsn, db string) (int, error) {
 	s, err := sink.Open(ctx, sink.Config{DSN: dsn, Database: db}, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	res, err := s.Query(ctx, "SELECT (SELECT count() FROM "+db+".cost_records) + (SELECT count() FROM "+db+".fee_records)")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(res.Rows[0][0])
+}
+
+// monthParts returns the number of active parts of cost_records and of
+// fee_records in db right after a sync: REPLACE PARTITION moves the staging
+// table's parts as they are, so this is the number of parts the month was
+// staged in (less what a merge has joined since). For the embedded engine
+// it opens the data dir syncd left, once syncd has exited.
+func monthParts(ctx context.Context, cfg sink.Config) (string, error) {
+	db := cfg.Database
+	s, err := sink.Open(ctx, cfg, nil)
 	if err != nil {
 		return "", err
 	}
 	defer s.Close()
-	res, err := s.Query(ctx, "SELECT count() FROM system.parts WHERE active AND database = '"+db+"' AND table = 'cost_records'")
+	res, err := s.Query(ctx, "SELECT table, toString(count()) FROM system.parts WHERE active AND database = '"+db+
+		"' AND table IN ('cost_records', 'fee_records') GROUP BY table ORDER BY table")
 	if err != nil {
 		return "", err
 	}
-	return res.Rows[0][0], nil
+	var out []string
+	for _, r := range res.Rows {
+		out = append(out, r[1]+" of "+r[0])
+	}
+	return strings.Join(out, ", "), nil
 }
 
-// serveRate fetches every page of the month with signed requests and reads
-// the bodies without decoding them.
-func serveRate(ctx context.Context, sim *bsssim.Server, cycle string, n int) (float64, error) {
+// serveRate fetches every page of the month's itemised records and
+// transaction bills with signed requests and reads the bodies without
+// decoding them.
+func serveRate(ctx context.Context, sim *bsssim.Server, cycle string, records, transactions int) (float64, error) {
 	hc := &http.Client{Transport: &bss.Signer{Credentials: bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID}}}
 	start := time.Now()
-	for off := 0; off < n; off += 1000 {
-		u := fmt.Sprintf("%s/v2/bills/customer-bills/res-fee-records?cycle=%s&statistic_type=3&include_zero_record=true&method=oneself&offset=%d&limit=1000", sim.URL, cycle, off)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return 0, err
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return 0, err
-		}
-		if resp.StatusCode != 200 {
-			return 0, fmt.Errorf("page at %d: HTTP %d", off, resp.StatusCode)
+	for _, feed := range []struct {
+		path string
+		n    int
+	}{
+		{"res-fee-records?cycle=" + cycle + "&statistic_type=3&include_zero_record=true&method=oneself", records},
+		{"fee-records?bill_cycle=" + cycle + "&include_zero_record=true&method=oneself", transactions},
+	} {
+		for off := 0; off < feed.n; off += 1000 {
+			u := fmt.Sprintf("%s/v2/bills/customer-bills/%s&offset=%d&limit=1000", sim.URL, feed.path, off)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			if err != nil {
+				return 0, err
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return 0, err
+			}
+			if resp.StatusCode != 200 {
+				return 0, fmt.Errorf("%s page at %d: HTTP %d", feed.path, off, resp.StatusCode)
+			}
 		}
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	return float64(records+transactions) / time.Since(start).Seconds(), nil
 }
 
 // migrate creates the schema in db on the server.
@@ -320,169 +370,6 @@ func migrate(ctx context.Context, dsn, db string) error {
 	}
 	defer s.Close()
 	return s.Migrate(ctx)
-}
-
-var costColumns = []string{"scope", "record_id", "bill_cycle", "bill_date", "bill_type", "customer_id", "account_name",
-	"region_code", "region_name", "service_type_code", "service_type_name", "resource_type_code", "resource_type_name",
-	"resource_id", "resource_name", "resource_tags", "product_id", "product_name", "product_spec_desc", "sku_code",
-	"enterprise_project_id", "enterprise_project_name", "charge_mode", "period_type", "trade_id", "order_id",
-	"trade_time", "effective_time", "expire_time", "usage_type", "usage", "usage_unit", "unit_price",
-	"official_amount", "discount_amount", "amount", "cash_amount", "credit_amount", "coupon_amount",
-	"flexipurchase_coupon_amount", "stored_card_amount", "bonus_amount", "debt_amount", "adjustment_amount", "currency"}
-
-// rawInsert is the baseline: a hand-written columnar insert of rows into
-// db.cost_records, one block (one insert) per batch rows.
-func rawInsert(ctx context.Context, dsn, db string, rows []sink.CostRecord, batch int) error {
-	opts, err := clickhouse.ParseDSN(dsn)
-	if err != nil {
-		return err
-	}
-	conn, err := clickhouse.Open(opts)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	epoch := time.Unix(0, 0).UTC()
-	ts := func(t time.Time) time.Time {
-		if t.IsZero() || t.Before(epoch) {
-			return epoch
-		}
-		return t.UTC().Truncate(time.Second)
-	}
-	for lo := 0; lo < len(rows); lo += batch {
-		part := rows[lo:min(lo+batch, len(rows))]
-		b, err := conn.PrepareBatch(ctx, "INSERT INTO "+db+".cost_records ("+strings.Join(costColumns, ", ")+")")
-		if err != nil {
-			return err
-		}
-		for ci, name := range costColumns {
-			var col any
-			switch name {
-			case "bill_cycle", "bill_date", "trade_time", "effective_time", "expire_time":
-				v := make([]time.Time, len(part))
-				for i := range part {
-					v[i] = ts(map[string]time.Time{"bill_cycle": part[i].BillCycle, "bill_date": part[i].BillDate,
-						"trade_time": part[i].TradeTime, "effective_time": part[i].EffectiveTime, "expire_time": part[i].ExpireTime}[name])
-				}
-				col = v
-			case "bill_type":
-				v := make([]int32, len(part))
-				for i := range part {
-					v[i] = part[i].BillType
-				}
-				col = v
-			case "usage", "unit_price", "official_amount", "discount_amount", "amount", "cash_amount", "credit_amount",
-				"coupon_amount", "flexipurchase_coupon_amount", "stored_card_amount", "bonus_amount", "debt_amount", "adjustment_amount":
-				v := make([]decimal.Decimal, len(part))
-				for i := range part {
-					v[i] = decField(&part[i], name)
-				}
-				col = v
-			default:
-				v := make([]string, len(part))
-				for i := range part {
-					v[i] = strField(&part[i], name)
-				}
-				col = v
-			}
-			if err := b.Column(ci).Append(col); err != nil {
-				_ = b.Abort()
-				return fmt.Errorf("column %s: %w", name, err)
-			}
-		}
-		if err := b.Send(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func decField(r *sink.CostRecord, name string) decimal.Decimal {
-	switch name {
-	case "usage":
-		return r.Usage
-	case "unit_price":
-		return r.UnitPrice
-	case "official_amount":
-		return r.OfficialAmount
-	case "discount_amount":
-		return r.DiscountAmount
-	case "amount":
-		return r.Amount
-	case "cash_amount":
-		return r.CashAmount
-	case "credit_amount":
-		return r.CreditAmount
-	case "coupon_amount":
-		return r.CouponAmount
-	case "flexipurchase_coupon_amount":
-		return r.FlexipurchaseCouponAmount
-	case "stored_card_amount":
-		return r.StoredCardAmount
-	case "bonus_amount":
-		return r.BonusAmount
-	case "debt_amount":
-		return r.DebtAmount
-	}
-	return r.AdjustmentAmount
-}
-
-func strField(r *sink.CostRecord, name string) string {
-	switch name {
-	case "scope":
-		return r.Scope
-	case "record_id":
-		return r.RecordID
-	case "customer_id":
-		return r.CustomerID
-	case "account_name":
-		return r.AccountName
-	case "region_code":
-		return r.RegionCode
-	case "region_name":
-		return r.RegionName
-	case "service_type_code":
-		return r.ServiceTypeCode
-	case "service_type_name":
-		return r.ServiceTypeName
-	case "resource_type_code":
-		return r.ResourceTypeCode
-	case "resource_type_name":
-		return r.ResourceTypeName
-	case "resource_id":
-		return r.ResourceID
-	case "resource_name":
-		return r.ResourceName
-	case "resource_tags":
-		return r.ResourceTags
-	case "product_id":
-		return r.ProductID
-	case "product_name":
-		return r.ProductName
-	case "product_spec_desc":
-		return r.ProductSpecDesc
-	case "sku_code":
-		return r.SkuCode
-	case "enterprise_project_id":
-		return r.EnterpriseProjectID
-	case "enterprise_project_name":
-		return r.EnterpriseProjectName
-	case "charge_mode":
-		return r.ChargeMode
-	case "period_type":
-		return r.PeriodType
-	case "trade_id":
-		return r.TradeID
-	case "order_id":
-		return r.OrderID
-	case "usage_type":
-		return r.UsageType
-	case "usage_unit":
-		return r.UsageUnit
-	case "currency":
-		return r.Currency
-	}
-	panic("unknown string column " + name)
 }
 
 // memory runs syncd on months of the given sizes and reports its peak RSS.
@@ -505,12 +392,12 @@ func memory(ctx context.Context, w io.Writer, sizes string) error {
 		}
 		res, err := b.runSyncd(ctx, sim, fmt.Sprintf("bench_mem_%d", i), []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1"},
 			"sync", "--job", "recheck", "--from", cycle, "--to", cycle)
-		records := sim.Truth("", cycle).Records
+		records, transactions := sim.Truth("", cycle).Records, len(sim.Transactions("", cycle))
 		sim.Close()
 		if err != nil {
 			return err
 		}
-		parts, err := monthParts(ctx, b.srv.DSN, fmt.Sprintf("bench_mem_%d", i))
+		parts, err := monthParts(ctx, sink.Config{DSN: b.srv.DSN, Database: fmt.Sprintf("bench_mem_%d", i)})
 		if err != nil {
 			return err
 		}
@@ -518,7 +405,8 @@ func memory(ctx context.Context, w io.Writer, sizes string) error {
 		if i == 0 {
 			first = mib
 		}
-		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs, %s parts of cost_records after commit\n", records, mib, mib/first, res.wall.Seconds(), parts)
+		fmt.Fprintf(w, "  %9d records + %9d transactions: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs, parts after commit: %s\n",
+			records, transactions, mib, mib/first, res.wall.Seconds(), parts)
 		peak, last = max(peak, mib), mib
 	}
 	fmt.Fprintf(w, "  goal: peak RSS <= 128 MiB at every size: %s (largest %.1f MiB); largest month <= 1.1x the first: %s (%.2fx)\n",
@@ -583,12 +471,12 @@ func embedded(ctx context.Context, w io.Writer, sizes string) error {
 		res, err := b.runSyncd(ctx, sim, "billing", []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1",
 			"SYNCD_CLICKHOUSE_DSN=", "SYNCD_DATA_DIR=" + dir, "CHDB_LIB_PATH=" + os.Getenv("CHDB_LIB_PATH")},
 			"sync", "--job", "recheck", "--from", cycle, "--to", cycle)
-		records := sim.Truth("", cycle).Records
+		records, transactions := sim.Truth("", cycle).Records, len(sim.Transactions("", cycle))
 		sim.Close()
 		if err != nil {
 			return err
 		}
-		parts, err := embeddedParts(ctx, dir)
+		parts, err := monthParts(ctx, sink.Config{DataDir: dir, Database: "billing"})
 		if err != nil {
 			return err
 		}
@@ -596,24 +484,10 @@ func embedded(ctx context.Context, w io.Writer, sizes string) error {
 		if i == 0 {
 			first = mib
 		}
-		fmt.Fprintf(w, "  %9d records: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs, %s parts of cost_records after commit\n", records, mib, mib/first, res.wall.Seconds(), parts)
+		fmt.Fprintf(w, "  %9d records + %9d transactions: peak RSS %7.1f MiB (%.2fx the first), wall %.1fs, parts after commit: %s\n",
+			records, transactions, mib, mib/first, res.wall.Seconds(), parts)
 	}
 	return nil
-}
-
-// embeddedParts opens the embedded data dir syncd left (in this process,
-// once syncd has exited) and counts the active parts of cost_records.
-func embeddedParts(ctx context.Context, dir string) (string, error) {
-	s, err := sink.Open(ctx, sink.Config{DataDir: dir, Database: "billing"}, nil)
-	if err != nil {
-		return "", err
-	}
-	defer s.Close()
-	res, err := s.Query(ctx, "SELECT count() FROM system.parts WHERE active AND database = 'billing' AND table = 'cost_records'")
-	if err != nil {
-		return "", err
-	}
-	return res.Rows[0][0], nil
 }
 
 // chdbAtRest opens the embedded engine on an empty data dir in this

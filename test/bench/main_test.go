@@ -40,3 +40,17 @@ func TestPagingSmoke(t *testing.T) {
 		}
 	}
 }
+
+// TestEndToEndSmoke runs the e2e case on a small month: syncd and the raw
+// insert must store the same rows (the case fails otherwise); rates are
+// not checked.
+func TestEndToEndSmoke(t *testing.T) {
+	var out bytes.Buffer
+	if err := endToEnd(context.Background(), &out, 3000); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	if !strings.Contains(out.String(), "throughput of syncd sync") {
+		t.Errorf("no throughput line:\n%s", out.String())
+	}
+}

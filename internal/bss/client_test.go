@@ -824,3 +824,87 @@ func TestIteratorCopiesOptions(t *testing.T) {
 		t.Errorf("requests = %q", got)
 	}
 }
+
+// TestTransactionBillsFallbackReadsAhead: transaction bills page at 1000 and
+// fall back to 100 when the service refuses it (CBC.0100); the rest of the
+// month is then read ahead at 100 a page, in order.
+func TestTransactionBillsFallbackReadsAhead(t *testing.T) {
+	ts := newTestServer(t)
+	const total = 450
+	var (
+		mu     sync.Mutex
+		limits []string
+	)
+	asked200 := make(chan struct{})
+	var once sync.Once
+	ts.mux.HandleFunc("/v2/bills/customer-bills/fee-records", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		off, _ := strconv.Atoi(q.Get("offset"))
+		mu.Lock()
+		limits = append(limits, q.Get("offset")+"/"+q.Get("limit"))
+		mu.Unlock()
+		if q.Get("limit") != "100" {
+			writeJSON(w, 400, `{"error_code":"CBC.0100","error_msg":"limit out of range"}`)
+			return
+		}
+		switch off {
+		case 200:
+			once.Do(func() { close(asked200) })
+		case 100: // served only once the page after it was asked for
+			select {
+			case <-asked200:
+			case <-time.After(10 * time.Second):
+				writeJSON(w, 500, `{"error_code":"CBC.0999","error_msg":"offset 200 was not requested while offset 100 was in flight"}`)
+				return
+			}
+		}
+		var items []string
+		for i := off; i < min(off+100, total); i++ {
+			items = append(items, fmt.Sprintf(`{"bill_cycle":"2024-03","customer_id":"c1","trade_id":"T%03d","bill_type":1,"status":1,`+
+				`"provider_type":1,"consume_amount":1.5,"cash_amount":1.5,"official_amount":1.5}`, i))
+		}
+		writeJSON(w, 200, fmt.Sprintf(`{"total_count":%d,"records":[%s]}`, total, strings.Join(items, ",")))
+	})
+	c := ts.client(t, Config{Prefetch: 4, MaxRetries: -1})
+	var got []string
+	for tx, err := range c.TransactionBills(context.Background(), TransactionBillOptions{Cycle: mustMonth(t, "2024-03"), IncludeZero: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tx.TradeID)
+	}
+	if len(got) != total || !slices.IsSorted(got) || got[0] != "T000" || got[total-1] != "T449" {
+		t.Fatalf("%d transactions, first %v: want T000…T449 in order", len(got), got[:min(3, len(got))])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if limits[0] != "0/1000" || limits[1] != "0/100" || len(limits) != 6 {
+		t.Fatalf("requests %v: want 0/1000, 0/100, then offsets 100…400 at 100", limits)
+	}
+	rest := slices.Clone(limits[2:])
+	slices.Sort(rest)
+	if want := []string{"100/100", "200/100", "300/100", "400/100"}; !slices.Equal(rest, want) {
+		t.Errorf("requests after the fallback %v, want %v", rest, want)
+	}
+}
+
+// TestReadAhead: the itemised records read Prefetch pages ahead, the other
+// bills listings in proportion to their pace (unpaced: their default quota).
+func TestReadAhead(t *testing.T) {
+	for _, c := range []struct {
+		cfg                    Config
+		records, fees, summary int
+	}{
+		{Config{}, 8, 3, 3},
+		{Config{Prefetch: -1}, 0, 0, 0},
+		{Config{Prefetch: 1}, 1, 1, 1},
+		{Config{RateLimit: -1, RecordsRateLimit: -1}, 8, 3, 3},
+		{Config{RateLimits: map[string]float64{OpTransactionBills: 30}}, 8, 8, 3},
+		{Config{Prefetch: 16, RecordsRateLimit: 20, RateLimits: map[string]float64{OpMonthlySum: 1}}, 16, 8, 1},
+	} {
+		cfg := c.cfg.withDefaults()
+		if r, f, s := cfg.ahead(OpResourceRecords), cfg.ahead(OpTransactionBills), cfg.ahead(OpMonthlySum); r != c.records || f != c.fees || s != c.summary {
+			t.Errorf("%+v: read-ahead records %d, transactions %d, sums %d; want %d, %d, %d", c.cfg, r, f, s, c.records, c.fees, c.summary)
+		}
+	}
+}

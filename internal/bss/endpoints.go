@@ -146,7 +146,7 @@ func (c *Client) ListMonthlySums(ctx context.Context, opts MonthlySumOptions, lo
 func (c *Client) MonthlySums(ctx context.Context, opts MonthlySumOptions) iter.Seq2[MonthlySum, error] {
 	o := opts
 	one := func(ctx context.Context, o MonthlySumOptions) iter.Seq2[MonthlySum, error] {
-		return paginate(ctx, OpMonthlySum, c.cfg.Prefetch, maxLimit, func(ctx context.Context, off int) ([]MonthlySum, *Response, error) {
+		return paginate(ctx, OpMonthlySum, c.cfg.ahead(OpMonthlySum), maxLimit, func(ctx context.Context, off int) ([]MonthlySum, *Response, error) {
 			rows, _, resp, err := c.ListMonthlySums(ctx, o, ListOptions{Offset: off, Limit: maxLimit})
 			return rows, resp, err
 		})
@@ -533,6 +533,35 @@ func (c *Client) ResourceTypes(ctx context.Context) iter.Seq2[ResourceType, erro
 
 // withLimitFallback pages at limit 1000 and, if the service rejects that
 // with CBC.0100 (parameter error), at 100 from then on (reference §3.2).
+// paginateFallback is paginate (with read-ahead) for a listing whose
+// maximum page size is not documented: the first page is asked for
+// maxLimit rows and, if the service refuses that with CBC.0100, for 100, as
+// withLimitFallback does; the rest of the listing is then paged, and read
+// ahead, at the size the first page was served with.
+func paginateFallback[T any](ctx context.Context, op string, ahead int, page func(ctx context.Context, off, limit int) ([]T, *Response, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		limit := maxLimit
+		items, resp, err := page(ctx, 0, limit)
+		if err != nil && HasCode(err, CodeParameterError) {
+			limit = 100
+			items, resp, err = page(ctx, 0, limit)
+		}
+		first := true // paginate asks for offset 0 first, and only once
+		at := func(ctx context.Context, off int) ([]T, *Response, error) {
+			if off == 0 && first {
+				first = false
+				return items, resp, err
+			}
+			return page(ctx, off, limit)
+		}
+		for it, err := range paginate(ctx, op, ahead, limit, at) {
+			if !yield(it, err) {
+				return
+			}
+		}
+	}
+}
+
 func withLimitFallback[T any](page func(ctx context.Context, off, limit int) ([]T, *Response, error)) func(context.Context, int) ([]T, *Response, error) {
 	limit := maxLimit
 	return func(ctx context.Context, off int) ([]T, *Response, error) {

@@ -262,7 +262,7 @@ func (lo ListOptions) normalise(max int) (ListOptions, error) {
 func (c *Client) ResourceRecords(ctx context.Context, opts ResourceRecordOptions) iter.Seq2[ResourceRecord, error] {
 	o := opts
 	one := func(ctx context.Context, o ResourceRecordOptions) iter.Seq2[ResourceRecord, error] {
-		return paginate(ctx, OpResourceRecords, c.cfg.Prefetch, maxLimit, func(ctx context.Context, off int) ([]ResourceRecord, *Response, error) {
+		return paginate(ctx, OpResourceRecords, c.cfg.ahead(OpResourceRecords), maxLimit, func(ctx context.Context, off int) ([]ResourceRecord, *Response, error) {
 			return c.ListResourceRecords(ctx, o, ListOptions{Offset: off, Limit: maxLimit})
 		})
 	}

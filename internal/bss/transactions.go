@@ -290,8 +290,9 @@ func (c *Client) ListTransactionBills(ctx context.Context, opts TransactionBillO
 
 // TransactionBills iterates over every transaction bill of a month, with
 // the paging, drift and member fan-out (Members, CBC.18000048) behaviour of
-// ResourceRecords. The maximum page size is not documented: it pages at
-// 1000 and falls back to 100 if the service answers CBC.0100. On the
+// ResourceRecords, and read-ahead (Config.Prefetch, in proportion to the pace).
+// The maximum page size is not documented: it pages at 1000 and falls back
+// to 100 if the service answers CBC.0100 (paginateFallback). On the
 // international site the first (and only) error is an *UnsupportedError.
 func (c *Client) TransactionBills(ctx context.Context, opts TransactionBillOptions) iter.Seq2[TransactionBill, error] {
 	o := opts
@@ -301,9 +302,9 @@ func (c *Client) TransactionBills(ctx context.Context, opts TransactionBillOptio
 		}
 	}
 	one := func(ctx context.Context, o TransactionBillOptions) iter.Seq2[TransactionBill, error] {
-		return paginateSeq(ctx, OpTransactionBills, withLimitFallback(func(ctx context.Context, off, limit int) ([]TransactionBill, *Response, error) {
+		return paginateFallback(ctx, OpTransactionBills, c.cfg.ahead(OpTransactionBills), func(ctx context.Context, off, limit int) ([]TransactionBill, *Response, error) {
 			return c.ListTransactionBills(ctx, o, ListOptions{Offset: off, Limit: limit})
-		}))
+		})
 	}
 	return fanOut(ctx, c, OpTransactionBills, o.validate(), o, o.Method, o.Members, one, func(m Method, sub string) TransactionBillOptions {
 		p := o

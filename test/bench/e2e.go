@@ -100,9 +100,9 @@ func (b *bench) runSyncd(ctx context.Context, sim *bsssim.Server, db string, ext
 		"SYNCD_LOG_FORMAT=json",
 		"SYNCD_LISTEN=127.0.0.1:0",
 	}, extraEnv...)
-	// Go runtime settings given to the bench apply to syncd too, e.g.
-	// GOMEMLIMIT=400MiB as in deploy/kubernetes.
-	for _, v := range []string{"GOMEMLIMIT", "GOGC", "GOMAXPROCS"} {
+	// Go runtime settings given to the bench apply to syncd too (e.g.
+	// GOMEMLIMIT=400MiB), and so does the read-ahead (SYNCD_BSS_PREFETCH).
+	for _, v := range []string{"GOMEMLIMIT", "GOGC", "GOMAXPROCS", "SYNCD_BSS_PREFETCH"} {
 		if val, ok := os.LookupEnv(v); ok {
 			cmd.Env = append(cmd.Env, v+"="+val)
 		}

@@ -547,7 +547,10 @@ func (c *Client) attempt(ctx context.Context, cl call, body []byte, decode func(
 		}
 		return nil, e
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBodySize))
+	buf := getBody(resp.ContentLength)
+	defer putBody(buf)
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBodySize))
+	b := buf.Bytes()
 	c.observe(cl.op, strconv.Itoa(resp.StatusCode), start)
 	if err != nil {
 		return nil, &transportError{fmt.Errorf("bss %s: %s: read body: %w", cl.op, where, err)}
@@ -572,6 +575,36 @@ func (c *Client) attempt(ctx context.Context, cl call, body []byte, decode func(
 		return nil, err
 	}
 	return &Response{StatusCode: resp.StatusCode, RequestID: reqID, Offset: cl.offset, NextOffset: cl.offset, Currency: c.currency}, nil
+}
+
+// bodies recycles response body buffers: a bills page is about a MiB,
+// and reading it with io.ReadAll regrows a fresh buffer several times per
+// page. decode callbacks copy what they keep (both page decoders make
+// their own strings), so a body's buffer is reused once its page is
+// decoded.
+var bodies sync.Pool
+
+// maxPooledBody bounds the buffers kept for reuse.
+const maxPooledBody = 8 << 20
+
+// getBody returns an empty buffer with room for a body of n bytes (n < 0:
+// unknown).
+func getBody(n int64) *bytes.Buffer {
+	buf, _ := bodies.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	if n > 0 && n <= maxResponseBodySize {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead spare to see EOF without growing
+	}
+	return buf
+}
+
+func putBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		bodies.Put(buf)
+	}
 }
 
 func (c *Client) observe(op, code string, start time.Time) {

@@ -267,7 +267,7 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 	f := <-fees
 	f.panic.repanic()
 	switch {
-	case f.err != nil && (berr == nil || context.Cause(gctx) == f.err): // the bills only saw it stop them
+	case f.err != nil && (berr == nil || errors.Is(context.Cause(gctx), f.err)): // the bills only saw it stop them
 		err = f.err
 	default:
 		err = berr

@@ -45,6 +45,9 @@ func main() {
 	accounts := flag.Int("accounts", 3, "backfill: accounts")
 	perMonth := flag.Int("per-month", 2000, "backfill: itemised records per account and month")
 	dataDir := flag.String("data", "", "chdb-at-rest (run by the embedded case): an empty data dir")
+	simURL := flag.String("sim", "", "raw (run by the e2e case): the simulator's URL")
+	cycle := flag.String("cycle", "", "raw (run by the e2e case): the month")
+	dsn := flag.String("dsn", "", "raw (run by the e2e case): the ClickHouse server")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -66,6 +69,8 @@ func main() {
 		err = memory(ctx, os.Stdout, *sizes)
 	case "embedded":
 		err = embedded(ctx, os.Stdout, *sizes)
+	case "raw":
+		err = rawCase(ctx, os.Stdout, *simURL, *cycle, *dsn)
 	case "chdb-at-rest":
 		err = chdbAtRest(ctx, os.Stdout, *dataDir)
 	case "backfill":

@@ -180,6 +180,14 @@ type Config struct {
 	// NoCostCenter lists account IDs without Cost Center: their amortised
 	// cost breakdown answers CBC.18000014 (see SetCostCenter).
 	NoCostCenter []string
+	// ReplayResponses answers a GET that a caller already made (the same
+	// operation and query parameters, in any order) with the body of its
+	// first successful answer instead of rendering the page again.
+	// Authentication, quotas and faults still apply. For benchmarks, where
+	// the simulator stands in for a remote API whose rendering costs the
+	// client nothing; a replayed answer ignores later changes (knobs,
+	// clock, re-issued months), and every body is kept in memory.
+	ReplayResponses bool
 }
 
 func (c *Config) applyDefaults() {

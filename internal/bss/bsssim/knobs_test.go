@@ -449,3 +449,34 @@ func TestReissueTradesLateLinesWhenMade(t *testing.T) {
 		t.Errorf("late lines %d: %d at the first re-issue, %d at the second", late, firstTimes, secondTimes)
 	}
 }
+
+// TestReplayResponses: with ReplayResponses a repeated GET (its parameters
+// in any order) gets the body of its first answer even though the month
+// changed since; another query is rendered afresh, and without the option
+// the change shows.
+func TestReplayResponses(t *testing.T) {
+	for _, replay := range []bool{true, false} {
+		cfg := testConfig()
+		cfg.ReplayResponses = replay
+		srv, c := newTestServer(t, cfg)
+		cycle := srv.Months()[0]
+		first := c.get(resFee, "cycle="+cycle+"&limit=5&offset=0")
+		if first.status != 200 || !strings.Contains(string(first.body), `"fee_records":[{`) {
+			t.Fatalf("first page: %d %s", first.status, first.body)
+		}
+		if err := srv.SetEmpty(cycle, true); err != nil {
+			t.Fatal(err)
+		}
+		again := c.get(resFee, "offset=0&limit=5&cycle="+cycle)
+		other := c.get(resFee, "cycle="+cycle+"&limit=6&offset=0")
+		if replay != (string(again.body) == string(first.body)) {
+			t.Errorf("replay %v: the repeated request's body is the first one's: %v", replay, !replay)
+		}
+		if strings.Contains(string(other.body), `"fee_records":[{`) {
+			t.Errorf("replay %v: a new query of the emptied month still has records: %s", replay, other.body)
+		}
+		if st := srv.Stats()[OpResourceRecords]; st.OK != 3 {
+			t.Errorf("replay %v: %d answers counted OK, want 3", replay, st.OK)
+		}
+	}
+}

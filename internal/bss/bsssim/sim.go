@@ -40,6 +40,7 @@ package bsssim
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"net"
 	"net/http"
@@ -79,6 +80,8 @@ type Simulator struct {
 	cacheMu    sync.Mutex
 	cache      map[string]any
 	cacheBytes int
+
+	replayed sync.Map // caller, operation and sorted query -> []byte (ReplayResponses)
 }
 
 // cacheBudget bounds the memory of cached scans (filtered match lists,
@@ -435,7 +438,19 @@ func (s *Simulator) serve(w http.ResponseWriter, r *http.Request, info *Request)
 	if s.injectFault(w, r, rt.op, reqID, cnt) {
 		return
 	}
+	var replayKey string
+	if s.cfg.ReplayResponses && r.Method == http.MethodGet {
+		replayKey = caller.ID + " " + rt.op + " " + r.URL.Query().Encode()
+		if b, ok := s.replayed.Load(replayKey); ok {
+			cnt.ok.Add(1)
+			writeJSON(w, http.StatusOK, b.([]byte))
+			return
+		}
+	}
 	status, out := rt.handler(s, rc)
+	if replayKey != "" && status == http.StatusOK {
+		s.replayed.Store(replayKey, bytes.Clone(out))
+	}
 	if s.injectTruncate(rt.op) {
 		cnt.faults.Add(1)
 		h.Set("Content-Length", itoa(len(out)))

@@ -211,10 +211,26 @@ func (c *decCol) values() any {
 		case coef == 0:
 			v[i] = decimal.Decimal{}
 		default:
-			v[i] = decimal.New(coef, exp)
+			v[i] = atScale(coef, exp)
 		}
 	}
 	return v
+}
+
+// atScale returns coef×10^exp with exponent -moneyScale when the scaled
+// coefficient fits int64 (every amount below 92 billion): clickhouse-go
+// rescales each value to the column's scale through big.Int, and a value
+// already at that scale is only copied, not multiplied by a power of ten
+// it first computes. Otherwise it returns decimal.New(coef, exp), the same
+// number.
+func atScale(coef int64, exp int32) decimal.Decimal {
+	if shift := exp + moneyScale; shift >= 0 && shift <= 18 {
+		p := pow10[shift]
+		if s := coef * p; s/p == coef {
+			return decimal.New(s, -moneyScale)
+		}
+	}
+	return decimal.New(coef, exp)
 }
 
 func (c *decCol) appendTSV(dst []byte, i int) []byte {

@@ -236,6 +236,9 @@ func endToEnd(ctx context.Context, w io.Writer, records int) error {
 	clientRate, rawRate, preRate := raw[0], raw[1], raw[2]
 
 	// syncd end to end: the recheck job syncs exactly this closed month.
+	if err := quiesce(ctx, b.srv.DSN); err != nil {
+		return err
+	}
 	res, err := b.runSyncd(ctx, sim, "bench_e2e", []string{"SYNCD_BSS_RATE_LIMIT=-1", "SYNCD_BSS_RECORDS_RATE_LIMIT=-1"},
 		"sync", "--job", "recheck", "--from", cycle, "--to", cycle)
 	if err != nil {
@@ -339,9 +342,38 @@ func rawCase(ctx context.Context, w io.Writer, simURL, cycle, dsn string) error 
 	return err
 }
 
+// quiesce waits (up to a minute) until the server at dsn runs no merge,
+// so that a timed phase does not share the server with the background
+// merges of the rows the previous phase wrote.
+func quiesce(ctx context.Context, dsn string) error {
+	s, err := sink.Open(ctx, sink.Config{DSN: dsn, Database: "default"}, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		res, err := s.Query(ctx, "SELECT count() FROM system.merges")
+		if err != nil {
+			return err
+		}
+		if res.Rows[0][0] == "0" || time.Now().After(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // timeRaw migrates db and returns the rows/s of rawInsert of tables into it.
 func timeRaw(ctx context.Context, dsn, db string, tables []rawTable) (float64, error) {
 	if err := migrate(ctx, dsn, db); err != nil {
+		return 0, err
+	}
+	if err := quiesce(ctx, dsn); err != nil {
 		return 0, err
 	}
 	runtime.GC()

@@ -294,7 +294,8 @@ func (b *bench) runRaw(ctx context.Context, sim *bsssim.Server, cycle string) ([
 // clickhouse-go columnar insert, 50k rows per block, twice: (b) each
 // block's columns built from the rows just before it is sent, as a
 // hand-written insert does, and (b') columns all built before the clock
-// starts (clickhouse-go and the server alone). It prints the three rates.
+// starts (clickhouse-go and the server alone), each the faster of two
+// runs. It prints the three rates.
 func rawCase(ctx context.Context, w io.Writer, simURL, cycle, dsn string) error {
 	c, err := bss.NewClient(bss.Config{Endpoint: simURL + "/", RateLimit: -1, RecordsRateLimit: -1},
 		bss.Credentials{AK: bsssim.DemoAK, SK: bsssim.DemoSK, DomainID: bsssim.DemoDomainID})
@@ -329,14 +330,21 @@ func rawCase(ctx context.Context, w io.Writer, simURL, cycle, dsn string) error 
 	if _, err := timeRaw(ctx, dsn, "bench_warm", warm); err != nil {
 		return err
 	}
-	rawRate, err := timeRaw(ctx, dsn, "bench_raw", tables)
-	if err != nil {
-		return err
-	}
+	// Each baseline is the faster of two runs: its rate varies with the
+	// collector's timing in a process holding the month's rows, and the
+	// goal is measured against the better figure.
+	var rawRate, preRate float64
 	pre := []rawTable{tables[0].prebuilt(), tables[1].prebuilt()}
-	preRate, err := timeRaw(ctx, dsn, "bench_raw_prebuilt", pre)
-	if err != nil {
-		return err
+	for i := range 2 {
+		r, err := timeRaw(ctx, dsn, fmt.Sprintf("bench_raw_%d", i), tables)
+		if err != nil {
+			return err
+		}
+		p, err := timeRaw(ctx, dsn, fmt.Sprintf("bench_raw_prebuilt_%d", i), pre)
+		if err != nil {
+			return err
+		}
+		rawRate, preRate = max(rawRate, r), max(preRate, p)
 	}
 	_, err = fmt.Fprintf(w, "%.0f %.0f %.0f\n", clientRate, rawRate, preRate)
 	return err

@@ -42,6 +42,10 @@ func utilisation(ctx context.Context, w io.Writer, d time.Duration, callers int)
 			_, _, _, err := c.ListMonthlySums(ctx, bss.MonthlySumOptions{Cycle: cycle}, bss.ListOptions{})
 			return err
 		},
+		bss.OpTransactionBills: func(ctx context.Context) error {
+			_, _, err := c.ListTransactionBills(ctx, bss.TransactionBillOptions{Cycle: cycle, IncludeZero: true}, bss.ListOptions{})
+			return err
+		},
 		bss.OpBalances: func(ctx context.Context) error { _, err := c.Balances(ctx); return err },
 		bss.OpResourcePackages: func(ctx context.Context) error {
 			_, _, err := c.ListResourcePackages(ctx, bss.ResourcePackageOptions{}, bss.ListOptions{})

@@ -249,7 +249,9 @@ func (w *PartitionWriter[R]) numberRepeats(ctx context.Context, want int) error 
 			exprs = append(exprs, f.name)
 		case strings.HasPrefix(f.typ, "Decimal"):
 			// As its exact text: 18.16 crashes aggregating a Decimal128
-			// beside another value (a tuple or a second groupArray).
+			// beside another value (a tuple or a second groupArray): an
+			// unaligned 128-bit load in deserializeAndInsertFromArena
+			// (ClickHouse issue #3783, reproduced on 18.16.1).
 			rest = append(rest, "toString("+f.name+")")
 			exprs = append(exprs, fmt.Sprintf("CAST(tupleElement(r, %d) AS %s)", len(rest), f.typ))
 		default:

@@ -25,7 +25,13 @@ var fuzzCycle = Month{2024, time.May}
 // simPage serves one res-fee-records page from the simulator, in process.
 func simPage(tb testing.TB, sim *bsssim.Simulator, lang, query string) []byte {
 	tb.Helper()
-	req := httptest.NewRequest("GET", "/v2/bills/customer-bills/res-fee-records?"+query, nil)
+	return simGet(tb, sim, lang, "/v2/bills/customer-bills/res-fee-records?"+query)
+}
+
+// simGet serves one GET of url from the simulator, in process, in lang.
+func simGet(tb testing.TB, sim *bsssim.Simulator, lang, url string) []byte {
+	tb.Helper()
+	req := httptest.NewRequest("GET", url, nil)
 	req.Header.Set("X-Language", lang)
 	rec := httptest.NewRecorder()
 	sim.ServeHTTP(rec, req)
@@ -62,15 +68,30 @@ func simPages(tb testing.TB, limit int) map[string][]byte {
 	return out
 }
 
+// pageDecoders are the fast and the reference decoder of one page kind.
+type pageDecoders[R any] struct {
+	fast func(body []byte, cycle Month, siteCurrency string) ([]R, int, string, bool)
+	slow func(body []byte, cycle Month, siteCurrency string) ([]R, int, string, error)
+}
+
+var (
+	resFeeDecoders = pageDecoders[ResourceRecord]{fastResourceRecordsPage, decodeResourceRecordsPageSlow}
+	txnDecoders    = pageDecoders[TransactionBill]{fastTransactionPage, decodeTransactionPageSlow}
+)
+
 // checkSame fails unless the fast decoder accepted body and agrees with
 // the reference decoder. It reports whether the fast path answered.
-func checkSame(t *testing.T, body []byte) bool {
+func checkSame(t *testing.T, body []byte) bool { return resFeeDecoders.check(t, body) }
+
+// check fails unless the fast decoder's answer on body, if it gives one,
+// is the reference decoder's. It reports whether the fast path answered.
+func (d pageDecoders[R]) check(t *testing.T, body []byte) bool {
 	t.Helper()
-	fr, ft, fc, ok := fastResourceRecordsPage(body, fuzzCycle, fuzzSite)
+	fr, ft, fc, ok := d.fast(body, fuzzCycle, fuzzSite)
 	if !ok {
 		return false
 	}
-	sr, st, sc, err := decodeResourceRecordsPageSlow(body, fuzzCycle, fuzzSite)
+	sr, st, sc, err := d.slow(body, fuzzCycle, fuzzSite)
 	if err != nil {
 		t.Fatalf("fast path accepted a body the reference rejects (%v): %q", err, body)
 	}
@@ -86,6 +107,20 @@ func checkSame(t *testing.T, body []byte) bool {
 		}
 	}
 	return true
+}
+
+// fuzz is the body of a fuzz target: check, and a body the fast path
+// answers stays answered with its bytes compacted (whitespace is not a
+// reason to defer).
+func (d pageDecoders[R]) fuzz(t *testing.T, body []byte) {
+	t.Helper()
+	if !d.check(t, body) {
+		return
+	}
+	var c bytes.Buffer
+	if json.Compact(&c, body) == nil && !d.check(t, c.Bytes()) {
+		t.Fatalf("fast path declined the compacted body %q", c.Bytes())
+	}
 }
 
 // diffRecord compares two records (structs) field by field: decimals by value and
@@ -299,17 +334,7 @@ func FuzzFastDecodeMatchesSlow(f *testing.F) {
 	for i := 0; i < 40; i++ {
 		f.Add(genPage(r))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkSame(t, b)
-		// A body the fast path answers stays answered with its bytes
-		// pretty-printed or compacted: whitespace is not a reason to defer.
-		var c bytes.Buffer
-		if _, _, _, ok := fastResourceRecordsPage(b, fuzzCycle, fuzzSite); ok && json.Compact(&c, b) == nil {
-			if !checkSame(t, c.Bytes()) {
-				t.Fatalf("fast path declined the compacted body %q", c.Bytes())
-			}
-		}
-	})
+	f.Fuzz(resFeeDecoders.fuzz)
 }
 
 // refScanString is scanString one byte at a time: the reference for its

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"reflect"
 	"strconv"
@@ -23,14 +22,7 @@ import (
 // in process.
 func simTxnPage(tb testing.TB, sim *bsssim.Simulator, lang, query string) []byte {
 	tb.Helper()
-	req := httptest.NewRequest("GET", "/v2/bills/customer-bills/fee-records?bill_cycle="+fuzzCycle.String()+"&"+query, nil)
-	req.Header.Set("X-Language", lang)
-	rec := httptest.NewRecorder()
-	sim.ServeHTTP(rec, req)
-	if rec.Code != 200 {
-		tb.Fatalf("simulator: %d %s", rec.Code, rec.Body.Bytes())
-	}
-	return rec.Body.Bytes()
+	return simGet(tb, sim, lang, "/v2/bills/customer-bills/fee-records?bill_cycle="+fuzzCycle.String()+"&"+query)
 }
 
 // simTxnPages returns simulator fee-records pages of every shape the bills
@@ -88,31 +80,8 @@ func benchTxnPage(tb testing.TB, offset, n, total int) []byte {
 	return b.Bytes()
 }
 
-// checkSameTxn fails unless the fast decoder accepted body and agrees with
-// the reference decoder. It reports whether the fast path answered.
-func checkSameTxn(t *testing.T, body []byte) bool {
-	t.Helper()
-	fr, ft, fc, ok := fastTransactionPage(body, fuzzCycle, fuzzSite)
-	if !ok {
-		return false
-	}
-	sr, st, sc, err := decodeTransactionPageSlow(body, fuzzCycle, fuzzSite)
-	if err != nil {
-		t.Fatalf("fast path accepted a body the reference rejects (%v): %q", err, body)
-	}
-	if ft != st || fc != sc || len(fr) != len(sr) {
-		t.Fatalf("fast total=%d currency=%q n=%d, reference total=%d currency=%q n=%d; body %q", ft, fc, len(fr), st, sc, len(sr), body)
-	}
-	if (fr == nil) != (sr == nil) {
-		t.Fatalf("fast records nil=%v, reference nil=%v", fr == nil, sr == nil)
-	}
-	for i := range fr {
-		if d := diffRecord(fr[i], sr[i]); d != "" {
-			t.Fatalf("record %d: %s; body %q", i, d, body)
-		}
-	}
-	return true
-}
+// checkSameTxn is checkSame for fee-records pages.
+func checkSameTxn(t *testing.T, body []byte) bool { return txnDecoders.check(t, body) }
 
 // TestFastTransactionsTakeCommonShapes makes sure the fast path does not
 // quietly fall back on the fee-records bodies the bills job reads.
@@ -472,17 +441,7 @@ func FuzzFastTransactionsMatchSlow(f *testing.F) {
 	for i := 0; i < 40; i++ {
 		f.Add(genTxnPage(r))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		checkSameTxn(t, b)
-		// A body the fast path answers stays answered with its bytes
-		// compacted: whitespace is not a reason to defer.
-		var c bytes.Buffer
-		if _, _, _, ok := fastTransactionPage(b, fuzzCycle, fuzzSite); ok && json.Compact(&c, b) == nil {
-			if !checkSameTxn(t, c.Bytes()) {
-				t.Fatalf("fast path declined the compacted body %q", c.Bytes())
-			}
-		}
-	})
+	f.Fuzz(txnDecoders.fuzz)
 }
 
 // TestSumEquals checks the int64 shortcut of the amount identities against

@@ -531,46 +531,50 @@ func (c *Client) ResourceTypes(ctx context.Context) iter.Seq2[ResourceType, erro
 	}))
 }
 
-// withLimitFallback pages at limit 1000 and, if the service rejects that
-// with CBC.0100 (parameter error), at 100 from then on (reference §3.2).
+// limitFallback pages at limit 1000 and, if the service rejects that with
+// CBC.0100 (parameter error), at 100 from then on (reference §3.2). Not
+// safe for concurrent use.
+type limitFallback[T any] struct {
+	page  func(ctx context.Context, off, limit int) ([]T, *Response, error)
+	limit int
+}
+
+func (f *limitFallback[T]) at(ctx context.Context, off int) ([]T, *Response, error) {
+	items, resp, err := f.page(ctx, off, f.limit)
+	if err != nil && f.limit == maxLimit && HasCode(err, CodeParameterError) {
+		f.limit = 100
+		return f.page(ctx, off, f.limit)
+	}
+	return items, resp, err
+}
+
+// withLimitFallback returns the page function of a listing paged one page
+// at a time with limitFallback.
+func withLimitFallback[T any](page func(ctx context.Context, off, limit int) ([]T, *Response, error)) func(context.Context, int) ([]T, *Response, error) {
+	return (&limitFallback[T]{page: page, limit: maxLimit}).at
+}
+
 // paginateFallback is paginate (with read-ahead) for a listing whose
-// maximum page size is not documented: the first page is asked for
-// maxLimit rows and, if the service refuses that with CBC.0100, for 100, as
-// withLimitFallback does; the rest of the listing is then paged, and read
-// ahead, at the size the first page was served with.
+// maximum page size is not documented: the first page decides the page
+// size as limitFallback does, and the rest of the listing is then paged,
+// and read ahead, at that size.
 func paginateFallback[T any](ctx context.Context, op string, ahead int, page func(ctx context.Context, off, limit int) ([]T, *Response, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		limit := maxLimit
-		items, resp, err := page(ctx, 0, limit)
-		if err != nil && HasCode(err, CodeParameterError) {
-			limit = 100
-			items, resp, err = page(ctx, 0, limit)
-		}
+		lf := &limitFallback[T]{page: page, limit: maxLimit}
+		items, resp, err := lf.at(ctx, 0)
 		first := true // paginate asks for offset 0 first, and only once
 		at := func(ctx context.Context, off int) ([]T, *Response, error) {
 			if off == 0 && first {
 				first = false
 				return items, resp, err
 			}
-			return page(ctx, off, limit)
+			return page(ctx, off, lf.limit) // lf.limit is settled: read-ahead calls this concurrently
 		}
-		for it, err := range paginate(ctx, op, ahead, limit, at) {
+		for it, err := range paginate(ctx, op, ahead, lf.limit, at) {
 			if !yield(it, err) {
 				return
 			}
 		}
-	}
-}
-
-func withLimitFallback[T any](page func(ctx context.Context, off, limit int) ([]T, *Response, error)) func(context.Context, int) ([]T, *Response, error) {
-	limit := maxLimit
-	return func(ctx context.Context, off int) ([]T, *Response, error) {
-		items, resp, err := page(ctx, off, limit)
-		if err != nil && limit == maxLimit && HasCode(err, CodeParameterError) {
-			limit = 100
-			return page(ctx, off, limit)
-		}
-		return items, resp, err
 	}
 }
 

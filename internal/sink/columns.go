@@ -224,13 +224,46 @@ func (c *decCol) values() any {
 // it first computes. Otherwise it returns decimal.New(coef, exp), the same
 // number.
 func atScale(coef int64, exp int32) decimal.Decimal {
-	if shift := exp + moneyScale; shift >= 0 && shift <= 18 {
-		p := pow10[shift]
-		if s := coef * p; s/p == coef {
-			return decimal.New(s, -moneyScale)
-		}
+	if s, ok := atMoneyScale(coef, exp); ok {
+		return decimal.New(s, -moneyScale)
 	}
 	return decimal.New(coef, exp)
+}
+
+// atMoneyScale returns coef×10^(exp+moneyScale), the coefficient of the
+// same number at exponent -moneyScale, and whether it fits int64 (exp is at
+// least -moneyScale).
+func atMoneyScale(coef int64, exp int32) (int64, bool) {
+	shift := exp + moneyScale
+	if shift < 0 || shift > 18 {
+		return 0, false
+	}
+	p := pow10[shift]
+	s := coef * p
+	return s, s/p == coef
+}
+
+// scaled appends to dst the column as the integers value×10^moneyScale,
+// the form the server engine's wire tables take (see wire), and reports
+// whether every value fit int64: false for a value of 92,233,720,368.54775808
+// or more in magnitude (or a wide one), which must travel as a decimal.
+func (c *decCol) scaled(dst []int64) ([]int64, bool) {
+	for i, coef := range c.coef {
+		exp := c.exp[i]
+		switch {
+		case exp == wideExp:
+			return dst, false
+		case coef == 0:
+			dst = append(dst, 0)
+			continue
+		}
+		s, ok := atMoneyScale(coef, exp)
+		if !ok {
+			return dst, false
+		}
+		dst = append(dst, s)
+	}
+	return dst, true
 }
 
 func (c *decCol) appendTSV(dst []byte, i int) []byte {

@@ -3,6 +3,8 @@ package sink_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +46,111 @@ func TestDecimalRoundTrip(t *testing.T) {
 					if got, err := decimal.NewFromString(r[j+1]); err != nil || !got.Equal(w) {
 						t.Errorf("account %s %s = %q, want %s", r[0], res.Columns[j+1], r[j+1], w)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestStagedDecimalRoundTrip streams a month of cost records whose money
+// columns hold the edge values: the first and last blocks only values that
+// fit Int64 at scale 8 (the server engine's wire tables, wire.go), the
+// middle one also the wider ones (sent as decimals beside the stream). Every
+// value comes back exactly from both engines, and the server engine made a
+// wire pair and dropped it with the staging table.
+func TestStagedDecimalRoundTrip(t *testing.T) {
+	limit := decimal.RequireFromString("92233720368.54775808") // 2^63 at scale 8
+	var narrow, all []decimal.Decimal
+	for _, d := range sink.EdgeDecimals() {
+		all = append(all, d)
+		if d.Abs().LessThan(limit) || d.Equal(limit.Neg()) {
+			narrow = append(narrow, d)
+		}
+	}
+	all = append(all, limit, limit.Neg().Sub(decimal.New(1, -8)))
+	narrow = append(narrow, limit.Sub(decimal.New(1, -8)), limit.Neg())
+	n := 2*sink.StreamBlockRows + 100
+	r := rand.New(rand.NewPCG(5, 5))
+	m := &month{scope: "edge", cycle: march}
+	for i := range n {
+		edges := narrow
+		if i >= sink.StreamBlockRows && i < 2*sink.StreamBlockRows {
+			edges = all
+		}
+		c := costRecord(r, m.scope, m.cycle, i)
+		c.Amount, c.OfficialAmount = edges[i%len(edges)], edges[(i+1)%len(edges)]
+		c.CashAmount, c.DebtAmount = edges[(i*7)%len(edges)].Neg(), edges[(i*3)%len(edges)]
+		c.Usage = edges[(i*5)%len(edges)]
+		m.cost = append(m.cost, c)
+	}
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			s := sinktest.Open(t, engine)
+			w, err := s.BeginMonth(ctx, m.scope, m.cycle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = w.Abort(ctx) }()
+			for _, c := range m.cost {
+				if err := w.AddCostRecord(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wired := 0
+			for _, name := range stagingTables(t, s) {
+				if strings.HasSuffix(name, "_win") || strings.HasSuffix(name, "_wmv") {
+					wired++
+				}
+			}
+			if want := map[string]int{sink.EngineServer: 2}[engine]; wired != want {
+				t.Errorf("%d wire tables while staging, want %d: %v", wired, want, stagingTables(t, s))
+			}
+			if err := w.Commit(ctx, m.counts()); err != nil {
+				t.Fatal(err)
+			}
+			if st := stagingTables(t, s); len(st) != 0 {
+				t.Errorf("staging tables left after Commit: %v", st)
+			}
+			res := query(t, s, "SELECT record_id, amount, official_amount, cash_amount, debt_amount, usage FROM DB.cost_records WHERE scope = 'edge' ORDER BY record_id")
+			if len(res.Rows) != n {
+				t.Fatalf("read %d rows, want %d", len(res.Rows), n)
+			}
+			for i, row := range res.Rows {
+				c := m.cost[i]
+				if row[0] != c.RecordID {
+					t.Fatalf("row %d is %s, want %s", i, row[0], c.RecordID)
+				}
+				for j, want := range []decimal.Decimal{c.Amount, c.OfficialAmount, c.CashAmount, c.DebtAmount, c.Usage} {
+					if got, err := decimal.NewFromString(row[j+1]); err != nil || !got.Equal(want) {
+						t.Errorf("%s %s = %q, want %s", row[0], res.Columns[j+1], row[j+1], want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWireCast: the wire tables' conversion from Int64 (value×10^8) to
+// Decimal(38, 8) is exact at the limits on every engine, so a server of any
+// version converts the same way (the embedded engine does not use wire
+// tables, but runs the newest ClickHouse).
+func TestWireCast(t *testing.T) {
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			s := sinktest.Open(t, engine)
+			for v, want := range map[string]string{
+				"9223372036854775807":  "92233720368.54775807",
+				"-9223372036854775808": "-92233720368.54775808",
+				"1":                    "0.00000001",
+				"-1":                   "-0.00000001",
+				"0":                    "0",
+				"150000000":            "1.5",
+				"-1234567890123":       "-12345.67890123",
+			} {
+				res := query(t, s, "SELECT toTypeName(d), toString(d) FROM (SELECT "+sink.WireCast("toInt64('"+v+"')")+" AS d)")
+				if got := res.Rows[0]; got[0] != "Decimal(38, 8)" || !decimal.RequireFromString(got[1]).Equal(decimal.RequireFromString(want)) {
+					t.Errorf("%s: got %v, want Decimal(38, 8) %s", v, got, want)
 				}
 			}
 		})

@@ -114,7 +114,7 @@ func (e *embedded) openStream(ctx context.Context, db string, b *block) (stream,
 	}
 }
 
-func (st *embeddedStream) send(b *block) error {
+func (st *embeddedStream) send(_ context.Context, b *block) error {
 	st.buf = b.appendTSV(st.buf[:0])
 	if _, err := st.pipe.Write(st.buf); err != nil {
 		// The INSERT stopped reading: its error says why.

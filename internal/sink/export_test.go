@@ -20,3 +20,9 @@ func RowSpecs() map[string][][2]string {
 	}
 	return out
 }
+
+// StreamBlockRows is the number of rows per streamed block.
+const StreamBlockRows = streamBlockRows
+
+// WireCast is wireCast.
+var WireCast = wireCast

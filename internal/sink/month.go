@@ -142,7 +142,16 @@ func (s *Sink) createStaging(ctx context.Context, table, suffix string) (string,
 	return name, nil
 }
 
+// dropTable drops the staging table name, with its wire pair if the engine
+// made one (see wire.go).
 func (s *Sink) dropTable(ctx context.Context, name string) error {
+	if w, ok := s.eng.(interface {
+		dropWire(ctx context.Context, db, name string) error
+	}); ok {
+		if err := w.dropWire(ctx, s.cfg.Database, name); err != nil {
+			return err
+		}
+	}
 	if err := s.eng.exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", s.cfg.Database, name)); err != nil {
 		return err
 	}
@@ -162,11 +171,15 @@ func (s *Sink) CleanupStaging(ctx context.Context, olderThan time.Duration) erro
 	}
 	cutoff := s.now().UTC().Add(-olderThan)
 	var errs []error
+	seen := make(map[string]bool)
 	for _, r := range res.Rows {
-		name := r[0]
-		if !strings.HasPrefix(name, stagingPrefix) {
+		// A wire table goes with its staging table, even when that one is
+		// gone (a kill between the DROPs).
+		name := wireBase(r[0])
+		if !strings.HasPrefix(name, stagingPrefix) || seen[name] {
 			continue
 		}
+		seen[name] = true
 		if _, mine := s.inUse.Load(name); mine {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -21,6 +22,12 @@ import (
 // server is the ClickHouse server engine (native protocol).
 type server struct {
 	conn driver.Conn
+
+	mu sync.Mutex
+	// wired maps each staging table (db.name) whose INSERTs have started to
+	// the wire table they go into, or "" when they go into the staging table
+	// itself (see wire.go).
+	wired map[string]string
 }
 
 // parseDSN turns a DSN into clickhouse-go options. Besides clickhouse-go's
@@ -125,7 +132,7 @@ func openServer(ctx context.Context, dsn, readOnlyDB string) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)
 	}
-	s := &server{conn: conn}
+	s := &server{conn: conn, wired: make(map[string]string)}
 	if err := s.ping(ctx); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)
@@ -155,24 +162,110 @@ func (s *server) insert(ctx context.Context, db string, b *block) error {
 }
 
 // serverStream is one INSERT of clickhouse-go's batch, sent block by block
-// with Flush.
-type serverStream struct{ batch driver.Batch }
+// with Flush, into the staging table's wire table when it has one (see
+// wire.go).
+type serverStream struct {
+	s     *server
+	db    string
+	batch driver.Batch
+	wire  bool
+	ints  []int64 // a Decimal column at scale 8, reused across columns
+}
 
 func (s *server) openStream(ctx context.Context, db string, b *block) (stream, error) {
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+db+"."+b.table+" ("+strings.Join(b.columns, ", ")+")")
+	table, cols := b.table, b.columns
+	in, err := s.wireOf(ctx, db, b)
 	if err != nil {
 		return nil, err
 	}
-	return &serverStream{batch: batch}, nil
+	if in != "" {
+		table, cols = in, wireColumns(b)
+	}
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+db+"."+table+" ("+strings.Join(cols, ", ")+")")
+	if err != nil {
+		return nil, err
+	}
+	return &serverStream{s: s, db: db, batch: batch, wire: in != ""}, nil
 }
 
-func (st *serverStream) send(b *block) error {
+// wireOf returns the wire table the INSERTs of the block's staging table go
+// into, creating the wire pair when they start, or "" when they go into the
+// staging table itself.
+func (s *server) wireOf(ctx context.Context, db string, b *block) (string, error) {
+	if !strings.HasPrefix(b.table, stagingPrefix) {
+		return "", nil
+	}
+	key := db + "." + b.table
+	s.mu.Lock()
+	in, done := s.wired[key]
+	s.mu.Unlock()
+	if done {
+		return in, nil
+	}
+	cols, err := stagingColumns(ctx, s, db, b.table)
+	if err != nil {
+		return "", fmt.Errorf("read columns of %s: %w", b.table, err)
+	}
+	if stmts, ok := wireDDL(db, b, cols); ok {
+		for _, q := range stmts {
+			if err := s.exec(ctx, q); err != nil {
+				return "", fmt.Errorf("create wire table of %s: %w", b.table, err)
+			}
+		}
+		in, _ = wireNames(b.table)
+	}
+	s.mu.Lock()
+	s.wired[key] = in
+	s.mu.Unlock()
+	return in, nil
+}
+
+// dropWire drops the wire pair of the staging table db.name, if any.
+func (s *server) dropWire(ctx context.Context, db, name string) error {
+	in, view := wireNames(name)
+	for _, t := range []string{view, in} {
+		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+db+"."+t); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	delete(s.wired, db+"."+name)
+	s.mu.Unlock()
+	return nil
+}
+
+func (st *serverStream) send(ctx context.Context, b *block) error {
+	if st.wire && !st.fits(b) {
+		// A value beyond Int64 at scale 8: this block goes as decimals
+		// into the staging table, beside the stream.
+		return st.s.insert(ctx, st.db, b)
+	}
 	for i, c := range b.cols {
-		if err := st.batch.Column(i).Append(c.values()); err != nil {
+		var v any
+		if d, ok := c.(*decCol); ok && st.wire {
+			st.ints, _ = d.scaled(st.ints[:0])
+			v = st.ints // copied by Append
+		} else {
+			v = c.values()
+		}
+		if err := st.batch.Column(i).Append(v); err != nil {
 			return fmt.Errorf("column %s: %w", b.columns[i], err)
 		}
 	}
 	return st.batch.Flush()
+}
+
+// fits reports whether every Decimal value of b fits the wire table.
+func (st *serverStream) fits(b *block) bool {
+	for _, c := range b.cols {
+		if d, ok := c.(*decCol); ok {
+			var fit bool
+			if st.ints, fit = d.scaled(st.ints[:0]); !fit {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (st *serverStream) end() error { return st.batch.Send() }

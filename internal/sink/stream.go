@@ -25,7 +25,7 @@ const streamIdle = time.Second
 // stream is one INSERT into which blocks are sent as they fill.
 type stream interface {
 	// send sends the rows of b (b is left as it was: the caller resets it).
-	send(b *block) error
+	send(ctx context.Context, b *block) error
 	// end ends the INSERT: the server writes the rows it has not written yet.
 	end() error
 	// abort gives the INSERT up without waiting for the server (the rows it
@@ -96,7 +96,7 @@ func (st *stagedStream) sendLocked(ctx context.Context, b *block) error {
 		}
 		st.open, st.rows = o, 0
 	}
-	if err := st.open.send(b); err != nil {
+	if err := st.open.send(ctx, b); err != nil {
 		st.open.abort()
 		st.open = nil
 		return err

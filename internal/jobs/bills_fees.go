@@ -96,6 +96,9 @@ func (b *Bills) stageFees(ctx, read context.Context, a Account, m bss.Month, met
 	if err := begin(); err != nil { // an empty month empties the stored one
 		return st, nil, err
 	}
+	if err := w.Seal(ctx); err != nil {
+		return st, nil, fmt.Errorf("stage transaction bills: %w", err)
+	}
 	st.read, staged = true, true
 	return st, w, nil
 }

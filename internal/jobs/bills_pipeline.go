@@ -325,6 +325,9 @@ func (b *Bills) stageBills(ctx, read context.Context, a Account, m bss.Month, w 
 		st.summaries++
 		st.summary.add(s.Currency, s.ConsumeAmount)
 	}
+	if err := w.Seal(ctx); err != nil {
+		return fmt.Errorf("stage bills: %w", err)
+	}
 	return nil
 }
 

@@ -65,6 +65,9 @@ type MonthStore interface {
 // MonthWriter: the month replaces the stored one at Commit (want rows).
 type FeeWriter interface {
 	Add(ctx context.Context, r sink.FeeRecord) error
+	// Seal ends the staging INSERT once every row is added (see
+	// sink.MonthWriter.Seal); Commit seals an unsealed writer.
+	Seal(ctx context.Context) error
 	SetRunID(id string)
 	Commit(ctx context.Context, want int) error
 	Abort(ctx context.Context) error
@@ -75,6 +78,10 @@ type FeeWriter interface {
 type MonthWriter interface {
 	AddCostRecord(ctx context.Context, r sink.CostRecord) error
 	AddBillSummary(ctx context.Context, r sink.BillSummary) error
+	// Seal ends the staging INSERTs once every row is added, so that the
+	// server writes the last rows while the month's other feed is read;
+	// Commit seals an unsealed writer.
+	Seal(ctx context.Context) error
 	SetRunID(id string)
 	Commit(ctx context.Context, want sink.MonthCounts) error
 	Abort(ctx context.Context) error

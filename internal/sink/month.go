@@ -43,6 +43,9 @@ func (e *ValidationError) Error() string {
 // ErrWriterDone is returned by a MonthWriter used after Commit or Abort.
 var ErrWriterDone = errors.New("month writer already committed or aborted")
 
+// ErrWriterSealed is returned when a row is added to a writer after Seal.
+var ErrWriterSealed = errors.New("writer sealed: no rows can be added after Seal")
+
 // MonthWriter replaces one (scope, bill_cycle) month of cost_records and
 // bill_summaries. Cost records are sent as they come (stagedRows: streamed
 // in small blocks within one INSERT, so a month of any size takes one small
@@ -61,6 +64,7 @@ type MonthWriter struct {
 	staged  MonthCounts
 	created []string // staging tables created, unqualified names
 	done    bool
+	sealed  bool   // Seal succeeded: no more rows
 	err     error  // first insert error; the writer is unusable after it
 	runID   string // recorded in the month's manifest
 }
@@ -218,13 +222,14 @@ func stagingTime(name string) (time.Time, bool) {
 // it is full (see stagedRows). An empty Scope or BillCycle is filled with
 // the writer's; a different one is an error.
 func (w *MonthWriter) AddCostRecord(ctx context.Context, r CostRecord) error {
-	if err := w.usable(); err != nil {
+	if err := w.addable(); err != nil {
 		return err
 	}
-	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
+	row := w.cost.stage(&r)
+	if err := w.check(&row.Scope, &row.BillCycle); err != nil {
 		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
 	}
-	if err := w.cost.add(&r); err != nil {
+	if err := w.cost.add(row); err != nil {
 		return fmt.Errorf("add cost record %s: %w", r.RecordID, err)
 	}
 	w.staged.CostRecords++
@@ -245,6 +250,55 @@ func (w *MonthWriter) usable() error {
 	return nil
 }
 
+// addable reports whether rows can still be added.
+func (w *MonthWriter) addable() error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if w.sealed {
+		return ErrWriterSealed
+	}
+	return nil
+}
+
+// Seal ends the month's staging INSERTs: the server writes the rows it
+// still buffers (for a large month the cost records' last part, about a
+// second at a million rows) and the bill summaries are inserted. No rows can
+// be added after it. Commit seals a writer that is not sealed yet; sealing
+// each writer of a month as soon as its rows are read (the bills job does)
+// lets the server write the last parts while other rows are still read,
+// instead of one writer after the other at Commit.
+func (w *MonthWriter) Seal(ctx context.Context) error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if err := w.seal(ctx); err != nil {
+		return fmt.Errorf("seal month %s %s: %w", w.scope, w.cycle.Format("2006-01"), err)
+	}
+	return nil
+}
+
+func (w *MonthWriter) seal(ctx context.Context) error {
+	if w.sealed {
+		return nil
+	}
+	if err := w.cost.finish(ctx); err != nil {
+		w.err = err
+		return err
+	}
+	if w.staged.CostRecords > 0 {
+		w.s.faultPoint(FaultStaged)
+	}
+	if w.sums.rows > 0 {
+		if err := w.flush(ctx, TableBillSummaries, &w.sums.block); err != nil {
+			return err
+		}
+		w.s.faultPoint(FaultStaged)
+	}
+	w.sealed = true
+	return nil
+}
+
 // flush inserts one block into staging. A failed insert makes the writer
 // unusable: whether to retry the month is the caller's decision (Abort, then
 // BeginMonth again).
@@ -258,7 +312,7 @@ func (w *MonthWriter) flush(ctx context.Context, table string, b *block) error {
 
 // AddBillSummary buffers r like AddCostRecord.
 func (w *MonthWriter) AddBillSummary(ctx context.Context, r BillSummary) error {
-	if err := w.usable(); err != nil {
+	if err := w.addable(); err != nil {
 		return err
 	}
 	if err := w.check(&r.Scope, &r.BillCycle); err != nil {
@@ -306,18 +360,8 @@ func (w *MonthWriter) Commit(ctx context.Context, want MonthCounts) (err error) 
 	w.done = true
 	defer w.dropStaging()
 	month := w.scope + " " + w.cycle.Format("2006-01")
-	if err := w.cost.finish(ctx); err != nil {
-		w.err = err
+	if err := w.seal(ctx); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)
-	}
-	if w.staged.CostRecords > 0 {
-		w.s.faultPoint(FaultStaged)
-	}
-	if w.sums.rows > 0 {
-		if err := w.s.insertBlock(ctx, TableBillSummaries, &w.sums.block); err != nil {
-			return fmt.Errorf("commit month %s: %w", month, err)
-		}
-		w.s.faultPoint(FaultStaged)
 	}
 	if err := w.s.validate(ctx, w.cost.table(), TableCostRecords, want.CostRecords, costRecordsKey, "record_id = ''"); err != nil {
 		return fmt.Errorf("commit month %s: %w", month, err)

@@ -776,3 +776,90 @@ func (m *month) costSum() decimal.Decimal {
 	}
 	return s
 }
+
+// TestSeal: Seal ends the staging INSERTs before Commit (every added row is
+// in staging once it returns), refuses rows after it, is idempotent, and
+// leaves Commit to validate and swap the month, for both kinds of writer.
+func TestSeal(t *testing.T) {
+	for _, engine := range sinktest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			s := sinktest.Open(t, engine)
+			staged := func(table string) string {
+				t.Helper()
+				var rows []string
+				for _, name := range stagingTables(t, s) {
+					if strings.HasPrefix(name, "staging_"+table+"_") && !strings.HasSuffix(name, "_win") && !strings.HasSuffix(name, "_wmv") {
+						rows = append(rows, query(t, s, "SELECT count() FROM DB."+name).Rows[0][0])
+					}
+				}
+				return strings.Join(rows, ",")
+			}
+			m := genMonth(21, "acme", march, sink.StreamBlockRows+300, 4)
+			w, err := s.BeginMonth(ctx, m.scope, m.cycle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = w.Abort(ctx) }()
+			for _, c := range m.cost {
+				if err := w.AddCostRecord(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, b := range m.sums {
+				if err := w.AddBillSummary(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Seal(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := staged("cost_records"), fmt.Sprint(len(m.cost)); got != want {
+				t.Errorf("staged cost records after Seal: %s, want %s", got, want)
+			}
+			if got, want := staged("bill_summaries"), fmt.Sprint(len(m.sums)); got != want {
+				t.Errorf("staged bill summaries after Seal: %s, want %s", got, want)
+			}
+			if err := w.AddCostRecord(ctx, m.cost[0]); !errors.Is(err, sink.ErrWriterSealed) {
+				t.Errorf("AddCostRecord after Seal: %v, want ErrWriterSealed", err)
+			}
+			if err := w.AddBillSummary(ctx, m.sums[0]); !errors.Is(err, sink.ErrWriterSealed) {
+				t.Errorf("AddBillSummary after Seal: %v, want ErrWriterSealed", err)
+			}
+			if err := w.Seal(ctx); err != nil {
+				t.Errorf("second Seal: %v", err)
+			}
+			if err := w.Commit(ctx, m.counts()); err != nil {
+				t.Fatal(err)
+			}
+			checkMonth(t, s, m)
+
+			fees := feeRows(3, march, sink.StreamBlockRows+10)
+			fw, err := s.BeginFeeMonth(ctx, "acme", march)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = fw.Abort(ctx) }()
+			for _, r := range fees {
+				if err := fw.Add(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := fw.Seal(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := staged("fee_records"), fmt.Sprint(len(fees)); got != want {
+				t.Errorf("staged transaction bills after Seal: %s, want %s", got, want)
+			}
+			if err := fw.Add(ctx, fees[0]); !errors.Is(err, sink.ErrWriterSealed) {
+				t.Errorf("Add after Seal: %v, want ErrWriterSealed", err)
+			}
+			if err := fw.Commit(ctx, len(fees)); err != nil {
+				t.Fatal(err)
+			}
+			if got := query(t, s, "SELECT count() FROM DB.fee_records WHERE scope = 'acme'").Rows[0][0]; got != fmt.Sprint(len(fees)) {
+				t.Errorf("stored %s transaction bills, want %d", got, len(fees))
+			}
+		})
+	}
+}

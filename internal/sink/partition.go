@@ -82,6 +82,7 @@ type PartitionWriter[R any] struct {
 	staged  int
 	created string
 	done    bool
+	sealed  bool // Seal succeeded: no more rows
 	err     error
 	runID   string
 }
@@ -121,10 +122,14 @@ func (w *PartitionWriter[R]) Add(ctx context.Context, r R) error {
 	if w.err != nil {
 		return fmt.Errorf("%s writer failed earlier: %w", w.pt.what, w.err)
 	}
-	if err := w.checkRow(&r); err != nil {
+	if w.sealed {
+		return ErrWriterSealed
+	}
+	row := w.rows.stage(&r)
+	if err := w.checkRow(row); err != nil {
 		return fmt.Errorf("add row %d to %s: %w", w.staged+1, w.pt.table, err)
 	}
-	if err := w.rows.add(&r); err != nil {
+	if err := w.rows.add(row); err != nil {
 		return fmt.Errorf("add row %d to %s: %w", w.staged+1, w.pt.table, err)
 	}
 	w.staged++
@@ -150,6 +155,34 @@ func (w *PartitionWriter[R]) checkRow(r *R) error {
 	return nil
 }
 
+// Seal ends the staging INSERT, like MonthWriter.Seal: the server writes
+// the rows it still buffers, and no rows can be added after it. Commit
+// seals a writer that is not sealed yet.
+func (w *PartitionWriter[R]) Seal(ctx context.Context) error {
+	if w.done {
+		return ErrWriterDone
+	}
+	if w.err != nil {
+		return fmt.Errorf("%s writer failed earlier: %w", w.pt.what, w.err)
+	}
+	if err := w.seal(ctx); err != nil {
+		return fmt.Errorf("seal %s %s %s: %w", w.pt.what, w.scope, w.month.Format("2006-01"), err)
+	}
+	return nil
+}
+
+func (w *PartitionWriter[R]) seal(ctx context.Context) error {
+	if w.sealed {
+		return nil
+	}
+	if err := w.rows.finish(ctx); err != nil {
+		w.err = err
+		return err
+	}
+	w.sealed = true
+	return nil
+}
+
 // Staged returns the rows added so far.
 func (w *PartitionWriter[R]) Staged() int { return w.staged }
 
@@ -167,8 +200,7 @@ func (w *PartitionWriter[R]) Commit(ctx context.Context, want int) error {
 	defer w.drop()
 	pt := w.pt
 	month := w.scope + " " + w.month.Format("2006-01")
-	if err := w.rows.finish(ctx); err != nil {
-		w.err = err
+	if err := w.seal(ctx); err != nil {
 		return fmt.Errorf("commit %s %s: %w", pt.what, month, err)
 	}
 	err := w.s.validate(ctx, w.created, pt.table, want, pt.key, "")

@@ -169,6 +169,10 @@ func (st *stagedStream) abort() {
 type stagedRows[R any] struct {
 	cur    *rowBlock[R] // the block being filled
 	stream *stagedStream
+	// next holds the row being added (see stage): a row taken by value and
+	// added through its address would be moved to the heap, one allocation
+	// of the whole row per row.
+	next R
 }
 
 // newStagedRows sends rows of spec into the staging table staging
@@ -177,6 +181,13 @@ func newStagedRows[R any](s *Sink, spec *tableSpec[R], staging string) *stagedRo
 	t := &stagedRows[R]{cur: newRowBlock(spec), stream: newStagedStream(s, spec.table)}
 	t.cur.table = staging
 	return t
+}
+
+// stage copies r into the row being added and returns it, for the writer
+// to complete (scope, month) and then add.
+func (t *stagedRows[R]) stage(r *R) *R {
+	t.next = *r
+	return &t.next
 }
 
 // add buffers r, checked against its spec; an error means r is bad, not

@@ -72,6 +72,8 @@ func (b *Bills) stageFees(ctx, read context.Context, a Account, m bss.Month, met
 		}
 		return nil
 	}
+	consume, unsettled := tally{}, tally{}
+	defer func() { st.consume, st.unsettled = consume.sums(), unsettled.sums() }()
 	opts := bss.TransactionBillOptions{Cycle: m, Method: method, Members: members, IncludeZero: true}
 	for t, err := range a.Source.TransactionBills(read, opts) {
 		if err != nil {
@@ -88,9 +90,9 @@ func (b *Bills) stageFees(ctx, read context.Context, a Account, m bss.Month, met
 			return st, nil, fmt.Errorf("add transaction bill %s: %w", t.TradeID, err)
 		}
 		st.rows++
-		st.consume.add(t.Currency, t.ConsumeAmount)
+		consume.add(t.Currency, t.ConsumeAmount)
 		if t.Status != bss.TransactionPaid {
-			st.unsettled.add(t.Currency, t.ConsumeAmount)
+			unsettled.add(t.Currency, t.ConsumeAmount)
 		}
 	}
 	if err := begin(); err != nil { // an empty month empties the stored one

@@ -293,6 +293,13 @@ func (b *Bills) attemptMonth(ctx context.Context, a Account, m bss.Month, progre
 // INSERTs outlive the attempt, until the month is committed.
 func (b *Bills) stageBills(ctx, read context.Context, a Account, m bss.Month, w MonthWriter, st *monthStats,
 	method bss.Method, members []string, how string, progress func(rows int64)) error {
+	itemised, daily := tally{}, map[dayKey]tally{}
+	defer func() {
+		st.itemised = itemised.sums()
+		for k, t := range daily {
+			st.daily[k] = t.sums()
+		}
+	}()
 	opts := bss.ResourceRecordOptions{Cycle: m, StatisticType: 3, Method: method, Members: members, IncludeZero: true}
 	for rec, err := range a.Source.ResourceRecords(read, opts) {
 		if err != nil {
@@ -302,12 +309,12 @@ func (b *Bills) stageBills(ctx, read context.Context, a Account, m bss.Month, w 
 			return fmt.Errorf("add cost record: %w", err)
 		}
 		st.records++
-		st.itemised.add(rec.Currency, rec.Amount)
+		itemised.add(rec.Currency, rec.Amount)
 		k := dayKey{rec.BillDate, rec.CustomerID}
-		d := st.daily[k]
+		d := daily[k]
 		if d == nil {
-			d = sums{}
-			st.daily[k] = d
+			d = tally{}
+			daily[k] = d
 		}
 		d.add(rec.Currency, rec.Amount)
 		if st.records%1000 == 0 {

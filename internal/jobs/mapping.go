@@ -296,6 +296,52 @@ type sums map[string]decimal.Decimal
 
 func (s sums) add(currency string, d decimal.Decimal) { s[currency] = s[currency].Add(d) }
 
+// tally accumulates exact amounts per currency like sums, for the totals
+// of a month's rows (millions of additions, where every decimal.Decimal.Add
+// allocates new big.Ints): an amount of at most tallyScale decimals is
+// added as an integer number of 10^-tallyScale while the total fits int64
+// (about 92 billion), any other as a decimal. sums returns the same values,
+// with the same exponents, sums would hold.
+type tally map[string]*tallied
+
+type tallied struct {
+	units int64           // Σ of the amounts added as integers, ×10^tallyScale
+	exp   int32           // the smallest exponent of those amounts (0 when none)
+	rest  decimal.Decimal // Σ of the others
+}
+
+const tallyScale = 8
+
+// tallyPow10 holds 10^0..10^tallyScale.
+var tallyPow10 = [tallyScale + 1]int64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
+
+func (t tally) add(currency string, d decimal.Decimal) {
+	e := t[currency]
+	if e == nil {
+		e = &tallied{}
+		t[currency] = e
+	}
+	if exp := d.Exponent(); exp <= 0 && exp >= -tallyScale && d.NumDigits() <= 18 {
+		c, p := d.CoefficientInt64(), tallyPow10[exp+tallyScale]
+		if u := c * p; u/p == c {
+			if sum := e.units + u; (sum > e.units) == (u > 0) || u == 0 {
+				e.units, e.exp = sum, min(e.exp, exp)
+				return
+			}
+		}
+	}
+	e.rest = e.rest.Add(d)
+}
+
+// sums returns the totals.
+func (t tally) sums() sums {
+	out := make(sums, len(t))
+	for c, e := range t {
+		out[c] = decimal.New(e.units, -tallyScale).Round(-e.exp).Add(e.rest)
+	}
+	return out
+}
+
 // drift returns |a - b| summed over the currencies of either side, and the
 // currency when there is only one.
 func drift(itemised, summary sums) (decimal.Decimal, string) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -324,7 +325,6 @@ func (c *decCache) decode(w *wDec, raw []byte) error {
 // the next call.
 func (d *recordDecoder) record(w unsafe.Pointer) bool {
 	s := &d.s
-	start := s.i
 	s.i++ // '{'
 	n := 0
 	var seen uint64
@@ -376,20 +376,40 @@ func (d *recordDecoder) record(w unsafe.Pointer) bool {
 			break
 		}
 	}
-	// One string per record backs its plain string and wStr fields.
-	var text string
-	if n > 0 {
-		text = string(s.b[start:s.i])
+	// One string per record backs its plain string and wStr fields: their
+	// values one after the other, without the keys, quotes and other
+	// values of the record's text (about half of it).
+	var (
+		text string
+		at   [maxRecordKeys]int32 // where the value of span i starts in text
+	)
+	size := 0
+	for i, sp := range d.spans[:n] {
+		if lo, hi, ok := d.textValue(sp); ok {
+			at[i] = int32(size)
+			size += hi - lo
+		}
 	}
-	for _, sp := range d.spans[:n] {
+	if size > 0 {
+		var b strings.Builder
+		b.Grow(size)
+		for _, sp := range d.spans[:n] {
+			if lo, hi, ok := d.textValue(sp); ok {
+				b.Write(s.b[lo:hi])
+			}
+		}
+		text = b.String()
+	}
+	for i, sp := range d.spans[:n] {
 		raw := s.b[sp.start:sp.end]
 		isNull := raw[0] == 'n'
 		quoted := raw[0] == '"'
 		plain := quoted && sp.flags&strEscaped == 0
-		// text[lo:hi] is the value without its quotes.
-		lo, hi := int(sp.start)-start, int(sp.end)-start
+		// text[lo:hi] is the value without its quotes, when textValue
+		// took it.
+		lo, hi := int(at[i]), int(at[i])+len(raw)
 		if quoted {
-			lo, hi = lo+1, hi-1
+			hi -= 2
 		}
 		f := d.t.fields[sp.field]
 		ptr := unsafe.Add(w, f.offset) // the field at f.offset of *w, of f.kind's type
@@ -455,6 +475,26 @@ func (d *recordDecoder) record(w unsafe.Pointer) bool {
 		}
 	}
 	return true
+}
+
+// textValue returns the bounds in the page of the value of sp that its
+// field takes from the record's text (see record): a plain string (quoted,
+// no escapes) of a string or wStr field, or the unquoted non-null value of
+// a wStr field (a number kept as its text).
+func (d *recordDecoder) textValue(sp span) (lo, hi int, ok bool) {
+	raw := d.s.b[sp.start:sp.end]
+	quoted, plain := raw[0] == '"', raw[0] == '"' && sp.flags&strEscaped == 0
+	switch d.t.fields[sp.field].kind {
+	case kindString:
+		ok = plain
+	case kindStr:
+		ok = plain || (!quoted && raw[0] != 'n')
+	}
+	lo, hi = int(sp.start), int(sp.end)
+	if quoted {
+		lo, hi = lo+1, hi-1
+	}
+	return lo, hi, ok
 }
 
 // plainInt parses an unquoted JSON integer of at most 18 digits, the

@@ -19,8 +19,18 @@ const streamBlockRows = 2048
 // block. An open INSERT holds the table (a DROP or ALTER of it waits until
 // the INSERT ends) and the server gives up on one idle for receive_timeout,
 // so while the API is slow (retries, backoff) the INSERT is ended and the
-// next block opens another one.
-const streamIdle = time.Second
+// next block opens another one; each INSERT ends in a part of its own.
+// The embedded engine has one connection, which an open INSERT holds: its
+// streams give it up after a second, so that the month's other feed and
+// queries get their turn. A server has a connection per stream, and ends
+// one after 5 seconds: a pause of a second or two in a feed (the machine
+// busy merging a 5M-row month) would otherwise cost an extra part.
+func (s *Sink) streamIdle() time.Duration {
+	if s.kind == EngineEmbedded {
+		return time.Second
+	}
+	return 5 * time.Second
+}
 
 // stream is one INSERT into which blocks are sent as they fill.
 type stream interface {
@@ -42,15 +52,16 @@ type stagedStream struct {
 	metric string // table name for metrics
 
 	mu   sync.Mutex
-	open stream      // the open INSERT, nil when none
-	idle *time.Timer // ends open after streamIdle without a block
-	err  error       // the error that ended an idle INSERT, reported by the next call
-	rows int         // rows sent into open
-	last time.Time   // when the last block was sent
+	open stream        // the open INSERT, nil when none
+	idle *time.Timer   // ends open after streamIdle without a block
+	wait time.Duration // the sink's streamIdle
+	err  error         // the error that ended an idle INSERT, reported by the next call
+	rows int           // rows sent into open
+	last time.Time     // when the last block was sent
 }
 
 func newStagedStream(s *Sink, metric string) *stagedStream {
-	return &stagedStream{s: s, metric: metric}
+	return &stagedStream{s: s, metric: metric, wait: s.streamIdle()}
 }
 
 // send sends the rows of b into the open INSERT (opening one when none is
@@ -72,9 +83,9 @@ func (st *stagedStream) send(ctx context.Context, b *block) error {
 	b.reset()
 	st.last = time.Now()
 	if st.idle == nil {
-		st.idle = time.AfterFunc(streamIdle, st.endIdle)
+		st.idle = time.AfterFunc(st.wait, st.endIdle)
 	} else {
-		st.idle.Reset(streamIdle)
+		st.idle.Reset(st.wait)
 	}
 	return nil
 }
@@ -109,7 +120,7 @@ func (st *stagedStream) sendLocked(ctx context.Context, b *block) error {
 func (st *stagedStream) endIdle() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if time.Since(st.last) < streamIdle {
+	if time.Since(st.last) < st.wait {
 		return // a block came while the timer fired; it was re-armed
 	}
 	if err := st.endLocked(); err != nil && st.err == nil {

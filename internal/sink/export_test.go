@@ -1,6 +1,10 @@
 package sink
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+)
 
 // SetBeforeSwap makes s call f before each REPLACE PARTITION attempt of a
 // month or org swap, with the target table and the staging table's
@@ -26,3 +30,52 @@ const StreamBlockRows = streamBlockRows
 
 // WireCast is wireCast.
 var WireCast = wireCast
+
+// WireCopy creates a staging table of cost_records with the wire pair a
+// server stream would create (wire.go), copies every stored cost record
+// into the pair's Null table, each Decimal column as its Int64 wire form,
+// and returns the staging table's name: the view must have rebuilt the
+// rows, DEFAULT columns included, on any engine.
+func WireCopy(ctx context.Context, s *Sink) (string, error) {
+	name, err := s.createStaging(ctx, TableCostRecords, s.stagingSuffix())
+	if err != nil {
+		return "", err
+	}
+	b := newRowBlock(costRecordSpec)
+	b.table = name
+	cols, err := stagingColumns(ctx, s.eng, s.cfg.Database, name)
+	if err != nil {
+		return name, err
+	}
+	stmts, ok := wireDDL(s.cfg.Database, &b.block, cols)
+	if !ok {
+		return name, fmt.Errorf("cost_records takes no wire pair")
+	}
+	for _, q := range stmts {
+		if err := s.eng.exec(ctx, q); err != nil {
+			return name, err
+		}
+	}
+	sel := make([]string, len(b.columns))
+	for i, c := range b.columns {
+		sel[i] = c
+		if _, dec := b.cols[i].(*decCol); dec {
+			sel[i] = "toInt64(" + c + " * 100000000)"
+		}
+	}
+	in, _ := wireNames(name)
+	return name, s.eng.exec(ctx, fmt.Sprintf("INSERT INTO %s.%s (%s) SELECT %s FROM %s.%s",
+		s.cfg.Database, in, strings.Join(wireColumns(&b.block), ", "), strings.Join(sel, ", "), s.cfg.Database, TableCostRecords))
+}
+
+// DropStaging drops a staging table with its wire pair (on the embedded
+// engine too, where only WireCopy makes one).
+func DropStaging(ctx context.Context, s *Sink, name string) error {
+	in, view := wireNames(name)
+	for _, t := range []string{view, in} {
+		if err := s.eng.exec(ctx, "DROP TABLE IF EXISTS "+s.cfg.Database+"."+t); err != nil {
+			return err
+		}
+	}
+	return s.dropTable(ctx, name)
+}

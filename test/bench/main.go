@@ -41,6 +41,7 @@ func main() {
 	latency := flag.Duration("latency", 200*time.Millisecond, "paging: delay of every records response")
 	prefetch := flag.String("prefetch", "-1,2,4,8", "paging: comma-separated SYNCD_BSS_PREFETCH values to compare")
 	sizes := flag.String("sizes", "100000,1000000", "memory, embedded: comma-separated month sizes (records)")
+	parallel := flag.Int("parallel", 1, "memory: accounts synced at the same time, each with a month of every size")
 	months := flag.Int("months", 36, "backfill: months per account")
 	accounts := flag.Int("accounts", 3, "backfill: accounts")
 	perMonth := flag.Int("per-month", 2000, "backfill: itemised records per account and month")
@@ -66,7 +67,7 @@ func main() {
 	case "e2e":
 		err = endToEnd(ctx, os.Stdout, *records)
 	case "memory":
-		err = memory(ctx, os.Stdout, *sizes)
+		err = memory(ctx, os.Stdout, *sizes, *parallel)
 	case "embedded":
 		err = embedded(ctx, os.Stdout, *sizes)
 	case "raw":

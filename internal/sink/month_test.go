@@ -845,6 +845,11 @@ func TestSeal(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if engine == sink.EngineServer && !slices.ContainsFunc(stagingTables(t, s), func(n string) bool {
+				return strings.HasPrefix(n, "staging_fee_records_") && strings.HasSuffix(n, "_win")
+			}) {
+				t.Errorf("transaction bills staged without a wire table: %v", stagingTables(t, s))
+			}
 			if err := fw.Seal(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -149,18 +149,19 @@ func (s *Sink) createStaging(ctx context.Context, table, suffix string) (string,
 // dropTable drops the staging table name, with its wire pair if the engine
 // made one (see wire.go).
 func (s *Sink) dropTable(ctx context.Context, name string) error {
+	var werr error
 	if w, ok := s.eng.(interface {
 		dropWire(ctx context.Context, db, name string) error
 	}); ok {
-		if err := w.dropWire(ctx, s.cfg.Database, name); err != nil {
-			return err
-		}
+		werr = w.dropWire(ctx, s.cfg.Database, name)
 	}
 	if err := s.eng.exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", s.cfg.Database, name)); err != nil {
-		return err
+		return errors.Join(werr, err)
 	}
+	// With the staging table gone, CleanupStaging drops what is left of its
+	// wire pair (wireBase) once it is old enough.
 	s.inUse.Delete(name)
-	return nil
+	return werr
 }
 
 // CleanupStaging drops staging tables created more than olderThan ago (left

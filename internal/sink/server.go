@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"reflect"
@@ -22,6 +23,8 @@ import (
 // server is the ClickHouse server engine (native protocol).
 type server struct {
 	conn driver.Conn
+
+	logger *slog.Logger // the sink's: wire tables it could not create
 
 	mu sync.Mutex
 	// wired maps each staging table (db.name) whose INSERTs have started to
@@ -132,7 +135,7 @@ func openServer(ctx context.Context, dsn, readOnlyDB string) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)
 	}
-	s := &server{conn: conn, wired: make(map[string]string)}
+	s := &server{conn: conn, wired: make(map[string]string), logger: slog.New(slog.DiscardHandler)}
 	if err := s.ping(ctx); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("connect %s: %w", strings.Join(opts.Addr, ","), err)
@@ -207,12 +210,24 @@ func (s *server) wireOf(ctx context.Context, db string, b *block) (string, error
 		return "", fmt.Errorf("read columns of %s: %w", b.table, err)
 	}
 	if stmts, ok := wireDDL(db, b, cols); ok {
+		in, _ = wireNames(b.table)
 		for _, q := range stmts {
 			if err := s.exec(ctx, q); err != nil {
-				return "", fmt.Errorf("create wire table of %s: %w", b.table, err)
+				if ctx.Err() != nil {
+					return "", fmt.Errorf("create wire table of %s: %w", b.table, err)
+				}
+				// The wire tables are a shortcut: without them (a server
+				// that refuses the view, a user without CREATE VIEW) the
+				// rows go into the staging table as decimals.
+				s.logger.Warn("staging rows as decimals: could not create the wire tables",
+					slog.String("table", b.table), slog.Any("err", err))
+				if derr := s.dropWire(ctx, db, b.table); derr != nil {
+					return "", fmt.Errorf("drop the wire tables of %s after %w: %w", b.table, err, derr)
+				}
+				in = ""
+				break
 			}
 		}
-		in, _ = wireNames(b.table)
 	}
 	s.mu.Lock()
 	s.wired[key] = in
@@ -220,7 +235,8 @@ func (s *server) wireOf(ctx context.Context, db string, b *block) (string, error
 	return in, nil
 }
 
-// dropWire drops the wire pair of the staging table db.name, if any.
+// dropWire drops the wire pair of the staging table db.name, if any (the
+// view first: it refers to the other).
 func (s *server) dropWire(ctx context.Context, db, name string) error {
 	in, view := wireNames(name)
 	for _, t := range []string{view, in} {

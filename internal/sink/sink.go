@@ -230,6 +230,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) 
 		return nil, fmt.Errorf("open %s sink: %w", s.kind, err)
 	}
 	s.logger = logger.With(slog.String("component", "sink"), slog.String("engine", s.kind), slog.String("database", cfg.Database))
+	if srv, ok := s.eng.(*server); ok {
+		srv.logger = s.logger
+	}
 	return s, nil
 }
 

@@ -92,10 +92,8 @@ func TestStagedDecimalRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { _ = w.Abort(ctx) }()
-			for _, c := range m.cost {
-				if err := w.AddCostRecord(ctx, c); err != nil {
-					t.Fatal(err)
-				}
+			if err := addMonth(ctx, w, m); err != nil {
+				t.Fatal(err)
 			}
 			wired := 0
 			for _, name := range stagingTables(t, s) {
@@ -229,15 +227,8 @@ func TestWireFallback(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range m.cost {
-		if err := w.AddCostRecord(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, b := range m.sums {
-		if err := w.AddBillSummary(ctx, b); err != nil {
-			t.Fatal(err)
-		}
+	if err := addMonth(ctx, w, m); err != nil {
+		t.Fatal(err)
 	}
 	if err := w.Commit(ctx, m.counts()); err != nil {
 		t.Fatal(err)

@@ -456,6 +456,14 @@ func writeWant(ctx context.Context, s *sink.Sink, m *month, want sink.MonthCount
 		return err
 	}
 	defer func() { _ = w.Abort(ctx) }()
+	if err := addMonth(ctx, w, m); err != nil {
+		return err
+	}
+	return w.Commit(ctx, want)
+}
+
+// addMonth adds every row of m to w.
+func addMonth(ctx context.Context, w *sink.MonthWriter, m *month) error {
 	for _, c := range m.cost {
 		if err := w.AddCostRecord(ctx, c); err != nil {
 			return err
@@ -466,7 +474,7 @@ func writeWant(ctx context.Context, s *sink.Sink, m *month, want sink.MonthCount
 			return err
 		}
 	}
-	return w.Commit(ctx, want)
+	return nil
 }
 
 // TestMonthSwap interrupts Commit inside its swap phase: cancelled between the
@@ -801,15 +809,8 @@ func TestSeal(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { _ = w.Abort(ctx) }()
-			for _, c := range m.cost {
-				if err := w.AddCostRecord(ctx, c); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, b := range m.sums {
-				if err := w.AddBillSummary(ctx, b); err != nil {
-					t.Fatal(err)
-				}
+			if err := addMonth(ctx, w, m); err != nil {
+				t.Fatal(err)
 			}
 			if err := w.Seal(ctx); err != nil {
 				t.Fatal(err)

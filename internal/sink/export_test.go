@@ -71,9 +71,8 @@ func WireCopy(ctx context.Context, s *Sink) (string, error) {
 // DropStaging drops a staging table with its wire pair (on the embedded
 // engine too, where only WireCopy makes one).
 func DropStaging(ctx context.Context, s *Sink, name string) error {
-	in, view := wireNames(name)
-	for _, t := range []string{view, in} {
-		if err := s.eng.exec(ctx, "DROP TABLE IF EXISTS "+s.cfg.Database+"."+t); err != nil {
+	for _, q := range wireDrops(s.cfg.Database, name) {
+		if err := s.eng.exec(ctx, q); err != nil {
 			return err
 		}
 	}

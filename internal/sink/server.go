@@ -172,7 +172,7 @@ type serverStream struct {
 	db    string
 	batch driver.Batch
 	wire  bool
-	ints  []int64 // a Decimal column at scale 8, reused across columns
+	ints  [][]int64 // each Decimal column at scale 8 (see scale), reused across blocks
 }
 
 func (s *server) openStream(ctx context.Context, db string, b *block) (stream, error) {
@@ -235,12 +235,10 @@ func (s *server) wireOf(ctx context.Context, db string, b *block) (string, error
 	return in, nil
 }
 
-// dropWire drops the wire pair of the staging table db.name, if any (the
-// view first: it refers to the other).
+// dropWire drops the wire pair of the staging table db.name, if any.
 func (s *server) dropWire(ctx context.Context, db, name string) error {
-	in, view := wireNames(name)
-	for _, t := range []string{view, in} {
-		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+db+"."+t); err != nil {
+	for _, q := range wireDrops(db, name) {
+		if err := s.exec(ctx, q); err != nil {
 			return err
 		}
 	}
@@ -251,16 +249,15 @@ func (s *server) dropWire(ctx context.Context, db, name string) error {
 }
 
 func (st *serverStream) send(ctx context.Context, b *block) error {
-	if st.wire && !st.fits(b) {
+	if st.wire && !st.scale(b) {
 		// A value beyond Int64 at scale 8: this block goes as decimals
 		// into the staging table, beside the stream.
 		return st.s.insert(ctx, st.db, b)
 	}
 	for i, c := range b.cols {
 		var v any
-		if d, ok := c.(*decCol); ok && st.wire {
-			st.ints, _ = d.scaled(st.ints[:0])
-			v = st.ints // copied by Append
+		if _, ok := c.(*decCol); ok && st.wire {
+			v = st.ints[i] // copied by Append
 		} else {
 			v = c.values()
 		}
@@ -271,12 +268,16 @@ func (st *serverStream) send(ctx context.Context, b *block) error {
 	return st.batch.Flush()
 }
 
-// fits reports whether every Decimal value of b fits the wire table.
-func (st *serverStream) fits(b *block) bool {
-	for _, c := range b.cols {
+// scale puts each Decimal column of b in st.ints (at its column's index)
+// in the wire table's form, and reports whether every value fits it.
+func (st *serverStream) scale(b *block) bool {
+	if len(st.ints) != len(b.cols) {
+		st.ints = make([][]int64, len(b.cols))
+	}
+	for i, c := range b.cols {
 		if d, ok := c.(*decCol); ok {
 			var fit bool
-			if st.ints, fit = d.scaled(st.ints[:0]); !fit {
+			if st.ints[i], fit = d.scaled(st.ints[i][:0]); !fit {
 				return false
 			}
 		}

@@ -37,6 +37,13 @@ func wireNames(staging string) (in, view string) {
 	return staging + wireInSuffix, staging + wireViewSuffix
 }
 
+// wireDrops returns the statements that drop the wire pair of the staging
+// table db.staging, if any: the view first, as it refers to the other.
+func wireDrops(db, staging string) []string {
+	in, view := wireNames(staging)
+	return []string{"DROP TABLE IF EXISTS " + db + "." + view, "DROP TABLE IF EXISTS " + db + "." + in}
+}
+
 // wireBase returns the staging table a wire table belongs to, or name
 // itself for any other name.
 func wireBase(name string) string {
